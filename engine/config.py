@@ -1,0 +1,147 @@
+"""TrainConfig: every knob of a training run, validated in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "sigmoid", "tanh", "linear")
+LOSSES = ("cross_entropy", "mse", "mae", "bce", "hinge")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+INITS = ("he", "xavier", "torch", "normal:STD")
+CLIP_MODES = (None, "norm", "value")
+
+
+@dataclass
+class TrainConfig:
+    """A complete, serialisable description of a training run.
+
+    ``loss=None`` picks cross-entropy for classification and MSE for regression.
+    ``batch_size=None`` trains on the full batch. ``dataset=None`` with ``data=None``
+    means the arrays were handed to ``Trainer.from_arrays``.
+    """
+
+    dataset: str | None = "spiral"
+    data: str | None = None
+    n_samples: int | None = None
+    noise: float = 0.0
+    test_fraction: float = 0.5
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "relu"
+    init: str = "he"
+    bias_init: float | None = None
+    batchnorm: bool = False
+    loss: str | None = None
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    clip_mode: str | None = None
+    clip: float = 1.0
+    batch_size: int | None = 32
+    seed: int = 0
+    # Gradient-health thresholds (see README, "How gradtui decides a flag").
+    explode_norm: float = 1e3
+    explode_ratio: float = 1e3
+    vanish_ratio: float = 1e-3
+    dead_fraction: float = 0.5
+    saturated_fraction: float = 0.5
+    saturation_grad: float = 0.05
+    probe_size: int = 256
+    probe_every: int = 10
+
+    def __post_init__(self) -> None:
+        self.hidden = tuple(int(h) for h in self.hidden)
+        if self.clip_mode in ("off", "none", ""):
+            self.clip_mode = None
+        validate(self)
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A validated copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (tuples become lists)."""
+        out = dataclasses.asdict(self)
+        out["hidden"] = list(self.hidden)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        """Build from a dict, rejecting unknown keys with a message naming the valid ones."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown config key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+
+def _choice(name: str, value: Any, valid: tuple) -> None:
+    if value not in valid:
+        shown = ", ".join("none" if v is None else str(v) for v in valid)
+        raise ValueError(f"unknown {name} {value!r}; valid: {shown}")
+
+
+def _positive(name: str, value: Any, allow_zero: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "zero or more" if allow_zero else "greater than zero"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+
+
+def parse_init(init: str) -> tuple[str, float | None]:
+    """Split an init name into (scheme, std); ``normal:2.0`` gives ("normal", 2.0)."""
+    if isinstance(init, str) and init.startswith("normal:"):
+        try:
+            std = float(init.split(":", 1)[1])
+        except ValueError:
+            raise ValueError(f"init {init!r}: the std after 'normal:' must be a number") from None
+        if not std > 0 or std == float("inf"):
+            raise ValueError(f"init {init!r}: the std after 'normal:' must be positive")
+        return "normal", std
+    _choice("init", init, INITS[:-1] + ("normal:STD",))
+    return init, None
+
+
+def validate(cfg: TrainConfig) -> None:
+    """Raise ``ValueError`` with a one-line message for the first invalid field."""
+    acts = (cfg.activation,) if isinstance(cfg.activation, str) else tuple(cfg.activation)
+    for act in acts:
+        _choice("activation", act, ACTIVATIONS)
+    if cfg.loss is not None:
+        _choice("loss", cfg.loss, LOSSES)
+    _choice("optimizer", cfg.optimizer, OPTIMIZERS)
+    _choice("clip mode", cfg.clip_mode, CLIP_MODES)
+    parse_init(cfg.init)
+    if not cfg.hidden and cfg.batchnorm:
+        raise ValueError("batchnorm needs at least one hidden layer")
+    for h in cfg.hidden:
+        if h < 1:
+            raise ValueError(f"hidden layer sizes must be at least 1, got {h}")
+    _positive("lr", cfg.lr)
+    _positive("momentum", cfg.momentum, allow_zero=True)
+    if cfg.momentum >= 1:
+        raise ValueError(f"momentum must be below 1, got {cfg.momentum}")
+    _positive("weight_decay", cfg.weight_decay, allow_zero=True)
+    _positive("clip", cfg.clip)
+    _positive("noise", cfg.noise, allow_zero=True)
+    if not 0 <= cfg.test_fraction < 1:
+        raise ValueError(f"test_fraction must be in [0, 1), got {cfg.test_fraction}")
+    if cfg.batch_size is not None:
+        if isinstance(cfg.batch_size, bool) or int(cfg.batch_size) != cfg.batch_size or cfg.batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number of at least 1, got {cfg.batch_size!r}")
+        if cfg.batchnorm and cfg.batch_size < 2:
+            raise ValueError("batch norm needs a batch_size of at least 2")
+    if cfg.n_samples is not None and cfg.n_samples < 4:
+        raise ValueError(f"n_samples must be at least 4, got {cfg.n_samples}")
+    for name in ("explode_norm", "explode_ratio", "vanish_ratio", "dead_fraction",
+                 "saturated_fraction", "saturation_grad"):
+        _positive(name, getattr(cfg, name))
+    if cfg.probe_size < 1 or cfg.probe_every < 1:
+        raise ValueError("probe_size and probe_every must be at least 1")

@@ -1,0 +1,154 @@
+"""SGD, RMSprop and Adam, following torch.optim's documented update rules exactly.
+
+Each optimizer updates a list of ``Parameter`` objects. When the parameters tile one
+flat buffer (as every ``MLP`` does) the update runs once over that vector; otherwise
+it runs per parameter. Either way it is the same arithmetic, written once.
+Hyperparameters are plain attributes and may change between steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .parameter import Parameter, flat_buffers
+
+
+class Optimizer:
+    """Base class: holds parameters, per-array state and the step counter ``t``."""
+
+    name = "optimizer"
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, params: list[Parameter], lr: float, weight_decay: float = 0.0) -> None:
+        self.params = list(params)
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.t = 0
+        flat = flat_buffers(self.params)
+        self._arrays = [flat] if flat else [(p.value, p.grad) for p in self.params]
+        self.state: list[dict[str, np.ndarray]] = [{} for _ in self._arrays]
+
+    def step(self) -> None:
+        """Apply one update to every parameter from its current ``.grad``."""
+        self.t += 1
+        for (value, grad), state in zip(self._arrays, self.state):
+            if self.weight_decay:
+                grad = grad + self.weight_decay * value
+            self._update(value, grad, state)
+
+    def _update(self, value: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The current hyperparameters, for display and checkpoints."""
+        return {"lr": self.lr, "weight_decay": self.weight_decay}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Step count and copies of the state arrays, keyed ``"<i>.<name>"``."""
+        arrays = {f"{i}.{k}": v.copy() for i, st in enumerate(self.state) for k, v in st.items()}
+        return {"t": self.t, "arrays": arrays}
+
+    def load_state_dict(self, sd: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` returned (copies, so the snapshot stays intact)."""
+        self.t = int(sd["t"])
+        self.state = [{} for _ in self._arrays]
+        for key, arr in sd["arrays"].items():
+            i, name = key.split(".", 1)
+            self.state[int(i)][name] = np.array(arr, copy=True)
+
+
+class SGD(Optimizer):
+    """SGD with optional momentum (buffer starts at the first gradient) and Nesterov."""
+
+    name = "sgd"
+
+    def __init__(self, params: list[Parameter], lr: float, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def _update(self, value, grad, state):
+        if self.momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(grad, copy=True)
+            else:
+                buf *= self.momentum
+                buf += grad
+            grad = grad + self.momentum * buf if self.nesterov else buf
+        value -= self.lr * grad
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """RMSprop: v = alpha*v + (1-alpha)*g^2; p -= lr*g/(sqrt(v) + eps)."""
+
+    name = "rmsprop"
+
+    def __init__(self, params: list[Parameter], lr: float = 0.01, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.alpha = alpha
+        self.eps = eps
+
+    def _update(self, value, grad, state):
+        v = state.get("square_avg")
+        if v is None:
+            v = state["square_avg"] = np.zeros_like(value)
+        v *= self.alpha
+        v += (1 - self.alpha) * grad * grad
+        value -= self.lr * grad / (np.sqrt(v) + self.eps)
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "alpha": self.alpha, "eps": self.eps}
+
+
+class Adam(Optimizer):
+    """Adam with bias correction from t=1 and eps outside the square root."""
+
+    name = "adam"
+
+    def __init__(self, params: list[Parameter], lr: float = 0.001,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.betas = tuple(betas)
+        self.eps = eps
+
+    def _update(self, value, grad, state):
+        b1, b2 = self.betas
+        m = state.get("exp_avg")
+        if m is None:
+            m = state["exp_avg"] = np.zeros_like(value)
+            state["exp_avg_sq"] = np.zeros_like(value)
+        v = state["exp_avg_sq"]
+        m *= b1
+        m += (1 - b1) * grad
+        v *= b2
+        v += (1 - b2) * grad * grad
+        m_hat = m / (1 - b1 ** self.t)
+        v_hat = v / (1 - b2 ** self.t)
+        value -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "betas": self.betas, "eps": self.eps}
+
+
+def make_optimizer(name: str, params: list[Parameter], lr: float, momentum: float = 0.9,
+                   weight_decay: float = 0.0) -> Optimizer:
+    """Build an optimizer by its config name: sgd, momentum, nesterov, rmsprop or adam."""
+    if name == "sgd":
+        return SGD(params, lr, weight_decay=weight_decay)
+    if name in ("momentum", "nesterov"):
+        return SGD(params, lr, momentum=momentum, nesterov=name == "nesterov",
+                   weight_decay=weight_decay)
+    if name == "rmsprop":
+        return RMSprop(params, lr, weight_decay=weight_decay)
+    if name == "adam":
+        return Adam(params, lr, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}; valid: sgd, momentum, nesterov, rmsprop, adam")

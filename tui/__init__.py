@@ -1,0 +1,1 @@
+"""gradtui.tui: the Textual app and the ``gradtui`` command line."""
