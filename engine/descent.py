@@ -1,0 +1,151 @@
+"""Gradient descent on an analytic objective, using the training optimizers.
+
+The point being optimized is a ``Parameter`` and every update goes through an
+optimizer from ``optim.py``, so calculus mode shows exactly the arithmetic that
+trains the networks: there is no second implementation of any update rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+
+from .clip import global_norm
+from .config import OPTIMIZERS
+from .objectives import Objective
+from .optim import make_optimizer
+from .parameter import Parameter
+
+DIVERGENCE_LIMIT = 1e6
+"""A run has diverged once any coordinate's magnitude exceeds this (or anything is non-finite)."""
+
+
+@dataclass(frozen=True)
+class TrajectoryRow:
+    """One point of a descent: ``grad`` is taken at ``x``; ``step_size`` is the move that reached it."""
+
+    step: int
+    x: np.ndarray
+    f: float
+    grad: np.ndarray
+    step_size: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: step, x and grad as lists, f, step_size."""
+        return {"step": self.step, "x": self.x.tolist(), "f": self.f,
+                "grad": self.grad.tolist(), "step_size": self.step_size}
+
+
+class Descent:
+    """Minimizes ``objective`` from ``start`` with one optimizer, recording the trajectory.
+
+    ``lr=None`` takes the objective's default for this optimizer. Row 0 of
+    ``trajectory`` is the start point (step 0, step_size 0).
+    """
+
+    def __init__(self, objective: Objective, optimizer: str = "sgd", lr: float | None = None,
+                 start: Iterable[float] | float | None = None, momentum: float = 0.9) -> None:
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+        self.objective = objective
+        self.optimizer_name = optimizer
+        self.lr = float(objective.lrs[optimizer] if lr is None else lr)
+        if not (np.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+        self.momentum = momentum
+        self.start = objective.as_point(objective.start if start is None else start).copy()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the start point with a fresh optimizer (no momentum or averages)."""
+        self.param = Parameter("x", self.start.copy())
+        self.optimizer = make_optimizer(self.optimizer_name, [self.param], self.lr, self.momentum)
+        self.trajectory: list[TrajectoryRow] = [self._record(0, 0.0)]
+
+    def step(self) -> TrajectoryRow:
+        """One optimizer update from the gradient at the current point; returns the new row."""
+        before = self.param.value.copy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.optimizer.step()
+            row = self._record(len(self.trajectory), global_norm([self.param.value - before]))
+        self.trajectory.append(row)
+        return row
+
+    def run(self, n: int) -> list[TrajectoryRow]:
+        """Up to ``n`` steps, stopping early once diverged; returns the new rows."""
+        rows = []
+        while len(rows) < n and not self.diverged:
+            rows.append(self.step())
+        return rows
+
+    @property
+    def diverged(self) -> bool:
+        """True when the current point or f is non-finite or any |x_i| > ``DIVERGENCE_LIMIT``."""
+        last = self.trajectory[-1]
+        return not (np.isfinite(last.f) and np.all(np.abs(last.x) <= DIVERGENCE_LIMIT))
+
+    def steps_to_minimum(self, tol: float) -> int | None:
+        """The first step whose point lies within ``tol`` of a known minimum, or None."""
+        return next((r.step for r in self.trajectory
+                     if self.objective.distance_to_minimum(r.x) <= tol), None)
+
+    def _record(self, step: int, step_size: float) -> TrajectoryRow:
+        """Evaluate f and the gradient at the current point and hand the gradient to the optimizer."""
+        x = self.param.value
+        self.param.grad = self.objective.grad(x)
+        return TrajectoryRow(step, x.copy(), self.objective.f(x), self.param.grad.copy(), step_size)
+
+
+@dataclass(frozen=True)
+class RaceResult:
+    """How one optimizer did in a race; ``steps_to_minimum`` is None if it never got within tol."""
+
+    optimizer: str
+    lr: float
+    steps: int
+    steps_to_minimum: int | None
+    final_f: float
+    diverged: bool
+
+
+class Race:
+    """Several optimizers descending the same objective from the same start, stepped together.
+
+    ``lrs`` overrides the objective's default learning rate for some optimizers.
+    A lane that diverges stops while the others go on.
+    """
+
+    def __init__(self, objective: Objective, optimizers: Iterable[str] = OPTIMIZERS,
+                 lrs: dict[str, float] | None = None,
+                 start: Iterable[float] | float | None = None, tol: float = 1e-3) -> None:
+        names = list(optimizers)
+        lrs = dict(lrs or {})
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"a race needs distinct optimizers from: {', '.join(OPTIMIZERS)}")
+        if set(lrs) - set(names):
+            raise ValueError(f"lrs names optimizers not in the race {sorted(set(lrs) - set(names))}; "
+                             f"valid: {', '.join(names)}")
+        self.objective = objective
+        self.tol = tol
+        self.lanes = {n: Descent(objective, n, lrs.get(n), start) for n in names}
+
+    def step(self) -> dict[str, TrajectoryRow]:
+        """Step every lane that has not diverged; returns their new rows."""
+        return {n: d.step() for n, d in self.lanes.items() if not d.diverged}
+
+    def run(self, n: int) -> None:
+        """``n`` race steps (diverged lanes sit out)."""
+        for _ in range(n):
+            self.step()
+
+    def reset(self) -> None:
+        """Every lane back to the start."""
+        for d in self.lanes.values():
+            d.reset()
+
+    def results(self) -> list[RaceResult]:
+        """One result per lane, in race order."""
+        return [RaceResult(n, d.lr, d.trajectory[-1].step, d.steps_to_minimum(self.tol),
+                           d.trajectory[-1].f, d.diverged) for n, d in self.lanes.items()]
