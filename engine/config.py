@@ -11,6 +11,7 @@ LOSSES = ("cross_entropy", "mse", "mae", "bce", "hinge")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 INITS = ("he", "xavier", "torch", "normal:STD")
 CLIP_MODES = (None, "norm", "value")
+DTYPES = ("float64", "float32")
 
 
 @dataclass
@@ -41,6 +42,7 @@ class TrainConfig:
     clip: float = 1.0
     batch_size: int | None = 32
     seed: int = 0
+    dtype: str = "float64"
     # Gradient-health thresholds (see README, "How gradtui decides a flag").
     explode_norm: float = 1e3
     explode_ratio: float = 1e3
@@ -117,6 +119,7 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.loss is not None:
         _choice("loss", cfg.loss, LOSSES)
     _choice("optimizer", cfg.optimizer, OPTIMIZERS)
+    _choice("dtype", cfg.dtype, DTYPES)
     _choice("clip mode", cfg.clip_mode, CLIP_MODES)
     parse_init(cfg.init)
     if not cfg.hidden and cfg.batchnorm:

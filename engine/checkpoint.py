@@ -1,0 +1,123 @@
+"""Checkpoints: one ``.npz`` file holding a Trainer's whole state, written atomically.
+
+Layout: ``meta`` (a JSON string: format tag, version, config, counters, optimizer
+step, sampler position and RNG state), ``weights``, ``sampler_perm``, and the
+prefixed groups ``buffer/``, ``optim/``, ``units/`` and, for runs on in-memory
+arrays, ``data/``. NumPy's npz loader runs with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+FORMAT = "gradtui-checkpoint"
+VERSION = 1
+DATA_KEYS = ("X_train", "y_train", "X_test", "y_test")
+
+
+class CheckpointError(ValueError):
+    """A file that is not a readable gradtui checkpoint."""
+
+
+def save_checkpoint(trainer: "Trainer", path: str) -> None:
+    """Write ``trainer``'s state to ``path``; a crash mid-write leaves any old file intact."""
+    snap = trainer.snapshot()
+    meta = {
+        "format": FORMAT, "version": VERSION, "config": snap.config, "step": snap.step,
+        "samples_seen": snap.samples_seen, "optimizer": {"name": snap.optimizer["name"], "t": snap.optimizer["t"]},
+        "sampler": {"pos": snap.sampler["pos"], "rng": snap.sampler["rng"]},
+        "probe_due": snap.probe_due, "n_unit_layers": len(snap.unit_states),
+        "data_name": trainer.data.name,
+    }
+    arrays = {"meta": np.array(json.dumps(meta)), "weights": snap.weights,
+              "sampler_perm": snap.sampler["perm"]}
+    arrays.update({f"buffer/{k}": v for k, v in snap.buffers.items()})
+    arrays.update({f"optim/{k}": v for k, v in snap.optimizer["arrays"].items()})
+    arrays.update({f"units/{i}": s for i, s in enumerate(snap.unit_states)})
+    if snap.config["dataset"] is None and snap.config["data"] is None:
+        arrays.update({f"data/{k}": getattr(trainer.data, k) for k in DATA_KEYS})
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    _write_atomically(path, buf.getvalue())
+
+
+def _write_atomically(path: str, payload: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".gradtui-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
+    if not os.path.exists(path):
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise CheckpointError(f"{path} is not a gradtui checkpoint (unreadable: {exc})") from None
+    try:
+        meta = json.loads(str(arrays.pop("meta")))
+    except (KeyError, ValueError):
+        raise CheckpointError(f"{path} is not a gradtui checkpoint (no metadata)") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a gradtui checkpoint (wrong format tag)")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path} is a gradtui checkpoint of version {meta.get('version')}; this gradtui reads version {VERSION}")
+    return meta, arrays
+
+
+def _group(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+
+def load_checkpoint(path: str) -> "Trainer":
+    """Rebuild the Trainer saved at ``path``, ready to continue bit-identically."""
+    from .config import TrainConfig
+    from .datasets import Dataset
+    from .trainer import Snapshot, Trainer
+
+    meta, arrays = _read(path)
+    try:
+        config = TrainConfig.from_dict(meta["config"])
+        data = _group(arrays, "data/")
+        if data:
+            dataset = Dataset.from_arrays(data["X_train"], data["y_train"], data["X_test"],
+                                          data["y_test"], name=meta.get("data_name", "arrays"))
+            trainer = Trainer(config, dataset)
+        else:
+            trainer = Trainer(config)
+        snap = Snapshot(
+            config=meta["config"], step=int(meta["step"]), samples_seen=int(meta["samples_seen"]),
+            weights=arrays["weights"], buffers=_group(arrays, "buffer/"),
+            optimizer={"name": meta["optimizer"]["name"], "t": meta["optimizer"]["t"],
+                       "arrays": _group(arrays, "optim/")},
+            sampler={"perm": arrays["sampler_perm"], "pos": meta["sampler"]["pos"],
+                     "rng": meta["sampler"]["rng"]},
+            unit_states=[arrays[f"units/{i}"] for i in range(int(meta["n_unit_layers"]))],
+            probe_due=bool(meta["probe_due"]),
+        )
+        trainer.restore(snap)
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
+    return trainer

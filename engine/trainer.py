@@ -1,0 +1,332 @@
+"""Trainer: one optimizer update at a time, with gradient-health statistics for each.
+
+All statistics are computed on the model's flat parameter and gradient vectors with
+segmented reductions (``np.add.reduceat`` over layer offsets), so they cost a few
+vector operations per step, whatever the depth of the network.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .clip import clip_coefficient
+from .config import TrainConfig
+from .datasets import Dataset, make_dataset
+from .health import DEAD, SATURATED, Flag, LayerStats, StepStats, layer_flags, probe_unit_states
+from .losses import Loss, get_loss
+from .mlp import MLP
+from .optim import Optimizer, make_optimizer
+from .sampler import BatchSampler
+
+UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
+             "batch_size", "weight_decay", "explode_norm", "explode_ratio", "vanish_ratio",
+             "dead_fraction", "saturated_fraction", "saturation_grad")
+
+
+def _hypot(norms: np.ndarray) -> float:
+    """sqrt(sum(norms^2)) without overflow when the norms themselves are huge."""
+    top = float(norms.max())
+    if top == 0.0 or top == float("inf"):
+        return top
+    return top * float(np.sqrt(np.sum((norms / top) ** 2)))
+
+
+@dataclass
+class Evaluation:
+    """Losses on the whole train and test sets (eval mode); accuracies for classification."""
+
+    train_loss: float
+    test_loss: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+
+
+@dataclass
+class Snapshot:
+    """Everything that determines the rest of a run; ``Trainer.restore`` rewinds to it exactly."""
+
+    config: dict[str, Any]
+    step: int
+    samples_seen: int
+    weights: np.ndarray
+    buffers: dict[str, np.ndarray]
+    optimizer: dict[str, Any]
+    sampler: dict[str, Any]
+    unit_states: list[np.ndarray]
+    probe_due: bool
+
+
+class Trainer:
+    """Trains an ``MLP`` on a dataset as described by a ``TrainConfig``."""
+
+    def __init__(self, config: TrainConfig, dataset: Dataset | None = None) -> None:
+        self.config = config
+        self.data = dataset if dataset is not None else self._load_dataset(config)
+        self.loss: Loss = self._pick_loss(config, self.data)
+        n_out = (self.loss.n_outputs(self.data.n_classes) if self.is_classification
+                 else self.data.y_train.shape[1])
+        self.model = MLP([self.data.n_features, *config.hidden, n_out], config.activation,
+                         config.init, config.batchnorm, config.seed, dtype=np.dtype(config.dtype).type,
+                         bias_init=config.bias_init)
+        self.optimizer: Optimizer = self._make_optimizer(config)
+        self._targets_train = self._targets(self.data.y_train)
+        self._targets_test = self._targets(self.data.y_test)
+        self.sampler = BatchSampler(len(self.data.X_train), config.batch_size,
+                                    np.random.default_rng([config.seed, 1]))
+        self.X_probe = self.data.X_train[:config.probe_size]
+        self.step_count = 0
+        self.samples_seen = 0
+        self.unit_states = [np.zeros(layer.fan_out, dtype=np.int8) for layer in self.model.layers]
+        self._unit_counts = [(0, 0)] * len(self.model.layers)
+        self._probe_due = True
+        self._widths = [layer.fan_out for layer in self.model.layers]
+        self._names = [layer.name for layer in self.model.layers]
+
+    @classmethod
+    def from_arrays(cls, X: np.ndarray, y: np.ndarray, config: TrainConfig | None = None,
+                    X_test: np.ndarray | None = None, y_test: np.ndarray | None = None) -> "Trainer":
+        """A trainer on your own arrays (integer labels = classification, floats = regression)."""
+        config = (config or TrainConfig()).replace(dataset=None, data=None)
+        data = Dataset.from_arrays(X, y, X_test, y_test, test_fraction=config.test_fraction,
+                                   seed=config.seed)
+        return cls(config, data)
+
+    @staticmethod
+    def _load_dataset(config: TrainConfig) -> Dataset:
+        if config.data is not None:
+            from .realdata import load_data
+            return load_data(config.data, test_fraction=config.test_fraction, seed=config.seed)
+        if config.dataset is None:
+            raise ValueError("config names no dataset and no data file; use Trainer.from_arrays for arrays")
+        return make_dataset(config.dataset, n=config.n_samples, noise=config.noise,
+                            seed=config.seed, test_fraction=config.test_fraction)
+
+    @staticmethod
+    def _pick_loss(config: TrainConfig, data: Dataset) -> Loss:
+        classification = data.task == "classification"
+        name = config.loss or ("cross_entropy" if classification else "mse")
+        loss = get_loss(name)
+        if not classification and name not in ("mse", "mae"):
+            raise ValueError(f"loss {name} needs class labels but {data.name} is a regression dataset; use mse or mae")
+        if loss.needs_binary and data.n_classes != 2:
+            raise ValueError(f"loss {name} needs two classes but {data.name} has {data.n_classes}; use cross_entropy or mse")
+        return loss
+
+    def _make_optimizer(self, config: TrainConfig) -> Optimizer:
+        return make_optimizer(config.optimizer, self.model.parameters(), config.lr,
+                              momentum=config.momentum, weight_decay=config.weight_decay)
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        if self.is_classification:
+            return self.loss.targets(y, self.data.n_classes)
+        return y
+
+    @property
+    def is_classification(self) -> bool:
+        return self.data.task == "classification"
+
+    @property
+    def epoch(self) -> float:
+        """Passes over the training set so far (fractional)."""
+        return self.samples_seen / len(self.data.X_train)
+
+    # --- training -------------------------------------------------------------------
+
+    def step(self) -> StepStats:
+        """One optimizer update on one minibatch; returns what it measured."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._step()
+
+    def _step(self) -> StepStats:
+        cfg, model = self.config, self.model
+        idx = self.sampler.next()
+        if idx is None:
+            X, T = self.data.X_train, self._targets_train
+        else:
+            X, T = self.data.X_train[idx], self._targets_train[idx]
+        loss, dout = self.loss.value_and_grad(model.forward(X, train=True), T)
+        model.backward(dout, need_input_grad=False)
+        self.step_count += 1
+        self.samples_seen += len(X)
+
+        g, w, starts = model.flat_grad, model.flat_value, model.layer_starts
+        grad_sq = np.add.reduceat(g * g, starts)
+        abs_g = np.abs(g)
+        grad_mean = np.add.reduceat(abs_g, starts) / model.layer_sizes
+        grad_max = np.maximum.reduceat(abs_g, starts)
+        grads_finite = bool(grad_max.max() < np.inf)  # NaN compares False too
+        grad_norms = np.sqrt(grad_sq)
+        grad_norm = float(np.sqrt(grad_sq.sum())) if grads_finite else float("nan")
+        if grads_finite and grad_norm == np.inf:
+            grad_norms = self._overflow_safe_norms(g, grad_max)
+            grad_norm = _hypot(grad_norms)
+
+        flags: list[Flag] = []
+        applied, clipped = False, False
+        update_sq = np.zeros(len(starts))
+        if not np.isfinite(loss):
+            flags.append(Flag("nonfinite", "loss", f"loss is {loss}; update skipped"))
+        elif not grads_finite:
+            for name, gmax in zip(self._names, grad_max):
+                if not gmax < np.inf:
+                    flags.append(Flag("nonfinite", name, "gradient has NaN/Inf; update skipped"))
+        else:
+            clipped = self._clip(g, grad_norm, grad_max)
+            before = w.copy()
+            self.optimizer.step()
+            delta = w - before
+            update_sq = np.add.reduceat(delta * delta, starts)
+            weight_sq = np.add.reduceat(w * w, starts)
+            applied = bool(update_sq.sum() + weight_sq.sum() < np.inf) or bool(np.isfinite(w).all())
+            if not applied:
+                w[...] = before
+                update_sq[:] = 0.0
+                flags.append(Flag("nonfinite", "model", "update would make weights non-finite; update undone"))
+        if not applied:
+            weight_sq = np.add.reduceat(w * w, starts)
+        weight_norms = np.sqrt(weight_sq)
+
+        if self._probe_due or (self.step_count - 1) % cfg.probe_every == 0:
+            self._probe()
+        layers = self._layer_stats(grad_norms, grad_mean, grad_max, weight_norms, update_sq)
+        flags = layer_flags(cfg, layers) + flags
+        return StepStats(self.step_count, float(loss), grad_norm, clipped, self.optimizer.lr,
+                         self.epoch, layers, flags, applied)
+
+    def _probe(self) -> None:
+        self.unit_states = probe_unit_states(self.model, self.X_probe, self.config.saturation_grad)
+        self._unit_counts = [(int(np.count_nonzero(s == DEAD)), int(np.count_nonzero(s == SATURATED)))
+                             for s in self.unit_states]
+        self._probe_due = False
+
+    def _overflow_safe_norms(self, g: np.ndarray, grad_max: np.ndarray) -> np.ndarray:
+        """Per-layer norms of huge but finite gradients whose squares overflow float64."""
+        scale = np.where(grad_max > 0, grad_max, 1.0)
+        scaled = g / np.repeat(scale, self.model.layer_sizes)
+        return scale * np.sqrt(np.add.reduceat(scaled * scaled, self.model.layer_starts))
+
+    def _clip(self, g: np.ndarray, grad_norm: float, grad_max: np.ndarray) -> bool:
+        mode, limit = self.config.clip_mode, self.config.clip
+        if mode == "norm":
+            scale = clip_coefficient(grad_norm, limit)
+            if scale < 1.0:
+                g *= scale
+                return True
+        elif mode == "value" and grad_max.max() > limit:
+            np.clip(g, -limit, limit, out=g)
+            return True
+        return False
+
+    def _layer_stats(self, grad_norms, grad_mean, grad_max, weight_norms, update_sq) -> list[LayerStats]:
+        ratios = [u ** 0.5 / wn if wn > 0 else 0.0
+                  for u, wn in zip(update_sq.tolist(), weight_norms.tolist())]
+        rows = zip(self.model.layers, self._names, self._widths, grad_norms.tolist(),
+                   grad_mean.tolist(), grad_max.tolist(), weight_norms.tolist(), ratios,
+                   self.unit_states, self._unit_counts)
+        return [
+            LayerStats(name, width, gn, gmean, gmax, wn, ratio, state, dead, saturated, layer.dz)
+            for layer, name, width, gn, gmean, gmax, wn, ratio, state, (dead, saturated) in rows
+        ]
+
+    def run(self, n: int) -> list[StepStats]:
+        """``n`` steps; returns their statistics."""
+        return [self.step() for _ in range(n)]
+
+    # --- inspection -----------------------------------------------------------------
+
+    def predict(self, X: np.ndarray, raw: bool = False) -> np.ndarray:
+        """Class labels (classification) or values (regression); ``raw`` gives the outputs."""
+        out = self.model.forward(np.asarray(X, dtype=float), train=False)
+        if raw or not self.is_classification:
+            return out
+        return self.loss.classes(out)
+
+    def evaluate(self) -> Evaluation:
+        """Train and test loss, and accuracy for classification, in eval mode."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            train_loss, train_acc = self._measure(self.data.X_train, self.data.y_train, self._targets_train)
+            if len(self.data.X_test):
+                test_loss, test_acc = self._measure(self.data.X_test, self.data.y_test, self._targets_test)
+            else:
+                test_loss = test_acc = None
+        return Evaluation(train_loss, test_loss, train_acc, test_acc)
+
+    def _measure(self, X, y, T) -> tuple[float, float | None]:
+        out = self.model.forward(X, train=False)
+        loss = self.loss.value(out, T)
+        acc = float(np.mean(self.loss.classes(out) == y)) if self.is_classification else None
+        return loss, acc
+
+    # --- changing course ------------------------------------------------------------
+
+    def update(self, **changes: Any) -> None:
+        """Change hyperparameters mid-run, keeping the weights.
+
+        A new optimizer starts with fresh state; a new activation keeps the weights.
+        """
+        unknown = sorted(set(changes) - set(UPDATABLE))
+        if unknown:
+            raise ValueError(f"cannot change {unknown[0]!r} mid-run; changeable: {', '.join(UPDATABLE)}")
+        old, new = self.config, self.config.replace(**changes)
+        self.config = new
+        if new.optimizer != old.optimizer:
+            self.optimizer = self._make_optimizer(new)
+        else:
+            self.optimizer.lr = new.lr
+            self.optimizer.weight_decay = new.weight_decay
+            if hasattr(self.optimizer, "momentum") and new.optimizer != "sgd":
+                self.optimizer.momentum = new.momentum
+        if new.activation != old.activation:
+            self.model.set_activation(new.activation)
+            self._probe_due = True
+        if new.saturation_grad != old.saturation_grad:
+            self._probe_due = True
+        self.sampler.batch_size = new.batch_size
+
+    def snapshot(self) -> Snapshot:
+        """A deep copy of the run's state; ``restore`` continues it bit-identically."""
+        return Snapshot(
+            config=self.config.to_dict(),
+            step=self.step_count,
+            samples_seen=self.samples_seen,
+            weights=self.model.flat_value.copy(),
+            buffers={k: v.copy() for k, v in self.model.buffers().items()},
+            optimizer={"name": self.config.optimizer, **self.optimizer.state_dict()},
+            sampler=copy.deepcopy(self.sampler.state()),
+            unit_states=[s.copy() for s in self.unit_states],
+            probe_due=self._probe_due,
+        )
+
+    def restore(self, snap: Snapshot) -> None:
+        """Rewind to ``snap`` exactly (weights, optimizer, batch order, step, settings)."""
+        config = TrainConfig.from_dict(snap.config)
+        if snap.weights.shape != self.model.flat_value.shape:
+            raise ValueError("snapshot belongs to a network of another shape")
+        self.config = config
+        self.model.set_activation(config.activation)
+        self.model.flat_value[...] = snap.weights
+        self.model.load_buffers(snap.buffers)
+        self.optimizer = self._make_optimizer(config)
+        self.optimizer.load_state_dict(snap.optimizer)
+        self.sampler.batch_size = config.batch_size
+        self.sampler.load_state(copy.deepcopy(snap.sampler))
+        self.step_count, self.samples_seen = snap.step, snap.samples_seen
+        self.unit_states = [s.copy() for s in snap.unit_states]
+        self._unit_counts = [(int(np.count_nonzero(s == DEAD)), int(np.count_nonzero(s == SATURATED)))
+                             for s in self.unit_states]
+        self._probe_due = snap.probe_due
+
+    def save(self, path: str) -> None:
+        """Write a checkpoint atomically (temp file, then rename)."""
+        from .checkpoint import save_checkpoint
+        save_checkpoint(self, path)
+
+    @classmethod
+    def load(cls, path: str) -> "Trainer":
+        """Open a checkpoint written by ``save``; raises ``CheckpointError`` for a bad file."""
+        from .checkpoint import load_checkpoint
+        return load_checkpoint(path)
