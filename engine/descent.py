@@ -51,9 +51,7 @@ class Descent:
             raise ValueError(f"unknown optimizer {optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
         self.objective = objective
         self.optimizer_name = optimizer
-        self.lr = float(objective.lrs[optimizer] if lr is None else lr)
-        if not (np.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+        self.lr = _checked_lr(objective.lrs[optimizer] if lr is None else lr)
         self.momentum = momentum
         self.start = objective.as_point(objective.start if start is None else start).copy()
         self.reset()
@@ -63,6 +61,12 @@ class Descent:
         self.param = Parameter("x", self.start.copy())
         self.optimizer = make_optimizer(self.optimizer_name, [self.param], self.lr, self.momentum)
         self.trajectory: list[TrajectoryRow] = [self._record(0, 0.0)]
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate from the next step on: the point and the optimizer's
+        state (momentum, averages) stay, and ``reset`` keeps the new rate."""
+        self.lr = _checked_lr(lr)
+        self.optimizer.lr = self.lr
 
     def step(self) -> TrajectoryRow:
         """One optimizer update from the gradient at the current point; returns the new row."""
@@ -96,6 +100,14 @@ class Descent:
         x = self.param.value
         self.param.grad = self.objective.grad(x)
         return TrajectoryRow(step, x.copy(), self.objective.f(x), self.param.grad.copy(), step_size)
+
+
+def _checked_lr(lr: float) -> float:
+    """``lr`` as a float, or ValueError unless it is positive and finite."""
+    value = float(lr)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-_ONES = np.ones(0)
+_ONES: dict[np.dtype, np.ndarray] = {}
 
 
-def ones(n: int) -> np.ndarray:
+def ones(n: int, dtype: type = np.float64) -> np.ndarray:
     """A cached vector of n ones: ``ones(n) @ A`` sums A's rows several times faster than ``A.sum(0)``."""
-    global _ONES
-    if _ONES.size < n:
-        _ONES = np.ones(max(n, 2 * _ONES.size))
-    return _ONES[:n]
+    cached = _ONES.get(dtype)
+    if cached is None or cached.size < n:
+        cached = _ONES[dtype] = np.ones(max(n, 64, 2 * (0 if cached is None else cached.size)), dtype)
+    return cached[:n]

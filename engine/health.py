@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .config import TrainConfig
+from .fastops import ones
 from .mlp import MLP
 
 ALIVE, DEAD, SATURATED = 0, 1, 2
@@ -66,9 +67,30 @@ class LayerStats:
         return self._unit_grad
 
 
+class LayerArrays(NamedTuple):
+    """One step's per-layer numbers, held as computed; ``StepStats.layers`` unpacks them."""
+
+    names: list[str]
+    widths: list[int]
+    grad_norm: list[float]
+    grad_abs_sum: np.ndarray
+    sizes: np.ndarray
+    grad_max_abs: np.ndarray
+    weight_sq: np.ndarray
+    update_sq: np.ndarray
+    unit_states: list[np.ndarray]
+    counts: list[tuple[int, int]]
+    dz: list[np.ndarray]
+
+
 @dataclass(slots=True)
 class StepStats:
-    """Everything one training step measured. ``loss`` is the minibatch loss before the update."""
+    """Everything one training step measured. ``loss`` is the minibatch loss before the update.
+
+    ``layers`` (one ``LayerStats`` per dense layer) is unpacked from the step's
+    arrays on first access, so a caller that reads only the totals and flags does
+    not pay for building Python objects it never looks at.
+    """
 
     step: int
     loss: float
@@ -76,9 +98,26 @@ class StepStats:
     clipped: bool
     lr: float
     epoch: float
-    layers: list[LayerStats]
-    flags: list[Flag] = field(default_factory=list)
-    applied: bool = True
+    flags: list[Flag]
+    applied: bool
+    arrays: LayerArrays = field(repr=False)
+    _layers: list[LayerStats] | None = field(default=None, repr=False)
+
+    @property
+    def layers(self) -> list[LayerStats]:
+        if self._layers is None:
+            a = self.arrays
+            weight_norm = np.sqrt(a.weight_sq).tolist()
+            update_norm = np.sqrt(a.update_sq).tolist()
+            self._layers = [
+                LayerStats(name, width, gn, gmean, gmax, wn, un / wn if wn > 0 else 0.0,
+                           state, dead, sat, dz)
+                for name, width, gn, gmean, gmax, wn, un, state, (dead, sat), dz in zip(
+                    a.names, a.widths, a.grad_norm, (a.grad_abs_sum / a.sizes).tolist(),
+                    a.grad_max_abs.tolist(), weight_norm, update_norm,
+                    a.unit_states, a.counts, a.dz)
+            ]
+        return self._layers
 
     def flagged(self, kind: str) -> list[Flag]:
         """The flags of one kind."""
@@ -88,9 +127,10 @@ class StepStats:
 def probe_unit_states(model: MLP, X_probe: np.ndarray, saturation_grad: float) -> list[np.ndarray]:
     """Per-layer unit states (ALIVE/DEAD/SATURATED) from an eval-mode pass over the probe set.
 
-    A ReLU unit is dead when its output is zero on every probe sample. A unit whose
-    activation can saturate is saturated when f'(z) < saturation_grad * max f' on
-    every probe sample. The linear output layer is always alive.
+    A ReLU unit is dead when its output is zero on every probe sample (its outputs are
+    never negative, so: when they sum to zero). A unit whose activation can saturate is
+    saturated when f'(z) < saturation_grad * max f' on every probe sample. The linear
+    output layer is always alive.
     """
     model.forward(X_probe, train=False)
     states = []
@@ -98,33 +138,34 @@ def probe_unit_states(model: MLP, X_probe: np.ndarray, saturation_grad: float) -
         state = np.zeros(layer.fan_out, dtype=np.int8)
         act = layer.activation
         if act.can_die:
-            state[np.all(layer.z <= 0, axis=0)] = DEAD
+            state[np.dot(ones(len(layer.a), layer.a.dtype.type), layer.a) == 0] = DEAD
         elif act.can_saturate:
-            local = act.local_grad(layer.z, layer.a)
-            state[np.all(local < saturation_grad * act.max_local_grad, axis=0)] = SATURATED
+            responsive = act.local_grad(layer.z, layer.a) >= saturation_grad * act.max_local_grad
+            state[~responsive.any(axis=0)] = SATURATED
         states.append(state)
     return states
 
 
-def layer_flags(cfg: TrainConfig, layers: list[LayerStats]) -> list[Flag]:
-    """Exploding, vanishing, dead and saturated flags for one step's layer statistics.
+def layer_flags(cfg: TrainConfig, arrays: LayerArrays) -> list[Flag]:
+    """Exploding, vanishing, dead and saturated flags from one step's layer numbers.
 
     NaN norms compare False everywhere, so a non-finite step raises no false flag here.
     """
     flags = []
-    out_norm = layers[-1].grad_norm
-    last = len(layers) - 1
-    for i, ls in enumerate(layers):
-        norm = ls.grad_norm
+    norms = arrays.grad_norm
+    out_norm = norms[-1]
+    last = len(norms) - 1
+    for i, (name, width, norm, (dead, sat)) in enumerate(
+            zip(arrays.names, arrays.widths, norms, arrays.counts)):
         ratio = norm / out_norm if out_norm > 0 else 1.0
         if norm > cfg.explode_norm:
-            flags.append(Flag("exploding", ls.name, f"gradient norm {norm:.3g} > {cfg.explode_norm:g}"))
+            flags.append(Flag("exploding", name, f"gradient norm {norm:.3g} > {cfg.explode_norm:g}"))
         elif ratio > cfg.explode_ratio:
-            flags.append(Flag("exploding", ls.name, f"gradient norm {ratio:.3g}x the output layer's"))
+            flags.append(Flag("exploding", name, f"gradient norm {ratio:.3g}x the output layer's"))
         elif i < last and ratio < cfg.vanish_ratio:
-            flags.append(Flag("vanishing", ls.name, f"gradient norm {ratio:.2g}x the output layer's"))
-        if ls.dead and ls.dead >= cfg.dead_fraction * ls.width:
-            flags.append(Flag("dead", ls.name, f"{ls.dead}/{ls.width} units dead"))
-        if ls.saturated and ls.saturated >= cfg.saturated_fraction * ls.width:
-            flags.append(Flag("saturated", ls.name, f"{ls.saturated}/{ls.width} units saturated"))
+            flags.append(Flag("vanishing", name, f"gradient norm {ratio:.2g}x the output layer's"))
+        if dead and dead >= cfg.dead_fraction * width:
+            flags.append(Flag("dead", name, f"{dead}/{width} units dead"))
+        if sat and sat >= cfg.saturated_fraction * width:
+            flags.append(Flag("saturated", name, f"{sat}/{width} units saturated"))
     return flags

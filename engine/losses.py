@@ -81,7 +81,7 @@ class CrossEntropy(Loss):
         onehot = np.eye(pred.shape[1])[target] if target.ndim == 1 else target
         shifted = pred - pred.max(axis=1, keepdims=True)
         e = np.exp(shifted)
-        s = e @ ones(pred.shape[1])
+        s = e @ ones(pred.shape[1], e.dtype.type)
         n = pred.shape[0]
         value = float(np.log(s).sum() - (shifted * onehot).sum()) / n
         g = e / s[:, None]

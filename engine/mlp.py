@@ -79,12 +79,12 @@ class Dense:
         if self.batchnorm:
             dz = self._batchnorm_backward(dz)
         np.dot(self.x.T, dz, out=self.W.grad)
-        np.dot(ones(len(dz)), dz, out=self.b.grad)
+        np.dot(ones(len(dz), dz.dtype.type), dz, out=self.b.grad)
         return dz @ self.W.value.T if need_input_grad else None
 
     def _batchnorm_backward(self, dy: np.ndarray) -> np.ndarray:
         xhat, n = self._xhat, dy.shape[0]
-        col = ones(n)
+        col = ones(n, dy.dtype.type)
         np.dot(col, dy * xhat, out=self.gamma.grad)
         np.dot(col, dy, out=self.beta.grad)
         dxhat = dy * self.gamma.value

@@ -29,16 +29,22 @@ class Optimizer:
         flat = flat_buffers(self.params)
         self._arrays = [flat] if flat else [(p.value, p.grad) for p in self.params]
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self._arrays]
+        # Preallocated temporaries: large per-step allocations cost page faults.
+        self._scratch = [(np.empty_like(v), np.empty_like(v), np.empty_like(v))
+                         for v, _ in self._arrays]
 
     def step(self) -> None:
         """Apply one update to every parameter from its current ``.grad``."""
         self.t += 1
-        for (value, grad), state in zip(self._arrays, self.state):
+        for (value, grad), state, scratch in zip(self._arrays, self.state, self._scratch):
             if self.weight_decay:
-                grad = grad + self.weight_decay * value
-            self._update(value, grad, state)
+                grad = np.add(grad, np.multiply(self.weight_decay, value, out=scratch[2]),
+                              out=scratch[2])
+            self._update(value, grad, state, scratch[0], scratch[1])
 
-    def _update(self, value: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
+    def _update(self, value: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray],
+                tmp: np.ndarray, tmp2: np.ndarray) -> None:
+        """Update ``value`` in place; ``tmp`` and ``tmp2`` are scratch arrays of its shape."""
         raise NotImplementedError
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -70,7 +76,7 @@ class SGD(Optimizer):
         self.momentum = momentum
         self.nesterov = nesterov
 
-    def _update(self, value, grad, state):
+    def _update(self, value, grad, state, tmp, tmp2):
         if self.momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -78,8 +84,11 @@ class SGD(Optimizer):
             else:
                 buf *= self.momentum
                 buf += grad
-            grad = grad + self.momentum * buf if self.nesterov else buf
-        value -= self.lr * grad
+            if self.nesterov:
+                grad = np.add(grad, np.multiply(self.momentum, buf, out=tmp2), out=tmp2)
+            else:
+                grad = buf
+        value -= np.multiply(self.lr, grad, out=tmp)
 
     def hyperparameters(self):
         return {**super().hyperparameters(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -96,13 +105,19 @@ class RMSprop(Optimizer):
         self.alpha = alpha
         self.eps = eps
 
-    def _update(self, value, grad, state):
+    def _update(self, value, grad, state, tmp, tmp2):
         v = state.get("square_avg")
         if v is None:
             v = state["square_avg"] = np.zeros_like(value)
         v *= self.alpha
-        v += (1 - self.alpha) * grad * grad
-        value -= self.lr * grad / (np.sqrt(v) + self.eps)
+        np.multiply(1 - self.alpha, grad, out=tmp)
+        tmp *= grad
+        v += tmp
+        np.sqrt(v, out=tmp2)
+        tmp2 += self.eps
+        np.multiply(self.lr, grad, out=tmp)
+        tmp /= tmp2
+        value -= tmp
 
     def hyperparameters(self):
         return {**super().hyperparameters(), "alpha": self.alpha, "eps": self.eps}
@@ -120,7 +135,7 @@ class Adam(Optimizer):
         self.betas = tuple(betas)
         self.eps = eps
 
-    def _update(self, value, grad, state):
+    def _update(self, value, grad, state, tmp, tmp2):
         b1, b2 = self.betas
         m = state.get("exp_avg")
         if m is None:
@@ -128,12 +143,18 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = np.zeros_like(value)
         v = state["exp_avg_sq"]
         m *= b1
-        m += (1 - b1) * grad
+        m += np.multiply(1 - b1, grad, out=tmp)
         v *= b2
-        v += (1 - b2) * grad * grad
-        m_hat = m / (1 - b1 ** self.t)
-        v_hat = v / (1 - b2 ** self.t)
-        value -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        np.multiply(1 - b2, grad, out=tmp)
+        tmp *= grad
+        v += tmp
+        np.divide(v, 1 - b2 ** self.t, out=tmp2)  # v_hat
+        np.sqrt(tmp2, out=tmp2)
+        tmp2 += self.eps
+        np.divide(m, 1 - b1 ** self.t, out=tmp)  # m_hat
+        tmp *= self.lr
+        tmp /= tmp2
+        value -= tmp
 
     def hyperparameters(self):
         return {**super().hyperparameters(), "betas": self.betas, "eps": self.eps}

@@ -8,6 +8,7 @@ vector operations per step, whatever the depth of the network.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,8 @@ import numpy as np
 from .clip import clip_coefficient
 from .config import TrainConfig
 from .datasets import Dataset, make_dataset
-from .health import DEAD, SATURATED, Flag, LayerStats, StepStats, layer_flags, probe_unit_states
+from .health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, layer_flags,
+                     probe_unit_states)
 from .losses import Loss, get_loss
 from .mlp import MLP
 from .optim import Optimizer, make_optimizer
@@ -77,7 +79,8 @@ class Trainer:
         self._targets_test = self._targets(self.data.y_test)
         self.sampler = BatchSampler(len(self.data.X_train), config.batch_size,
                                     np.random.default_rng([config.seed, 1]))
-        self.X_probe = self.data.X_train[:config.probe_size]
+        self._X_train = self.data.X_train.astype(self.model.dtype, copy=False)
+        self.X_probe = self._X_train[:config.probe_size]
         self.step_count = 0
         self.samples_seen = 0
         self.unit_states = [np.zeros(layer.fan_out, dtype=np.int8) for layer in self.model.layers]
@@ -85,6 +88,9 @@ class Trainer:
         self._probe_due = True
         self._widths = [layer.fan_out for layer in self.model.layers]
         self._names = [layer.name for layer in self.model.layers]
+        self._zeros = np.zeros(len(self.model.layers))
+        self._before = np.empty_like(self.model.flat_value)  # scratch for the step's statistics
+        self._work = np.empty_like(self.model.flat_value)
 
     @classmethod
     def from_arrays(cls, X: np.ndarray, y: np.ndarray, config: TrainConfig | None = None,
@@ -121,9 +127,11 @@ class Trainer:
                               momentum=config.momentum, weight_decay=config.weight_decay)
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
-        if self.is_classification:
-            return self.loss.targets(y, self.data.n_classes)
-        return y
+        """What the loss compares outputs with, in the model's dtype where it is numeric."""
+        targets = self.loss.targets(y, self.data.n_classes) if self.is_classification else y
+        if targets.dtype.kind == "f":
+            targets = targets.astype(self.model.dtype)
+        return targets
 
     @property
     def is_classification(self) -> bool:
@@ -136,39 +144,40 @@ class Trainer:
 
     # --- training -------------------------------------------------------------------
 
+    @np.errstate(all="ignore")  # NaN and Inf are states to report, not warnings to print
     def step(self) -> StepStats:
         """One optimizer update on one minibatch; returns what it measured."""
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            return self._step()
-
-    def _step(self) -> StepStats:
         cfg, model = self.config, self.model
         idx = self.sampler.next()
         if idx is None:
-            X, T = self.data.X_train, self._targets_train
+            X, T = self._X_train, self._targets_train
         else:
-            X, T = self.data.X_train[idx], self._targets_train[idx]
+            X, T = self._X_train.take(idx, axis=0), self._targets_train.take(idx, axis=0)
         loss, dout = self.loss.value_and_grad(model.forward(X, train=True), T)
         model.backward(dout, need_input_grad=False)
         self.step_count += 1
         self.samples_seen += len(X)
 
         g, w, starts = model.flat_grad, model.flat_value, model.layer_starts
-        grad_sq = np.add.reduceat(g * g, starts)
-        abs_g = np.abs(g)
-        grad_mean = np.add.reduceat(abs_g, starts) / model.layer_sizes
+        before, work = self._before, self._work
+        grad_sq = np.add.reduceat(np.multiply(g, g, out=work), starts)
+        abs_g = np.abs(g, out=work)
+        grad_abs_sum = np.add.reduceat(abs_g, starts)
         grad_max = np.maximum.reduceat(abs_g, starts)
-        grads_finite = bool(grad_max.max() < np.inf)  # NaN compares False too
-        grad_norms = np.sqrt(grad_sq)
-        grad_norm = float(np.sqrt(grad_sq.sum())) if grads_finite else float("nan")
-        if grads_finite and grad_norm == np.inf:
-            grad_norms = self._overflow_safe_norms(g, grad_max)
-            grad_norm = _hypot(grad_norms)
+        grad_norm = float(np.sqrt(grad_sq.sum()))
+        grads_finite = grad_norm < np.inf or bool(grad_max.max() < np.inf)  # NaN compares False
+        grad_norms = [math.sqrt(x) if x == x else x for x in grad_sq.tolist()]
+        if not grads_finite:
+            grad_norm = float("nan")
+        elif grad_norm == np.inf:
+            safe_norms = self._overflow_safe_norms(g, grad_max)
+            grad_norm = _hypot(safe_norms)
+            grad_norms = safe_norms.tolist()
 
         flags: list[Flag] = []
         applied, clipped = False, False
-        update_sq = np.zeros(len(starts))
-        if not np.isfinite(loss):
+        update_sq = self._zeros
+        if not loss < np.inf:  # catches NaN too
             flags.append(Flag("nonfinite", "loss", f"loss is {loss}; update skipped"))
         elif not grads_finite:
             for name, gmax in zip(self._names, grad_max):
@@ -176,26 +185,28 @@ class Trainer:
                     flags.append(Flag("nonfinite", name, "gradient has NaN/Inf; update skipped"))
         else:
             clipped = self._clip(g, grad_norm, grad_max)
-            before = w.copy()
+            np.copyto(before, w)
             self.optimizer.step()
-            delta = w - before
-            update_sq = np.add.reduceat(delta * delta, starts)
-            weight_sq = np.add.reduceat(w * w, starts)
-            applied = bool(update_sq.sum() + weight_sq.sum() < np.inf) or bool(np.isfinite(w).all())
-            if not applied:
-                w[...] = before
-                update_sq[:] = 0.0
+            weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
+            # before is finite, so w is finite exactly when the step was.
+            applied = sum(weight_sq.tolist()) < math.inf or bool(np.isfinite(w).all())
+            if applied:
+                delta = np.subtract(w, before, out=work)
+                update_sq = np.add.reduceat(np.multiply(delta, delta, out=work), starts)
+            else:
+                np.copyto(w, before)
                 flags.append(Flag("nonfinite", "model", "update would make weights non-finite; update undone"))
         if not applied:
-            weight_sq = np.add.reduceat(w * w, starts)
-        weight_norms = np.sqrt(weight_sq)
+            weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
 
         if self._probe_due or (self.step_count - 1) % cfg.probe_every == 0:
             self._probe()
-        layers = self._layer_stats(grad_norms, grad_mean, grad_max, weight_norms, update_sq)
-        flags = layer_flags(cfg, layers) + flags
+        arrays = LayerArrays(self._names, self._widths, grad_norms, grad_abs_sum, model.layer_sizes,
+                             grad_max, weight_sq, update_sq, self.unit_states, self._unit_counts,
+                             [layer.dz for layer in model.layers])
+        flags = layer_flags(cfg, arrays) + flags
         return StepStats(self.step_count, float(loss), grad_norm, clipped, self.optimizer.lr,
-                         self.epoch, layers, flags, applied)
+                         self.epoch, flags, applied, arrays)
 
     def _probe(self) -> None:
         self.unit_states = probe_unit_states(self.model, self.X_probe, self.config.saturation_grad)
@@ -221,17 +232,6 @@ class Trainer:
             return True
         return False
 
-    def _layer_stats(self, grad_norms, grad_mean, grad_max, weight_norms, update_sq) -> list[LayerStats]:
-        ratios = [u ** 0.5 / wn if wn > 0 else 0.0
-                  for u, wn in zip(update_sq.tolist(), weight_norms.tolist())]
-        rows = zip(self.model.layers, self._names, self._widths, grad_norms.tolist(),
-                   grad_mean.tolist(), grad_max.tolist(), weight_norms.tolist(), ratios,
-                   self.unit_states, self._unit_counts)
-        return [
-            LayerStats(name, width, gn, gmean, gmax, wn, ratio, state, dead, saturated, layer.dz)
-            for layer, name, width, gn, gmean, gmax, wn, ratio, state, (dead, saturated) in rows
-        ]
-
     def run(self, n: int) -> list[StepStats]:
         """``n`` steps; returns their statistics."""
         return [self.step() for _ in range(n)]
@@ -245,14 +245,14 @@ class Trainer:
             return out
         return self.loss.classes(out)
 
+    @np.errstate(all="ignore")
     def evaluate(self) -> Evaluation:
         """Train and test loss, and accuracy for classification, in eval mode."""
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            train_loss, train_acc = self._measure(self.data.X_train, self.data.y_train, self._targets_train)
-            if len(self.data.X_test):
-                test_loss, test_acc = self._measure(self.data.X_test, self.data.y_test, self._targets_test)
-            else:
-                test_loss = test_acc = None
+        train_loss, train_acc = self._measure(self.data.X_train, self.data.y_train, self._targets_train)
+        if len(self.data.X_test):
+            test_loss, test_acc = self._measure(self.data.X_test, self.data.y_test, self._targets_test)
+        else:
+            test_loss = test_acc = None
         return Evaluation(train_loss, test_loss, train_acc, test_acc)
 
     def _measure(self, X, y, T) -> tuple[float, float | None]:

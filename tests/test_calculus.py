@@ -107,7 +107,7 @@ def test_rows_serialise_to_json():
     assert row["f"] == get_objective("bowl").f(row["x"])
 
 
-def _shift_by_one(self, value, grad, state):
+def _shift_by_one(self, value, grad, state, *scratch):
     value -= 1.0
 
 
