@@ -67,8 +67,15 @@ def _write_atomically(path: str, payload: bytes) -> None:
 
 
 def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
-    if not os.path.exists(path):
+    if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        with open(path, "rb") as fh:
+            is_zip = fh.read(4) == b"PK\x03\x04"
+    except OSError as exc:
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror}") from None
+    if not is_zip:
+        raise CheckpointError(f"{path} is not a gradtui checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
@@ -99,12 +106,13 @@ def load_checkpoint(path: str) -> "Trainer":
     try:
         config = TrainConfig.from_dict(meta["config"])
         data = _group(arrays, "data/")
-        if data:
-            dataset = Dataset.from_arrays(data["X_train"], data["y_train"], data["X_test"],
-                                          data["y_test"], name=meta.get("data_name", "arrays"))
-            trainer = Trainer(config, dataset)
-        else:
-            trainer = Trainer(config)
+        dataset = (Dataset.from_arrays(data["X_train"], data["y_train"], data["X_test"],
+                                       data["y_test"], name=meta.get("data_name", "arrays"))
+                   if data else None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
+    trainer = Trainer(config, dataset)  # a missing data file says so in its own words
+    try:
         snap = Snapshot(
             config=meta["config"], step=int(meta["step"]), samples_seen=int(meta["samples_seen"]),
             weights=arrays["weights"], buffers=_group(arrays, "buffer/"),
@@ -116,8 +124,6 @@ def load_checkpoint(path: str) -> "Trainer":
             probe_due=bool(meta["probe_due"]),
         )
         trainer.restore(snap)
-    except CheckpointError:
-        raise
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
     return trainer
