@@ -146,17 +146,20 @@ def probe_unit_states(model: MLP, X_probe: np.ndarray, saturation_grad: float) -
     return states
 
 
-def layer_flags(cfg: TrainConfig, arrays: LayerArrays) -> list[Flag]:
-    """Exploding, vanishing, dead and saturated flags from one step's layer numbers.
+def gradient_flags(cfg: TrainConfig, names: list[str], norms: list[float]) -> list[Flag]:
+    """Exploding and vanishing flags from one step's per-layer gradient norms.
 
     NaN norms compare False everywhere, so a non-finite step raises no false flag here.
     """
-    flags = []
-    norms = arrays.grad_norm
     out_norm = norms[-1]
+    if out_norm > 0:
+        high = min(cfg.explode_norm, cfg.explode_ratio * out_norm)
+        low = cfg.vanish_ratio * out_norm
+        if max(norms) <= high and (len(norms) == 1 or min(norms[:-1]) >= low):
+            return []  # the common, healthy case: no per-layer work
+    flags = []
     last = len(norms) - 1
-    for i, (name, width, norm, (dead, sat)) in enumerate(
-            zip(arrays.names, arrays.widths, norms, arrays.counts)):
+    for i, (name, norm) in enumerate(zip(names, norms)):
         ratio = norm / out_norm if out_norm > 0 else 1.0
         if norm > cfg.explode_norm:
             flags.append(Flag("exploding", name, f"gradient norm {norm:.3g} > {cfg.explode_norm:g}"))
@@ -164,6 +167,14 @@ def layer_flags(cfg: TrainConfig, arrays: LayerArrays) -> list[Flag]:
             flags.append(Flag("exploding", name, f"gradient norm {ratio:.3g}x the output layer's"))
         elif i < last and ratio < cfg.vanish_ratio:
             flags.append(Flag("vanishing", name, f"gradient norm {ratio:.2g}x the output layer's"))
+    return flags
+
+
+def unit_flags(cfg: TrainConfig, names: list[str], widths: list[int],
+               counts: list[tuple[int, int]]) -> list[Flag]:
+    """Dead and saturated flags from the last probe's per-layer unit counts."""
+    flags = []
+    for name, width, (dead, sat) in zip(names, widths, counts):
         if dead and dead >= cfg.dead_fraction * width:
             flags.append(Flag("dead", name, f"{dead}/{width} units dead"))
         if sat and sat >= cfg.saturated_fraction * width:

@@ -17,8 +17,8 @@ import numpy as np
 from .clip import clip_coefficient
 from .config import TrainConfig
 from .datasets import Dataset, make_dataset
-from .health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, layer_flags,
-                     probe_unit_states)
+from .health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
+                     probe_unit_states, unit_flags)
 from .losses import Loss, get_loss
 from .mlp import MLP
 from .optim import Optimizer, make_optimizer
@@ -85,6 +85,7 @@ class Trainer:
         self.samples_seen = 0
         self.unit_states = [np.zeros(layer.fan_out, dtype=np.int8) for layer in self.model.layers]
         self._unit_counts = [(0, 0)] * len(self.model.layers)
+        self._unit_flags: list[Flag] = []
         self._probe_due = True
         self._widths = [layer.fan_out for layer in self.model.layers]
         self._names = [layer.name for layer in self.model.layers]
@@ -204,15 +205,20 @@ class Trainer:
         arrays = LayerArrays(self._names, self._widths, grad_norms, grad_abs_sum, model.layer_sizes,
                              grad_max, weight_sq, update_sq, self.unit_states, self._unit_counts,
                              [layer.dz for layer in model.layers])
-        flags = layer_flags(cfg, arrays) + flags
+        flags = gradient_flags(cfg, self._names, grad_norms) + self._unit_flags + flags
         return StepStats(self.step_count, float(loss), grad_norm, clipped, self.optimizer.lr,
                          self.epoch, flags, applied, arrays)
 
     def _probe(self) -> None:
         self.unit_states = probe_unit_states(self.model, self.X_probe, self.config.saturation_grad)
+        self._count_units()
+        self._probe_due = False
+
+    def _count_units(self) -> None:
+        """Dead/saturated counts and their flags, which change only when the probe runs."""
         self._unit_counts = [(int(np.count_nonzero(s == DEAD)), int(np.count_nonzero(s == SATURATED)))
                              for s in self.unit_states]
-        self._probe_due = False
+        self._unit_flags = unit_flags(self.config, self._names, self._widths, self._unit_counts)
 
     def _overflow_safe_norms(self, g: np.ndarray, grad_max: np.ndarray) -> np.ndarray:
         """Per-layer norms of huge but finite gradients whose squares overflow float64."""
@@ -286,6 +292,7 @@ class Trainer:
         if new.saturation_grad != old.saturation_grad:
             self._probe_due = True
         self.sampler.batch_size = new.batch_size
+        self._count_units()  # the dead/saturated fractions may have changed
 
     def snapshot(self) -> Snapshot:
         """A deep copy of the run's state; ``restore`` continues it bit-identically."""
@@ -316,8 +323,7 @@ class Trainer:
         self.sampler.load_state(copy.deepcopy(snap.sampler))
         self.step_count, self.samples_seen = snap.step, snap.samples_seen
         self.unit_states = [s.copy() for s in snap.unit_states]
-        self._unit_counts = [(int(np.count_nonzero(s == DEAD)), int(np.count_nonzero(s == SATURATED)))
-                             for s in self.unit_states]
+        self._count_units()
         self._probe_due = snap.probe_due
 
     def save(self, path: str) -> None:
