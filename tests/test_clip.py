@@ -1,5 +1,7 @@
 """Gradient clipping with torch.nn.utils semantics, on hand numbers."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,7 @@ def test_norm_clipping_works_in_place_on_model_gradients():
     assert all(v is p.grad for v, p in zip(views, model.parameters()))
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_norm_of_huge_finite_gradients_does_not_overflow():
     params = params_with_grads([3e200, 4e200], [12e200])
     assert clip_grad_norm(params, 1.0) == pytest.approx(13e200, rel=1e-14)
@@ -60,3 +63,11 @@ def test_value_clipping_clamps_each_element():
     assert clip_grad_value(params, 3.5) is None
     np.testing.assert_array_equal(params[0].grad, [3.0, -3.5])
     np.testing.assert_array_equal(params[1].grad, [3.5, -0.5])
+
+
+@pytest.mark.xfail(strict=True, reason="clip.py:12 global_norm lets its handled overflow escape as a "
+                   "RuntimeWarning; compute the first try under np.errstate(over='ignore')")
+def test_huge_finite_gradients_clip_quietly():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clip_grad_norm(params_with_grads([3e200, 4e200]), 1.0)

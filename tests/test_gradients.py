@@ -43,6 +43,17 @@ def kink_distance(model: MLP, loss: str, X: np.ndarray, y: np.ndarray) -> float:
     return float(min(gaps))
 
 
+def central_differences(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d f / d x elementwise by (f(x + eps) - f(x - eps)) / (2 eps)."""
+    out = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += eps
+        minus[idx] -= eps
+        out[idx] = (f(plus) - f(minus)) / (2 * eps)
+    return out
+
+
 def case(activation: str, loss: str, batchnorm: bool, seed: int = 0):
     """(model, loss, X, y) for a small net, redrawn until it is at least KINK off every kink."""
     n_out = 1 if loss in ("bce", "hinge") else 2
@@ -102,13 +113,7 @@ def test_gradcheck_refuses_float32():
 def test_input_gradient_matches_finite_differences(activation, batchnorm):
     model, loss_fn, X, y = case(activation, "cross_entropy", batchnorm)
     dX = model.backward(loss_fn.grad(model.forward(X), y))
-    eps = 1e-6
-    numeric = np.zeros_like(X)
-    for idx in np.ndindex(*X.shape):
-        Xp, Xm = X.copy(), X.copy()
-        Xp[idx] += eps
-        Xm[idx] -= eps
-        numeric[idx] = (loss_fn.value(model.forward(Xp), y) - loss_fn.value(model.forward(Xm), y)) / (2 * eps)
+    numeric = central_differences(lambda x: loss_fn.value(model.forward(x), y), X)
     assert dX.shape == X.shape
     assert np.abs(dX - numeric).sum() / (np.abs(dX).sum() + np.abs(numeric).sum()) < 1e-6
 
@@ -177,13 +182,7 @@ def test_loss_grad_matches_finite_differences_of_value(name):
     else:
         pred, target = LOGITS, LOGITS + RNG.choice([-1.0, 1.0], LOGITS.shape) * RNG.uniform(0.1, 1, LOGITS.shape)
     loss = get_loss(name)
-    eps = 1e-6
-    numeric = np.zeros_like(pred)
-    for idx in np.ndindex(*pred.shape):
-        plus, minus = pred.copy(), pred.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        numeric[idx] = (loss.value(plus, target) - loss.value(minus, target)) / (2 * eps)
+    numeric = central_differences(lambda p: loss.value(p, target), pred)
     grad = loss.grad(pred, target)
     assert grad.shape == pred.shape
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
