@@ -116,6 +116,20 @@ def test_layer_statistics_are_the_right_numbers(optimizer, backprop):
             0.05 * stats.layers[0].grad_norm / stats.layers[0].weight_norm, rel=1e-9)
 
 
+@pytest.mark.parametrize("cfg", [TrainConfig(activation="linear", batchnorm=True),
+                                 TrainConfig(dataset="sine", loss="mae", optimizer="sgd", lr=0.1)],
+                         ids=["linear-bn", "sine-mae"])
+def test_per_unit_gradients_read_late_equal_those_read_at_once(cfg):
+    at_once = []
+    trainer = Trainer(cfg)
+    for _ in range(5):
+        at_once.append([ls.unit_grad.copy() for ls in trainer.step().layers])
+    late = Trainer(cfg).run(5)
+    for stats, expected in zip(late, at_once):
+        for ls, e in zip(stats.layers, expected):
+            np.testing.assert_array_equal(ls.unit_grad, e)
+
+
 @pytest.mark.parametrize("mode, limit", [("norm", 0.05), ("value", 0.01)])
 def test_clipping_in_the_trainer(mode, limit, backprop):
     trainer = Trainer(TrainConfig(optimizer="sgd", lr=0.1, batch_size=None, hidden=(6,), activation="tanh",

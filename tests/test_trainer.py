@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import SGD, Adam, TrainConfig, Trainer
+from gradtui.engine.config import ACTIVATIONS
 
 CONFIGS = {
     "default": TrainConfig(),
@@ -61,6 +62,31 @@ def test_restore_undoes_changes_of_course(fingerprint):
     assert fingerprint(trainer.run(10)) == first
 
 
+@pytest.mark.xfail(strict=True, reason="trainer.py restore() checks only the weight count: a snapshot of "
+                   "a 2-3-1-2 net loads into a 2-3-2 trainer (same 17 weights) and config.hidden no longer "
+                   "matches the model")
+def test_restore_refuses_a_snapshot_of_another_architecture():
+    other = Trainer(TrainConfig(hidden=(3, 1), dataset="gauss"))
+    trainer = Trainer(TrainConfig(hidden=(3,), dataset="gauss"))
+    assert other.model.flat_value.size == trainer.model.flat_value.size
+    with pytest.raises(ValueError):
+        trainer.restore(other.snapshot())
+
+
+def test_looking_does_not_change_the_run(fingerprint):
+    """evaluate, predict, snapshot and reading statistics are not actions: the numbers stay the same."""
+    quiet, busy = Trainer(CONFIGS["bn-momentum-clip"]), Trainer(CONFIGS["bn-momentum-clip"])
+    expected = fingerprint(quiet.run(20))
+    got = []
+    for _ in range(20):
+        busy.evaluate()
+        busy.predict(busy.data.X_test)
+        busy.snapshot()
+        got.append(busy.step())
+        got[-1].layers[0].unit_grad
+    assert fingerprint(got) == expected
+
+
 # --- update() mid-run ----------------------------------------------------------------------
 
 
@@ -83,7 +109,9 @@ def test_new_activation_keeps_the_weights_and_is_used(backprop):
 def test_new_optimizer_starts_fresh(backprop):
     trainer = full_batch_trainer(optimizer="adam")
     trainer.run(5)
+    kept = trainer.model.flat_value.copy()
     trainer.update(optimizer="momentum", lr=0.1)
+    np.testing.assert_array_equal(trainer.model.flat_value, kept)
     assert isinstance(trainer.optimizer, SGD) and trainer.optimizer.momentum == 0.9
     assert trainer.optimizer.t == 0 and trainer.optimizer.state_dict()["arrays"] == {}
     before = trainer.model.flat_value.copy()
@@ -146,6 +174,18 @@ def test_full_batch_step_reports_the_loss_on_every_sample(backprop):
         stats = trainer.step()
         assert stats.loss == pytest.approx(expected, rel=1e-12)
         assert stats.epoch == trainer.step_count
+
+
+@pytest.mark.xfail(strict=True, reason="sampler.py: the last minibatch of an epoch may hold 1 sample; with "
+                   "batch norm that step normalises by a zero variance (layer 0 gradient exactly 0) and pulls "
+                   "running_var toward 0, where PyTorch refuses a 1-sample training batch")
+def test_batchnorm_never_trains_on_a_single_sample():
+    trainer = Trainer(TrainConfig(batchnorm=True, batch_size=249))  # 250 training samples
+    seen = [trainer.samples_seen]
+    for _ in range(4):
+        trainer.step()
+        seen.append(trainer.samples_seen)
+    assert min(np.diff(seen)) >= 2
 
 
 def test_minibatches_count_samples():
@@ -234,8 +274,18 @@ def test_from_arrays_classification_with_a_given_test_set():
     assert trainer.evaluate().test_accuracy > 0.95
 
 
-def test_float32_runs_train_in_float32():
-    trainer = Trainer(TrainConfig(dtype="float32"))
+FLOAT32_LEAKY = pytest.mark.xfail(strict=True, reason="activations.py LeakyReLU.local_grad: "
+                                  "np.where(z > 0, 1.0, LEAKY_SLOPE) is float64, so float32 backward hits "
+                                  "mlp.py Dense.backward np.dot(..., out=float32 grad) and raises")
+
+
+@pytest.mark.parametrize("batchnorm", [False, True], ids=["plain", "bn"])
+@pytest.mark.parametrize("activation", [pytest.param(a, marks=FLOAT32_LEAKY) if a == "leaky_relu" else a
+                                        for a in ACTIVATIONS])
+def test_float32_runs_train_in_float32(activation, batchnorm):
+    trainer = Trainer(TrainConfig(dtype="float32", activation=activation, batchnorm=batchnorm,
+                                  optimizer="momentum", weight_decay=0.01))
     stats = trainer.run(5)
     assert trainer.model.flat_value.dtype == np.float32
-    assert np.isfinite([s.loss for s in stats]).all()
+    assert all(v.dtype == np.float32 for v in trainer.optimizer.state_dict()["arrays"].values())
+    assert np.isfinite([s.loss for s in stats]).all() and all(s.applied for s in stats)
