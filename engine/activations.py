@@ -67,7 +67,7 @@ class LeakyReLU(Activation):
         return np.where(z > 0, z, LEAKY_SLOPE * z)
 
     def local_grad(self, z, a):
-        return np.where(z > 0, 1.0, LEAKY_SLOPE)
+        return np.where(z > 0, z.dtype.type(1.0), z.dtype.type(LEAKY_SLOPE))
 
 
 class ELU(Activation):

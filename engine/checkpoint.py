@@ -67,6 +67,8 @@ def _write_atomically(path: str, payload: bytes) -> None:
 
 
 def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
+    if os.path.isdir(path):
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
     if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
@@ -77,7 +79,7 @@ def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
     if not is_zip:
         raise CheckpointError(f"{path} is not a gradtui checkpoint (not an .npz archive)")
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise CheckpointError(f"{path} is not a gradtui checkpoint (unreadable: {exc})") from None

@@ -7,6 +7,7 @@ import numpy as np
 from .parameter import Parameter
 
 
+@np.errstate(over="ignore")  # an overflowing sum of squares is recovered below
 def global_norm(grads: list[np.ndarray]) -> float:
     """L2 norm over all arrays, robust to overflow of the sum of squares."""
     total = float(np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads)))

@@ -24,6 +24,7 @@ from .mlp import MLP
 from .optim import Optimizer, make_optimizer
 from .sampler import BatchSampler
 
+RISKY_GRAD = 1e100  # beyond this, g * g or lr * g may overflow float64 inside an optimizer
 UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
              "batch_size", "weight_decay", "explode_norm", "explode_ratio", "vanish_ratio",
              "dead_fraction", "saturated_fraction", "saturation_grad")
@@ -78,9 +79,10 @@ class Trainer:
         self._targets_train = self._targets(self.data.y_train)
         self._targets_test = self._targets(self.data.y_test)
         self.sampler = BatchSampler(len(self.data.X_train), config.batch_size,
-                                    np.random.default_rng([config.seed, 1]))
+                                    np.random.default_rng([config.seed, 1]),
+                                    min_batch=2 if config.batchnorm else 1)
         self._X_train = self.data.X_train.astype(self.model.dtype, copy=False)
-        self.X_probe = self._X_train[:config.probe_size]
+        self.X_probe = self._X_train[self._probe_rows(len(self._X_train), config)]
         self.step_count = 0
         self.samples_seen = 0
         self.unit_states = [np.zeros(layer.fan_out, dtype=np.int8) for layer in self.model.layers]
@@ -92,6 +94,14 @@ class Trainer:
         self._zeros = np.zeros(len(self.model.layers))
         self._before = np.empty_like(self.model.flat_value)  # scratch for the step's statistics
         self._work = np.empty_like(self.model.flat_value)
+
+    @staticmethod
+    def _probe_rows(n: int, config: TrainConfig) -> np.ndarray:
+        """A fixed, seeded random sample of up to ``probe_size`` training rows, in order."""
+        if n <= config.probe_size:
+            return np.arange(n)
+        rng = np.random.default_rng([config.seed, 2])
+        return np.sort(rng.choice(n, config.probe_size, replace=False))
 
     @classmethod
     def from_arrays(cls, X: np.ndarray, y: np.ndarray, config: TrainConfig | None = None,
@@ -185,18 +195,11 @@ class Trainer:
                 if not gmax < np.inf:
                     flags.append(Flag("nonfinite", name, "gradient has NaN/Inf; update skipped"))
         else:
-            clipped = self._clip(g, grad_norm, grad_max)
-            np.copyto(before, w)
-            self.optimizer.step()
-            weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
-            # before is finite, so w is finite exactly when the step was.
-            applied = sum(weight_sq.tolist()) < math.inf or bool(np.isfinite(w).all())
-            if applied:
-                delta = np.subtract(w, before, out=work)
-                update_sq = np.add.reduceat(np.multiply(delta, delta, out=work), starts)
-            else:
-                np.copyto(w, before)
-                flags.append(Flag("nonfinite", "model", "update would make weights non-finite; update undone"))
+            clipped, largest = self._clip(g, grad_norm, float(grad_max.max()))
+            applied, update_sq, weight_sq = self._apply_update(
+                risky=largest * max(self.optimizer.lr, 1.0) > RISKY_GRAD)
+            if not applied:
+                flags.append(Flag("nonfinite", "model", "update would overflow to Inf/NaN; update undone"))
         if not applied:
             weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
 
@@ -208,6 +211,31 @@ class Trainer:
         flags = gradient_flags(cfg, self._names, grad_norms) + self._unit_flags + flags
         return StepStats(self.step_count, float(loss), grad_norm, clipped, self.optimizer.lr,
                          self.epoch, flags, applied, arrays)
+
+    def _apply_update(self, risky: bool) -> tuple[bool, np.ndarray, np.ndarray | None]:
+        """Run the optimizer; undo the step if any weight turned non-finite.
+
+        Returns (applied, per-layer squared update norms, per-layer squared weight norms,
+        None when the step was undone).
+        Only gradients beyond ``RISKY_GRAD`` can overflow the optimizer's arithmetic, so
+        only then is its state copied first, to be put back exactly with the weights.
+        """
+        w, before, work, starts = self.model.flat_value, self._before, self._work, self.model.layer_starts
+        np.copyto(before, w)
+        saved_state = self.optimizer.state_dict() if risky else None
+        self.optimizer.step()
+        weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
+        # before is finite, so w is finite exactly when the step was.
+        applied = sum(weight_sq.tolist()) < math.inf or bool(np.isfinite(w).all())
+        if saved_state is not None and applied:
+            applied = all(np.isfinite(a).all() for a in self.optimizer.state_dict()["arrays"].values())
+        if not applied:
+            np.copyto(w, before)
+            if saved_state is not None:
+                self.optimizer.load_state_dict(saved_state)
+            return False, self._zeros, None
+        delta = np.subtract(w, before, out=work)
+        return True, np.add.reduceat(np.multiply(delta, delta, out=work), starts), weight_sq
 
     def _probe(self) -> None:
         self.unit_states = probe_unit_states(self.model, self.X_probe, self.config.saturation_grad)
@@ -226,17 +254,18 @@ class Trainer:
         scaled = g / np.repeat(scale, self.model.layer_sizes)
         return scale * np.sqrt(np.add.reduceat(scaled * scaled, self.model.layer_starts))
 
-    def _clip(self, g: np.ndarray, grad_norm: float, grad_max: np.ndarray) -> bool:
+    def _clip(self, g: np.ndarray, grad_norm: float, largest: float) -> tuple[bool, float]:
+        """Clip ``g`` in place as configured; returns (clipped, largest |g| afterwards)."""
         mode, limit = self.config.clip_mode, self.config.clip
         if mode == "norm":
             scale = clip_coefficient(grad_norm, limit)
             if scale < 1.0:
                 g *= scale
-                return True
-        elif mode == "value" and grad_max.max() > limit:
+                return True, largest * scale
+        elif mode == "value" and largest > limit:
             np.clip(g, -limit, limit, out=g)
-            return True
-        return False
+            return True, limit
+        return False, largest
 
     def run(self, n: int) -> list[StepStats]:
         """``n`` steps; returns their statistics."""
@@ -311,8 +340,10 @@ class Trainer:
     def restore(self, snap: Snapshot) -> None:
         """Rewind to ``snap`` exactly (weights, optimizer, batch order, step, settings)."""
         config = TrainConfig.from_dict(snap.config)
-        if snap.weights.shape != self.model.flat_value.shape:
-            raise ValueError("snapshot belongs to a network of another shape")
+        if (tuple(config.hidden) != tuple(self.model.sizes[1:-1])
+                or snap.weights.shape != self.model.flat_value.shape):
+            raise ValueError(f"snapshot is of a {'-'.join(map(str, config.hidden))} hidden network, "
+                             f"this trainer's is {self.model.architecture}")
         self.config = config
         self.model.set_activation(config.activation)
         self.model.flat_value[...] = snap.weights

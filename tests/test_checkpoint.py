@@ -180,8 +180,6 @@ def test_the_untouched_checkpoint_loads(good_checkpoint):
     assert Trainer.load(str(good_checkpoint)).step_count == 2
 
 
-@pytest.mark.xfail(strict=True, reason="checkpoint._read: np.load(path) leaks its file handle when the "
-                   "zip is unreadable (ResourceWarning); open the file in a with-block and pass the handle")
 @pytest.mark.parametrize("name", ["random bytes behind a zip signature", "truncated"])
 def test_unreadable_archives_leave_no_open_file(name, good_checkpoint, tmp_path):
     bad = tmp_path / "bad.gradtui"

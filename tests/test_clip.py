@@ -65,8 +65,6 @@ def test_value_clipping_clamps_each_element():
     np.testing.assert_array_equal(params[1].grad, [3.5, -0.5])
 
 
-@pytest.mark.xfail(strict=True, reason="clip.py:12 global_norm lets its handled overflow escape as a "
-                   "RuntimeWarning; compute the first try under np.errstate(over='ignore')")
 def test_huge_finite_gradients_clip_quietly():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

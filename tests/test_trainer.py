@@ -62,9 +62,6 @@ def test_restore_undoes_changes_of_course(fingerprint):
     assert fingerprint(trainer.run(10)) == first
 
 
-@pytest.mark.xfail(strict=True, reason="trainer.py restore() checks only the weight count: a snapshot of "
-                   "a 2-3-1-2 net loads into a 2-3-2 trainer (same 17 weights) and config.hidden no longer "
-                   "matches the model")
 def test_restore_refuses_a_snapshot_of_another_architecture():
     other = Trainer(TrainConfig(hidden=(3, 1), dataset="gauss"))
     trainer = Trainer(TrainConfig(hidden=(3,), dataset="gauss"))
@@ -176,9 +173,6 @@ def test_full_batch_step_reports_the_loss_on_every_sample(backprop):
         assert stats.epoch == trainer.step_count
 
 
-@pytest.mark.xfail(strict=True, reason="sampler.py: the last minibatch of an epoch may hold 1 sample; with "
-                   "batch norm that step normalises by a zero variance (layer 0 gradient exactly 0) and pulls "
-                   "running_var toward 0, where PyTorch refuses a 1-sample training batch")
 def test_batchnorm_never_trains_on_a_single_sample():
     trainer = Trainer(TrainConfig(batchnorm=True, batch_size=249))  # 250 training samples
     seen = [trainer.samples_seen]
@@ -274,14 +268,10 @@ def test_from_arrays_classification_with_a_given_test_set():
     assert trainer.evaluate().test_accuracy > 0.95
 
 
-FLOAT32_LEAKY = pytest.mark.xfail(strict=True, reason="activations.py LeakyReLU.local_grad: "
-                                  "np.where(z > 0, 1.0, LEAKY_SLOPE) is float64, so float32 backward hits "
-                                  "mlp.py Dense.backward np.dot(..., out=float32 grad) and raises")
 
 
 @pytest.mark.parametrize("batchnorm", [False, True], ids=["plain", "bn"])
-@pytest.mark.parametrize("activation", [pytest.param(a, marks=FLOAT32_LEAKY) if a == "leaky_relu" else a
-                                        for a in ACTIVATIONS])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_float32_runs_train_in_float32(activation, batchnorm):
     trainer = Trainer(TrainConfig(dtype="float32", activation=activation, batchnorm=batchnorm,
                                   optimizer="momentum", weight_decay=0.01))
