@@ -156,8 +156,12 @@ class Trainer:
     # --- training -------------------------------------------------------------------
 
     @np.errstate(all="ignore")  # NaN and Inf are states to report, not warnings to print
-    def step(self) -> StepStats:
-        """One optimizer update on one minibatch; returns what it measured."""
+    def step(self, probe: bool = False) -> StepStats:
+        """One optimizer update on one minibatch; returns what it measured.
+
+        Unit states (dead/saturated) are re-probed every ``probe_every`` steps, or on
+        this step when ``probe`` is True (e.g. when a person steps by hand).
+        """
         cfg, model = self.config, self.model
         idx = self.sampler.next()
         if idx is None:
@@ -203,7 +207,7 @@ class Trainer:
         if not applied:
             weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
 
-        if self._probe_due or (self.step_count - 1) % cfg.probe_every == 0:
+        if probe or self._probe_due or (self.step_count - 1) % cfg.probe_every == 0:
             self._probe()
         arrays = LayerArrays(self._names, self._widths, grad_norms, grad_abs_sum, model.layer_sizes,
                              grad_max, weight_sq, update_sq, self.unit_states, self._unit_counts,
