@@ -100,6 +100,21 @@ def test_reset_replays_the_same_trajectory():
     assert [row.x.tolist() for row in d.run(30)] == first
 
 
+def test_set_lr_applies_from_the_next_step_and_survives_reset():
+    d = Descent(get_objective("quadratic"), "momentum", lr=0.1)
+    d.step()
+    buffer = d.optimizer.state[0]["momentum_buffer"].copy()
+    d.set_lr(0.01)
+    assert d.optimizer.state[0]["momentum_buffer"].tolist() == buffer.tolist()
+    x = d.trajectory[-1].x[0]
+    d.step()
+    assert d.trajectory[-1].x[0] == x - 0.01 * (0.9 * buffer[0] + 2 * x)
+    d.reset()
+    assert (d.lr, d.optimizer.lr) == (0.01, 0.01)
+    with pytest.raises(ValueError, match="positive finite"):
+        d.set_lr(float("inf"))
+
+
 def test_rows_serialise_to_json():
     d = Descent(get_objective("bowl"), "adam")
     row = json.loads(json.dumps(d.step().to_dict()))

@@ -1,0 +1,332 @@
+"""The calculus screen: every key, the race lanes, the derivative view, the command
+palette entries, divergence and tiny terminals, driven through a minimal host app."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+from textual.app import App
+from textual.widgets import Static
+
+from gradtui.engine import OBJECTIVES, get_objective
+from gradtui.engine.config import OPTIMIZERS
+from gradtui.tui.calculus_panels import fmt
+from gradtui.tui.calculus_plot import OPTIMIZER_COLOURS, CalculusPlot, render_picture
+from gradtui.tui.calculus_screen import CalculusCommands, CalculusScreen
+from gradtui.tui.calculus_session import MAX_STEPS, CalculusSession
+from gradtui.tui.ladders import LR_LADDER
+
+
+class Host(App):
+    """Shows one calculus screen on top of the default screen."""
+
+    def __init__(self, objective: str = "rosenbrock") -> None:
+        super().__init__()
+        self.objective = objective
+
+    def on_mount(self) -> None:
+        self.push_screen(CalculusScreen(self.objective))
+
+
+def text_of(screen: CalculusScreen, selector: str) -> str:
+    """What a Static of the screen shows, as plain text."""
+    console = Console(width=200, record=True, color_system=None)
+    console.print(screen.query_one(selector, Static).content)
+    return console.export_text()
+
+
+async def calculus(pilot) -> CalculusScreen:
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, CalculusScreen)
+    return screen
+
+
+async def wait_until(pilot, condition) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.05)
+
+
+def xs(screen: CalculusScreen) -> list[list[float]]:
+    return [row.x.tolist() for row in screen.session.focus.descent.trajectory]
+
+
+async def test_step_key_advances_and_the_table_prints_exact_float64():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        for _ in range(4):
+            await pilot.press("s")
+        assert xs(screen) == [[10.0], [8.0], [6.4], [5.12], [4.096]]
+        assert "16.777216" in text_of(screen, "#calc-table")
+        assert "step 4" in text_of(screen, "#calc-status")
+        screen.advance(16)
+        await pilot.pause()
+        table = text_of(screen, "#calc-table")
+        assert "0.11529215046068471" in table and "0.013292279957849162" in table
+
+
+async def test_reset_key_returns_to_the_start():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        for key in "sss":
+            await pilot.press(key)
+        assert len(xs(screen)) == 4
+        await pilot.press("r")
+        assert xs(screen) == [[-1.2, 1.0]]
+
+
+async def test_lr_keys_walk_the_ladder_and_apply_from_the_next_step():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        descent = screen.session.focus.descent
+        await pilot.press("right_square_bracket")
+        assert (descent.lr, descent.optimizer.lr) == (0.3, 0.3)
+        await pilot.press("s")
+        assert xs(screen)[-1] == [10.0 - 0.3 * 20.0]
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert screen.session.lr == 0.03 == screen.session.focus.descent.lr
+        for _ in range(len(LR_LADDER)):
+            screen.session.step_lr(up=True)
+        await pilot.press("right_square_bracket")
+        assert screen.session.lr == LR_LADDER[-1] == 10.0
+        for _ in range(len(LR_LADDER)):
+            screen.session.step_lr(up=False)
+        await pilot.press("left_square_bracket")
+        assert screen.session.lr == LR_LADDER[0] == 1e-5
+        await pilot.press("r")
+        assert screen.session.focus.descent.lr == 1e-5
+
+
+async def test_start_keys_move_the_start_and_restart():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("s", "right")
+        assert xs(screen) == [[-1.0, 1.0]]
+        await pilot.press("up", "k")
+        assert xs(screen) == [[-1.0, 1.4]]
+        await pilot.press("down", "h", "l", "l")
+        assert screen.session.start.tolist() == [-0.8, 1.2]
+        await pilot.press(*["j"] * 12)
+        assert screen.session.start.tolist() == [-0.8, -1.0]
+        assert "start at" in text_of(screen, "#calc-status")
+
+
+async def test_up_and_down_do_not_move_a_curve():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("up")
+        assert screen.session.start.tolist() == [10.0]
+        assert "one coordinate" in text_of(screen, "#calc-status")
+        await pilot.press("left")
+        assert screen.session.start.tolist() == [8.8]
+
+
+async def test_surface_keys_cycle_through_every_surface():
+    names = list(OBJECTIVES)
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        i = names.index("rosenbrock")
+        await pilot.press("n")
+        assert screen.session.objective.name == names[i + 1]
+        assert xs(screen) == [list(get_objective(names[i + 1]).start)]
+        await pilot.press("p", "p")
+        assert screen.session.objective.name == names[i - 1]
+        for _ in range(len(names)):
+            await pilot.press("n")
+        assert screen.session.objective.name == names[i - 1]
+        assert names[i - 1] in text_of(screen, "#calc-surface")
+
+
+async def test_race_key_gives_one_lane_per_optimizer_each_in_its_colour():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("R")
+        session = screen.session
+        assert list(session.lanes) == list(OPTIMIZERS)
+        await pilot.press("s", "s")
+        screen.advance(28)
+        starts = {tuple(lane.path[0]) for lane in session.lanes.values()}
+        assert starts == {(-1.2, 1.0)}
+        assert {lane.last.step for lane in session.lanes.values()} == {30}
+        legend = text_of(screen, "#calc-lanes")
+        assert all(name in legend for name in OPTIMIZERS)
+        plot = screen.query_one(CalculusPlot)
+        colours = {seg.style.color.name for strip in render_picture(session, plot.size.width,
+                                                                    plot.size.height)
+                   for seg in strip if seg.style and seg.style.color}
+        assert {c.lower() for c in OPTIMIZER_COLOURS.values()} <= colours
+        await pilot.press("R")
+        assert list(session.lanes) == ["sgd"]
+
+
+async def test_optimizer_key_switches_the_descent_or_the_followed_lane():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("s", "o")
+        assert screen.session.optimizer == OPTIMIZERS[1]
+        assert list(screen.session.lanes) == [OPTIMIZERS[1]] and len(xs(screen)) == 1
+        await pilot.press("R", "s", "o")
+        assert screen.session.optimizer == OPTIMIZERS[2]
+        assert screen.session.focus.last.step == 1
+        assert f"{OPTIMIZERS[2]} · lr" in text_of(screen, "#calc-table")
+
+
+async def test_derivative_view_h_keys_slide_the_secant_toward_the_tangent():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        session = screen.session
+        h0 = session.h
+        await pilot.press("minus")
+        assert session.h == h0
+        await pilot.press("d")
+        assert screen.derivative
+        errors = []
+        for _ in range(4):
+            await pilot.press("minus")
+            (row,) = session.secants([session.h])
+            errors.append(row.error)
+            readout = text_of(screen, "#calc-lanes")
+            assert f"secant   {fmt(row.slope, 26)}" in readout
+            assert f"exact    {fmt(20.0, 26)}" in readout
+        assert session.h == h0 / 16
+        assert errors == sorted(errors, reverse=True) and errors[-1] < 1.0
+        await pilot.press("equals_sign")
+        assert session.h == h0 / 8
+        await pilot.press("underscore")
+        assert session.h == h0 / 80
+        await pilot.press("plus")
+        assert session.h == pytest.approx(h0 / 8)
+        assert "secant slopes for each h tried" in text_of(screen, "#calc-table")
+        await pilot.press("d")
+        assert not screen.derivative
+
+
+async def test_derivative_view_on_a_surface_uses_the_slice_along_x():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("d", "minus")
+        f, x, exact = screen.session.slice()
+        assert f(x) == get_objective("rosenbrock").f((-1.2, 1.0))
+        assert exact == get_objective("rosenbrock").grad((-1.2, 1.0))[0]
+        assert "f along x at y = 1.0" in text_of(screen, "#calc-lanes")
+
+
+async def test_space_runs_and_pauses():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("space")
+        assert screen.running
+        await wait_until(pilot, lambda: screen.session.steps > 3)
+        assert screen.session.steps > 3
+        assert "RUNNING" in text_of(screen, "#calc-status")
+        await pilot.press("space")
+        assert not screen.running
+        steps = screen.session.steps
+        await pilot.pause(0.3)
+        assert screen.session.steps == steps
+        assert "PAUSED" in text_of(screen, "#calc-status")
+
+
+async def test_divergence_pauses_the_run_and_is_shown_not_raised():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press(*["right_square_bracket"] * 3)
+        assert screen.session.lr == 3.0
+        await pilot.press("space")
+        await wait_until(pilot, lambda: not screen.running)
+        assert not screen.running and screen.session.focus.diverged
+        status = text_of(screen, "#calc-status")
+        assert "DIVERGED" in status and "diverged at step" in status
+        await pilot.press("s")
+        assert "every lane diverged" in text_of(screen, "#calc-status")
+        await pilot.press("d", "minus")
+        assert "diverged" in text_of(screen, "#calc-lanes")
+
+
+async def test_escape_pops_back():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        await calculus(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, CalculusScreen)
+        assert len(pilot.app.screen_stack) == 1
+
+
+@pytest.mark.parametrize("size", [(12, 4), (60, 20)])
+async def test_tiny_terminal_does_not_crash(size):
+    async with Host().run_test(size=size) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("s", "R", "s", "d", "minus", "d", "n", "right", "space", "space")
+        assert screen.session.objective.name == "himmelblau"
+
+
+async def test_command_palette_entries_open_surfaces_and_run_actions():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        provider = CalculusCommands(screen)
+        found = [hit async for hit in provider.discover()]
+        texts = [hit.text for hit in found]
+        assert [f"Calculus: {name}" for name in OBJECTIVES] == texts[:len(OBJECTIVES)]
+        assert "Calculus: race all optimizers on/off" in texts
+        (beale,) = [hit async for hit in provider.search("calculus beale")]
+        beale.command()
+        assert screen.session.objective.name == "beale"
+        (race,) = [hit async for hit in provider.search("race all")]
+        await race.command()
+        assert screen.session.racing
+        elsewhere = CalculusCommands(pilot.app.screen_stack[0])
+        texts = [hit.text async for hit in elsewhere.discover()]
+        assert texts == [f"Calculus: {name}" for name in OBJECTIVES]
+        await pilot.press("escape")
+        await pilot.pause()
+        (saddle,) = [hit async for hit in elsewhere.search("calculus saddle")]
+        saddle.command()
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, CalculusScreen)
+        assert pilot.app.screen.session.objective.name == "saddle"
+
+
+def test_session_stops_at_the_step_limit_and_says_so():
+    session = CalculusSession("quadratic", "sgd")
+    session.lrs["sgd"] = 1.0
+    session.reset()
+    events = session.step(MAX_STEPS + 5)
+    assert session.steps == MAX_STEPS and events[-1].startswith("stopped at the step limit")
+    assert session.focus.status == f"not there after {MAX_STEPS} steps"
+    assert session.all_finished and session.step(1) == []
+
+
+def test_session_reports_when_each_lane_finishes():
+    session = CalculusSession("quadratic", racing=True)
+    session.lrs["sgd"] = 1.1
+    session.reset()
+    events = session.step(300)
+    assert "sgd diverged at step" in " ".join(events)
+    assert session.lanes["sgd"].status.startswith("diverged at step")
+    adam = session.lanes["adam"]
+    assert adam.reached == adam.descent.steps_to_minimum(1e-3)
+    assert adam.status == f"minimum at step {adam.reached}"
+    assert f"adam reached the minimum at step {adam.reached}" in events
+
+
+def test_steps_per_tick_start_slow_and_stay_within_budget():
+    session = CalculusSession("bowl", racing=True)
+    assert session.steps_per_tick() == 1
+    session.step(1200)
+    assert 1 < session.steps_per_tick() <= 100
+    single = CalculusSession("bowl")
+    single.step(1200)
+    assert session.steps_per_tick() < single.steps_per_tick() <= 500
+
+
+def test_pictures_survive_points_far_outside_the_window():
+    session = CalculusSession("quadratic")
+    session.lrs["sgd"] = 3.0
+    session.reset()
+    session.step(100)
+    assert session.focus.diverged
+    for derivative in (False, True):
+        strips = render_picture(session, 80, 24, derivative)
+        assert len(strips) == 24 and {s.cell_length for s in strips} == {80}

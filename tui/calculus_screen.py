@@ -1,0 +1,260 @@
+"""Calculus mode: gradient descent you can see, on a curve or a surface.
+
+``CalculusScreen`` draws one objective with the path of one optimizer, or of a race
+of all of them from the same start, and a derivative view where a secant slides
+toward the tangent. Running is a timer that takes a few steps per tick: a step on an
+analytic function costs microseconds, so no thread is needed. ``CalculusCommands``
+puts every surface and every action of the screen in the command palette.
+
+Keys: ``s`` step, ``space`` run/pause, ``r`` reset to the start, ``]``/``[`` lr up/down
+(1-3-10 ladder), arrows or ``h j k l`` move the start, ``n``/``p`` next/previous
+surface, ``o`` next optimizer (racing: the lane the table follows), ``R`` race,
+``d`` derivative view, ``-``/``=`` halve/double h (``_``/``+`` by ten), ``escape`` back.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from gradtui.engine import OBJECTIVES
+
+from .calculus_panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
+                              surface_info, trajectory_table)
+from .calculus_plot import CalculusPlot
+from .calculus_session import CalculusSession
+
+TICK_SECONDS = 0.1
+"""How often a running descent advances (by ``CalculusSession.steps_per_tick`` steps)."""
+
+
+def open_calculus(app: App[Any], objective: str) -> None:
+    """Show ``objective``: on the calculus screen if it is showing, else on a new one."""
+    if isinstance(app.screen, CalculusScreen):
+        app.screen.show_surface(objective)
+    else:
+        app.push_screen(CalculusScreen(objective))
+
+
+class CalculusCommands(Provider):
+    """Command palette entries: "Calculus: <surface>" for every surface, and on the
+    calculus screen "Calculus: <action>" for each of its keys."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        commands = [(f"Calculus: {name}", partial(open_calculus, self.app, name), cls.story)
+                    for name, cls in OBJECTIVES.items()]
+        screen = self.screen
+        if isinstance(screen, CalculusScreen):
+            commands += [(f"Calculus: {b.tooltip}", partial(screen.run_action, b.action),
+                          f"key {b.key_display or b.key}")
+                         for b in CalculusScreen.BINDINGS if b.tooltip]
+        return commands
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text)
+
+
+class CalculusScreen(Screen):
+    """One objective, one optimizer or a race of all five, and the derivative view."""
+
+    CSS_PATH = "calculus.tcss"
+    COMMANDS = {CalculusCommands}
+    BINDINGS = [
+        Binding("s", "step", "step", tooltip="one step"),
+        Binding("space", "toggle_run", "run", tooltip="run or pause"),
+        Binding("r", "reset", "reset", tooltip="reset to the start point"),
+        Binding("right_square_bracket", "lr(1)", "lr", key_display="[ ]",
+                tooltip="learning rate up one rung"),
+        Binding("left_square_bracket", "lr(-1)", show=False, tooltip="learning rate down one rung"),
+        Binding("left,h", "move_start(-1, 0)", "start", key_display="←↑↓→"),
+        Binding("right,l", "move_start(1, 0)", show=False),
+        Binding("up,k", "move_start(0, 1)", show=False),
+        Binding("down,j", "move_start(0, -1)", show=False),
+        Binding("n", "surface(1)", "surface", tooltip="next surface"),
+        Binding("p", "surface(-1)", show=False, tooltip="previous surface"),
+        Binding("o", "optimizer", "optimizer", tooltip="next optimizer"),
+        Binding("R", "race", "race", tooltip="race all optimizers on/off"),
+        Binding("d", "derivative", "derivative", tooltip="derivative view on/off"),
+        Binding("minus", "scale_h(0.5)", "h", key_display="-/=", tooltip="halve the secant step h"),
+        Binding("equals_sign", "scale_h(2)", show=False, tooltip="double the secant step h"),
+        Binding("underscore", "scale_h(0.1)", show=False),
+        Binding("plus", "scale_h(10)", show=False),
+        Binding("escape", "back", "back"),
+    ]
+
+    running: reactive[bool] = reactive(False)
+    derivative: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, objective: str = "quadratic", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = CalculusSession(objective)
+        self.message = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="calc-status")
+        with Horizontal(id="calc-body"):
+            yield CalculusPlot(self.session, id="calc-plot")
+            with Vertical(id="calc-side"):
+                yield Static(id="calc-surface")
+                yield Static(id="calc-lanes")
+        yield Static(id="calc-table")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(TICK_SECONDS, self._tick, pause=True)
+        self._say(self._intro())
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show)
+
+    # --- actions -------------------------------------------------------------------
+
+    def action_step(self) -> None:
+        self.advance(1)
+
+    def action_toggle_run(self) -> None:
+        self.running = not self.running
+
+    def action_reset(self) -> None:
+        self.session.reset()
+        self._say("back to the start")
+
+    def action_lr(self, direction: int) -> None:
+        lr = self.session.step_lr(direction > 0)
+        self._say(f"{self.session.optimizer} lr {fmt(lr)} from the next step on (r restarts with it)")
+
+    def action_move_start(self, dx: int, dy: int) -> None:
+        if self.session.move_start(dx, dy):
+            self._say(f"start at {fmt_vector(self.session.start, 40)}")
+        else:
+            self._say("a curve has one coordinate: ← and → move the start")
+
+    def action_surface(self, step: int) -> None:
+        self.session.cycle_objective(step)
+        self._say(self._intro())
+
+    def action_optimizer(self) -> None:
+        name = self.session.cycle_optimizer()
+        self._say(f"{'following' if self.session.racing else 'descending with'} {name}")
+
+    def action_race(self) -> None:
+        racing = self.session.toggle_race()
+        self._say("racing every optimizer from the same start" if racing
+                  else f"back to {self.session.optimizer} alone")
+
+    def action_derivative(self) -> None:
+        self.derivative = not self.derivative
+        self._say(self._intro())
+
+    def action_scale_h(self, factor: float) -> None:
+        self.session.scale_h(factor)
+        self._say(f"h = {fmt(self.session.secant_h)}")
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The h keys only act (and only show) in the derivative view."""
+        return self.derivative or action != "scale_h"
+
+    def show_surface(self, name: str) -> None:
+        """Switch to the surface called ``name`` (a key of ``OBJECTIVES``)."""
+        self.session.set_objective(name)
+        self._say(self._intro())
+
+    # --- running -------------------------------------------------------------------
+
+    def watch_running(self, running: bool) -> None:
+        if running:
+            self._timer.resume()
+        else:
+            self._timer.pause()
+        self._show()
+
+    def watch_derivative(self) -> None:
+        self._show()
+
+    def _tick(self) -> None:
+        self.advance(self.session.steps_per_tick())
+
+    def advance(self, n: int) -> None:
+        """Take up to ``n`` steps; report what happened, and pause once every lane is done."""
+        before = self.session.steps
+        events = self.session.step(n)
+        if events:
+            self.message = "; ".join(events[-2:])
+            if self.session.all_finished:
+                self.running = False
+        elif self.session.steps == before:
+            self.message = ("every lane diverged: r restarts (lower the lr with [ first)"
+                            if all(lane.diverged for lane in self.session.lanes.values())
+                            else "at the step limit: r restarts")
+            self.running = False
+        self._show()
+
+    def _intro(self) -> str:
+        """A line on how to read what is on screen now."""
+        if self.derivative:
+            return ("The orange secant through x and x+h turns into the green tangent as h "
+                    "shrinks: press - to halve h.")
+        if self.session.objective.dim == 1:
+            return ("Each step moves x by -lr times the slope of the green tangent. "
+                    "s steps, space runs, [ ] change the lr.")
+        return ("The white arrow points straight downhill (-grad f). "
+                "s steps, space runs, R races every optimizer.")
+
+    def _say(self, message: str) -> None:
+        self.message = message
+        self._show()
+
+    # --- drawing -------------------------------------------------------------------
+
+    def _show(self) -> None:
+        """Redraw the picture and rewrite the text around it from the session."""
+        if not self.is_mounted:
+            return
+        session = self.session
+        plot = self.query_one(CalculusPlot)
+        plot.derivative = self.derivative
+        plot.redraw()
+        self.query_one("#calc-status", Static).update(self._status())
+        self.query_one("#calc-surface", Static).update(surface_info(session, self.derivative))
+        self.query_one("#calc-lanes", Static).update(
+            secant_readout(session) if self.derivative else lane_legend(session))
+        table = self.query_one("#calc-table", Static)
+        rows = table.size.height - 2
+        table.update(secant_table(session, rows, table.size.width) if self.derivative
+                     else trajectory_table(session, rows, table.size.width))
+
+    def _status(self) -> Group:
+        session = self.session
+        lanes = f"race of {len(session.lanes)}" if session.racing else session.optimizer
+        view = " · derivative view" if self.derivative else ""
+        if self.running:
+            state = (f"▶ RUNNING {session.steps_per_tick()} steps/tick", "bold green")
+        else:
+            state = ("❚❚ PAUSED", "bold yellow")
+        focus = session.focus
+        verdict = (" · DIVERGED", "bold red") if focus.diverged else ("", "")
+        head = Text.assemble(("CALCULUS ", "bold"), f"{session.objective.name} · {lanes}{view} · "
+                             f"step {session.steps} · ", state, verdict)
+        return Group(head, Text(self.message, style="italic"))

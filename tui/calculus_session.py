@@ -1,0 +1,250 @@
+"""What the calculus screen shows, without Textual: a surface, a start point, one
+learning rate per optimizer, and the lanes (one descent, or a race) on that surface.
+
+Every lane is a lane of an engine ``Race`` (a single descent is a race of one), so
+the screen steps, resets and reports both modes the same way. Keeping the rules here
+(the lr ladder, moving the start, who finished when, the secant's h) lets tests check
+them without a terminal.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from gradtui.engine import OBJECTIVES, Race, SecantRow, TrajectoryRow, get_objective, secant_slopes
+from gradtui.engine.config import OPTIMIZERS
+
+from .ladders import LR_LADDER, cycle, step_ladder
+
+MAX_STEPS = 10_000
+"""Steps after which a run stops by itself: every path stays drawable and memory bounded."""
+
+TOL = 1e-3
+"""Distance to a known minimum that counts as having reached it."""
+
+START_NUDGE = 1 / 20
+"""Fraction of the window one start-point key press moves the start."""
+
+H_RANGE = (2.0**-50, 2.0**4)
+"""Smallest and largest secant step h: from below float64 resolution to a visible chord."""
+
+STEP_BUDGET = 500
+"""Lane-steps per tick at full speed, so a tick of a five-lane race stays cheap."""
+
+
+class Lane:
+    """One descent of the race, its path as an array (for drawing), and when it finished."""
+
+    def __init__(self, name: str, race: Race) -> None:
+        self.name = name
+        self.descent = race.lanes[name]
+        self.objective = race.objective
+        self.tol = race.tol
+        self._points = np.empty((256, self.objective.dim))
+        self._count = 0
+        self.reached: int | None = None
+        self.record(self.descent.trajectory[0])
+
+    @property
+    def path(self) -> np.ndarray:
+        """Every point so far, shape (steps + 1, dim)."""
+        return self._points[: self._count]
+
+    @property
+    def last(self) -> TrajectoryRow:
+        """The current point's row."""
+        return self.descent.trajectory[-1]
+
+    @property
+    def diverged(self) -> bool:
+        return self.descent.diverged
+
+    def record(self, row: TrajectoryRow) -> str | None:
+        """Add a new row to the path; return an event when it is the first to reach a
+        minimum, or the one that diverged."""
+        if self._count == len(self._points):
+            self._points = np.concatenate([self._points, np.empty_like(self._points)])
+        self._points[self._count] = row.x
+        self._count += 1
+        if self.descent.diverged:
+            return f"{self.name} diverged at step {row.step}"
+        if self.reached is None and self.objective.distance_to_minimum(row.x) <= self.tol:
+            self.reached = row.step
+            return f"{self.name} reached the minimum at step {row.step}"
+        return None
+
+    @property
+    def finished(self) -> bool:
+        """Reached a minimum, diverged, or out of steps."""
+        return self.reached is not None or self.diverged or self.last.step >= MAX_STEPS
+
+    @property
+    def status(self) -> str:
+        """Where this lane stands, in a few words."""
+        if self.diverged:
+            return f"diverged at step {self.last.step}"
+        if self.reached is not None:
+            return f"minimum at step {self.reached}"
+        if self.last.step >= MAX_STEPS:
+            return f"not there after {MAX_STEPS} steps"
+        return "still going"
+
+
+class CalculusSession:
+    """The calculus screen's state; every change that moves the start or the set of lanes
+    restarts the lanes from the start point."""
+
+    def __init__(self, objective: str = "quadratic", optimizer: str = "sgd",
+                 racing: bool = False) -> None:
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+        self.optimizer = optimizer
+        self.racing = racing
+        self.set_objective(objective)
+
+    # --- the surface and the lanes -------------------------------------------------
+
+    def set_objective(self, name: str) -> None:
+        """Switch surface: its default start, learning rates and secant h."""
+        self.objective = get_objective(name)
+        self.start = np.array(self.objective.start, dtype=float)
+        self.lrs = dict(self.objective.lrs)
+        self.h = float(2.0 ** np.floor(np.log2(self.x_span / 3)))
+        self.h_history = [self.h]
+        self.reset()
+
+    def cycle_objective(self, step: int = 1) -> str:
+        """The next (``step`` 1) or previous (-1) surface; returns its name."""
+        names = list(OBJECTIVES)
+        self.set_objective(names[(names.index(self.objective.name) + step) % len(names)])
+        return self.objective.name
+
+    def reset(self) -> None:
+        """Every lane back to the start, with the current learning rates."""
+        names = OPTIMIZERS if self.racing else (self.optimizer,)
+        self.race = Race(self.objective, names, {n: self.lrs[n] for n in names}, self.start, TOL)
+        self.lanes = {name: Lane(name, self.race) for name in names}
+
+    def toggle_race(self) -> bool:
+        """Race every optimizer, or go back to the selected one; returns whether racing."""
+        self.racing = not self.racing
+        self.reset()
+        return self.racing
+
+    def cycle_optimizer(self) -> str:
+        """Select the next optimizer: a fresh single descent, or (racing) the lane the
+        table, the lr keys and the derivative view follow."""
+        self.optimizer = cycle(OPTIMIZERS, self.optimizer)
+        if not self.racing:
+            self.reset()
+        return self.optimizer
+
+    @property
+    def focus(self) -> Lane:
+        """The lane of the selected optimizer."""
+        return self.lanes[self.optimizer]
+
+    @property
+    def lr(self) -> float:
+        return self.lrs[self.optimizer]
+
+    def step_lr(self, up: bool) -> float:
+        """Move the selected optimizer's lr one rung along the ladder; it applies from the
+        next step on (the point stays where it is). Returns the new lr."""
+        lr = step_ladder(LR_LADDER, self.lr, up)
+        self.lrs[self.optimizer] = lr
+        self.focus.descent.set_lr(lr)
+        return lr
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """The viewing window as an array of shape (dim, 2): [[xmin, xmax], ...]."""
+        return np.array(self.objective.window, dtype=float).reshape(self.objective.dim, 2)
+
+    @property
+    def x_span(self) -> float:
+        low, high = self.bounds[0]
+        return float(high - low)
+
+    def move_start(self, dx: int, dy: int = 0) -> bool:
+        """Nudge the start by ``START_NUDGE`` of the window per unit, staying inside it, and
+        restart. False (nothing moves) for a vertical move on a 1-D curve."""
+        if dy and self.objective.dim == 1:
+            return False
+        bounds = self.bounds
+        delta = np.array([dx, dy][: self.objective.dim]) * (bounds[:, 1] - bounds[:, 0]) * START_NUDGE
+        moved = np.clip(self.start + delta, bounds[:, 0], bounds[:, 1])
+        self.start = np.array([float(f"{v:.12g}") for v in moved])
+        self.reset()
+        return True
+
+    # --- stepping ------------------------------------------------------------------
+
+    @property
+    def steps(self) -> int:
+        """The race's step count (lanes that diverged stopped earlier)."""
+        return max(lane.last.step for lane in self.lanes.values())
+
+    @property
+    def all_finished(self) -> bool:
+        return all(lane.finished for lane in self.lanes.values())
+
+    def steps_per_tick(self) -> int:
+        """How many steps one running tick takes: one at a time at first, so the first
+        moves can be followed, then faster as the run gets longer."""
+        return int(np.clip(self.steps // 10, 1, STEP_BUDGET // len(self.lanes)))
+
+    def step(self, n: int = 1) -> list[str]:
+        """Up to ``n`` race steps (diverged lanes sit out, and none past ``MAX_STEPS``);
+        returns what happened: minima reached, divergences, the step limit."""
+        events: list[str] = []
+        for _ in range(n):
+            if self.steps >= MAX_STEPS:
+                break
+            rows = self.race.step()
+            if not rows:
+                break
+            events += [e for name, row in rows.items() if (e := self.lanes[name].record(row))]
+            if self.steps >= MAX_STEPS:
+                events.append(f"stopped at the step limit ({MAX_STEPS})")
+        return events
+
+    # --- the derivative view -------------------------------------------------------
+
+    def slice(self) -> tuple[Callable[[float], float], float, float]:
+        """The 1-D function the derivative view shows, the point on it and the exact
+        derivative there: f itself on a curve, and on a surface f along x through the
+        selected lane's current point (so the derivative is df/dx)."""
+        row = self.focus.last
+        if self.objective.dim == 1:
+            return self.objective.f, float(row.x[0]), float(row.grad[0])
+        y = float(row.x[1])
+        return (lambda t: self.objective.f((t, y))), float(row.x[0]), float(row.grad[0])
+
+    def signed_h(self, h: float, x: float) -> float:
+        """``h`` pointed from ``x`` toward the middle of the window, so x + h stays in view."""
+        low, high = self.bounds[0]
+        return -h if x > (low + high) / 2 else h
+
+    @property
+    def secant_h(self) -> float:
+        """The current h, signed as it is used at the current point."""
+        return self.signed_h(self.h, self.slice()[1])
+
+    def scale_h(self, factor: float) -> float:
+        """Multiply the secant step h by ``factor`` within ``H_RANGE``; returns the new h."""
+        self.h = float(np.clip(self.h * factor, *H_RANGE))
+        if self.h != self.h_history[-1]:
+            self.h_history.append(self.h)
+        return self.h
+
+    def secants(self, hs: list[float], rule: str = "forward") -> list[SecantRow]:
+        """Secant slopes at the current point for step sizes ``hs`` (signed toward the
+        middle), with their error against the exact derivative."""
+        f, x, exact = self.slice()
+        if not all(np.isfinite([x, exact])):
+            return []
+        with np.errstate(over="ignore", invalid="ignore"):
+            return secant_slopes(f, x, [self.signed_h(h, x) for h in hs], exact, rule)
