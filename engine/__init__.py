@@ -14,6 +14,7 @@ from .losses import LOSS_CLASSES, get_loss
 from .mlp import MLP
 from .optim import SGD, Adam, Optimizer, RMSprop, make_optimizer
 from .parameter import Parameter
+from .runner import DescentSummary, FlagRecord, TrainSummary, run_descent, run_trainer, trainer_row
 from .scenarios import SCENARIOS, Scenario, get_scenario
 from .trainer import Evaluation, Snapshot, Trainer
 from .calculus import (DIVERGENCE_LIMIT, OBJECTIVES, RULES, Descent, Objective, Race, RaceResult,
@@ -27,6 +28,7 @@ __all__ = [
     "clip_grad_norm", "clip_grad_value", "get_activation", "get_loss", "gradcheck",
     "make_dataset", "make_optimizer", "sigmoid", "softmax", "softmax_jvp",
     "SCENARIOS", "Scenario", "get_scenario",
+    "DescentSummary", "FlagRecord", "TrainSummary", "run_descent", "run_trainer", "trainer_row",
     "DIVERGENCE_LIMIT", "OBJECTIVES", "RULES", "Descent", "Objective", "Race", "RaceResult",
     "SecantRow", "TrajectoryRow", "central_secant", "get_objective", "secant", "secant_slopes",
 ]
