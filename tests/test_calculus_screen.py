@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 from textual.app import App
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Static
 
 from gradtui.engine import OBJECTIVES, get_objective
@@ -234,6 +235,9 @@ async def test_divergence_pauses_the_run_and_is_shown_not_raised():
         screen = await calculus(pilot)
         await pilot.press(*["right_square_bracket"] * 3)
         assert screen.session.lr == 3.0
+        await pilot.press("s")
+        assert xs(screen)[-1] == [-50.0]
+        assert "off the picture" in text_of(screen, "#calc-status")
         await pilot.press("space")
         await wait_until(pilot, lambda: not screen.running)
         assert not screen.running and screen.session.focus.diverged
@@ -262,13 +266,12 @@ async def test_tiny_terminal_does_not_crash(size):
         assert screen.session.objective.name == "himmelblau"
 
 
-async def test_command_palette_entries_open_surfaces_and_run_actions():
+async def test_command_palette_entries_switch_surfaces_and_run_actions():
     async with Host().run_test(size=(120, 40)) as pilot:
         screen = await calculus(pilot)
         provider = CalculusCommands(screen)
-        found = [hit async for hit in provider.discover()]
-        texts = [hit.text for hit in found]
-        assert [f"Calculus: {name}" for name in OBJECTIVES] == texts[:len(OBJECTIVES)]
+        texts = [hit.text async for hit in provider.discover()]
+        assert texts[:len(OBJECTIVES)] == [f"Calculus: {name}" for name in OBJECTIVES]
         assert "Calculus: race all optimizers on/off" in texts
         (beale,) = [hit async for hit in provider.search("calculus beale")]
         beale.command()
@@ -276,16 +279,19 @@ async def test_command_palette_entries_open_surfaces_and_run_actions():
         (race,) = [hit async for hit in provider.search("race all")]
         await race.command()
         assert screen.session.racing
-        elsewhere = CalculusCommands(pilot.app.screen_stack[0])
-        texts = [hit.text async for hit in elsewhere.discover()]
-        assert texts == [f"Calculus: {name}" for name in OBJECTIVES]
-        await pilot.press("escape")
-        await pilot.pause()
-        (saddle,) = [hit async for hit in elsewhere.search("calculus saddle")]
-        saddle.command()
-        await pilot.pause()
-        assert isinstance(pilot.app.screen, CalculusScreen)
-        assert pilot.app.screen.session.objective.name == "saddle"
+        assert [hit async for hit in CalculusCommands(pilot.app.screen_stack[0]).discover()] == []
+
+
+async def test_the_palette_opened_on_the_screen_lists_its_entries():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("ctrl+p", *"calculus saddle")
+        palette = pilot.app.screen
+        assert isinstance(palette, CommandPalette)
+        await wait_until(pilot, lambda: palette.query_one(CommandList).option_count > 0)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.session.objective.name == "saddle")
+        assert pilot.app.screen is screen and screen.session.objective.name == "saddle"
 
 
 def test_session_stops_at_the_step_limit_and_says_so():
@@ -294,7 +300,7 @@ def test_session_stops_at_the_step_limit_and_says_so():
     session.reset()
     events = session.step(MAX_STEPS + 5)
     assert session.steps == MAX_STEPS and events[-1].startswith("stopped at the step limit")
-    assert session.focus.status == f"not there after {MAX_STEPS} steps"
+    assert session.focus.status == f"not there in {MAX_STEPS} steps"
     assert session.all_finished and session.step(1) == []
 
 

@@ -38,9 +38,10 @@ def surface_info(session: CalculusSession, derivative: bool = False) -> Renderab
     obj = session.objective
     title = Text.assemble((obj.name, "bold"), f"  ({obj.dim}-D)")
     if obj.minima:
-        where = "; ".join(fmt_vector(np.array(m) + 0.0, 24) for m in obj.minima[:2])
-        more = f" (+{len(obj.minima) - 2} more)" if len(obj.minima) > 2 else ""
-        minima = Text(f"minimum at {where}{more}", style="dim")
+        first = fmt_vector(np.array(obj.minima[0]) + 0.0, 24)
+        count = len(obj.minima)
+        minima = Text(f"minimum at {first}" if count == 1 else f"{count} minima, one at {first}",
+                      style="dim")
     else:
         minima = Text("no minimum: f is unbounded below", style="dim")
     if derivative:
@@ -54,16 +55,18 @@ def surface_info(session: CalculusSession, derivative: bool = False) -> Renderab
 
 
 def lane_legend(session: CalculusSession) -> RenderableType:
-    """One entry per lane: its colour, lr, step, f and status; the selected lane marked."""
+    """Two lines per lane (colour, optimizer and lr; then its status and f), the selected
+    lane marked. Lines are cut, not wrapped, when the panel is narrow."""
     lines = []
     for name, lane in session.lanes.items():
         chosen = name == session.optimizer
+        status_style = "red" if lane.diverged else "green" if lane.reached is not None else "dim"
         lines.append(Text.assemble(
             ("▶ " if chosen else "  "), ("━━ ", lane_colour(name)),
-            (f"{name:<9}", "bold" if chosen else ""), f"lr {fmt(session.lrs[name], 7):<8}",
-            f"step {lane.last.step}"))
-        status_style = "red" if lane.diverged else "green" if lane.reached is not None else "dim"
-        lines.append(Text.assemble(f"     f {fmt(lane.last.f, 10):<11}", (lane.status, status_style)))
+            (f"{name:<9}", "bold" if chosen else ""), f"lr {fmt(session.lrs[name], 7)}",
+            no_wrap=True, overflow="ellipsis"))
+        lines.append(Text.assemble("     ", (lane.status, status_style), f"  f {fmt(lane.last.f, 10)}",
+                                   no_wrap=True, overflow="ellipsis"))
     return Group(*lines)
 
 

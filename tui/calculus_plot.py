@@ -42,7 +42,8 @@ def render_picture(session: CalculusSession, width: int, height: int,
     """The picture for a ``width`` x ``height`` area, axis labels included."""
     cw, ch = width - LABEL_WIDTH, height - 1
     if cw < 4 or ch < 2:
-        return [Strip([Segment("too small"[:width], _AXIS)], min(9, width))] + [Strip.blank(width)] * (height - 1)
+        note = "too small"[:width]
+        return [Strip([Segment(note, _AXIS)], len(note))] + [Strip.blank(width)] * (height - 1)
     if derivative:
         canvas = _derivative(session, cw, ch)
     elif session.objective.dim == 1:
@@ -178,8 +179,8 @@ def _with_axes(canvas: Canvas) -> list[Strip]:
     labels = {0: y1, int(canvas.height / 2): middle, last: y0}
     strips = []
     for r, strip in enumerate(canvas.strips()):
-        label = _fit(f"{labels[r]:.3g}", LABEL_WIDTH - 1).rjust(LABEL_WIDTH - 1) + "┤" \
-            if r in labels else " " * (LABEL_WIDTH - 1) + "│"
+        tick = f"{labels[r]:.3g}"[: LABEL_WIDTH - 1] if r in labels else ""
+        label = tick.rjust(LABEL_WIDTH - 1) + ("┤" if r in labels else "│")
         strips.append(Strip([Segment(label, _AXIS), *strip], width))
     axis = [" "] * canvas.width
     ticks = [f"{v:.3g}" for v in (x0, (x0 + x1) / 2, x1)]
@@ -189,10 +190,6 @@ def _with_axes(canvas: Canvas) -> list[Strip]:
         axis[start:start + len(text)] = text
     bottom = " " * (LABEL_WIDTH - 1) + "└" + "".join(axis)[: canvas.width]
     return strips + [Strip([Segment(bottom, _AXIS)], width)]
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width]
 
 
 class CalculusPlot(Widget):

@@ -4,7 +4,8 @@
 of all of them from the same start, and a derivative view where a secant slides
 toward the tangent. Running is a timer that takes a few steps per tick: a step on an
 analytic function costs microseconds, so no thread is needed. ``CalculusCommands``
-puts every surface and every action of the screen in the command palette.
+puts every surface and every action of the screen in the command palette while the
+screen is showing.
 
 Keys: ``s`` step, ``space`` run/pause, ``r`` reset to the start, ``]``/``[`` lr up/down
 (1-3-10 ladder), arrows or ``h j k l`` move the start, ``n``/``p`` next/previous
@@ -19,7 +20,7 @@ from typing import Any, Callable
 
 from rich.console import Group
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
@@ -38,27 +39,22 @@ TICK_SECONDS = 0.1
 """How often a running descent advances (by ``CalculusSession.steps_per_tick`` steps)."""
 
 
-def open_calculus(app: App[Any], objective: str) -> None:
-    """Show ``objective``: on the calculus screen if it is showing, else on a new one."""
-    if isinstance(app.screen, CalculusScreen):
-        app.screen.show_surface(objective)
-    else:
-        app.push_screen(CalculusScreen(objective))
-
-
 class CalculusCommands(Provider):
-    """Command palette entries: "Calculus: <surface>" for every surface, and on the
-    calculus screen "Calculus: <action>" for each of its keys."""
+    """Command palette entries on the calculus screen: "Calculus: <surface>" switches
+    surface in place, and "Calculus: <action>" runs each action that has a key.
+
+    Elsewhere it offers nothing: opening calculus mode is the app's business (it
+    pauses training first)."""
 
     def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
-        commands = [(f"Calculus: {name}", partial(open_calculus, self.app, name), cls.story)
-                    for name, cls in OBJECTIVES.items()]
         screen = self.screen
-        if isinstance(screen, CalculusScreen):
-            commands += [(f"Calculus: {b.tooltip}", partial(screen.run_action, b.action),
-                          f"key {b.key_display or b.key}")
-                         for b in CalculusScreen.BINDINGS if b.tooltip]
-        return commands
+        if not isinstance(screen, CalculusScreen):
+            return []
+        surfaces = [(f"Calculus: {name}", partial(screen.show_surface, name), cls.story)
+                    for name, cls in OBJECTIVES.items()]
+        actions = [(f"Calculus: {b.tooltip}", partial(screen.run_action, b.action),
+                    f"key {b.key_display or b.key}") for b in CalculusScreen.BINDINGS if b.tooltip]
+        return surfaces + actions
 
     async def discover(self) -> Hits:
         for text, command, help_text in self._commands():
@@ -113,8 +109,8 @@ class CalculusScreen(Screen):
         with Horizontal(id="calc-body"):
             yield CalculusPlot(self.session, id="calc-plot")
             with Vertical(id="calc-side"):
-                yield Static(id="calc-surface")
                 yield Static(id="calc-lanes")
+                yield Static(id="calc-surface")
         yield Static(id="calc-table")
         yield Footer(compact=True)
 
@@ -254,7 +250,8 @@ class CalculusScreen(Screen):
         else:
             state = ("❚❚ PAUSED", "bold yellow")
         focus = session.focus
-        verdict = (" · DIVERGED", "bold red") if focus.diverged else ("", "")
+        verdict = ((" · DIVERGED", "bold red") if focus.diverged
+                   else ("", "") if session.in_view(focus) else (" · off the picture", "bold yellow"))
         head = Text.assemble(("CALCULUS ", "bold"), f"{session.objective.name} · {lanes}{view} · "
                              f"step {session.steps} · ", state, verdict)
         return Group(head, Text(self.message, style="italic"))

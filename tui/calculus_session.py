@@ -88,7 +88,7 @@ class Lane:
         if self.reached is not None:
             return f"minimum at step {self.reached}"
         if self.last.step >= MAX_STEPS:
-            return f"not there after {MAX_STEPS} steps"
+            return f"not there in {MAX_STEPS} steps"
         return "still going"
 
 
@@ -167,6 +167,12 @@ class CalculusSession:
     def x_span(self) -> float:
         low, high = self.bounds[0]
         return float(high - low)
+
+    def in_view(self, lane: Lane) -> bool:
+        """Whether the lane's current point lies inside the viewing window."""
+        bounds = self.bounds
+        x = lane.last.x
+        return bool(np.all((bounds[:, 0] <= x) & (x <= bounds[:, 1])))
 
     def move_start(self, dx: int, dy: int = 0) -> bool:
         """Nudge the start by ``START_NUDGE`` of the window per unit, staying inside it, and
