@@ -1,0 +1,109 @@
+"""GradtuiApp: the Textual application around the training screen.
+
+``GradtuiApp(trainer=None, scenario=None).run()``: with no trainer the scenario's
+config (the ``default`` scenario when none is given) is trained. A calculus scenario
+opens calculus mode on top of the default run.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
+
+from .keys import HELP, KEYS
+from .session import Session
+from .train_screen import TrainScreen
+
+
+def trainer_for(scenario: Scenario) -> Trainer:
+    """A fresh Trainer for a network scenario (the default one for a calculus scenario)."""
+    config = scenario.config if scenario.config is not None else SCENARIOS["default"].config
+    return Trainer(config)
+
+
+class GradtuiApp(App):
+    """Live training of a small network, with its gradients on show."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "gradtui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None) -> None:
+        super().__init__()
+        if trainer is None:
+            scenario = scenario or SCENARIOS["default"]
+            trainer = trainer_for(scenario)
+        self._start = (trainer, scenario)
+
+    def get_default_screen(self) -> Screen:
+        trainer, scenario = self._start
+        name = scenario.name if scenario is not None else "custom"
+        return TrainScreen(Session(trainer, name), scenario)
+
+    def on_mount(self) -> None:
+        scenario = self._start[1]
+        if scenario is not None and scenario.is_calculus:
+            self.open_calculus(scenario.objective)
+
+    @property
+    def train_screen(self) -> TrainScreen:
+        return self.screen_stack[0]
+
+    @property
+    def session(self) -> Session:
+        """The run on show."""
+        return self.train_screen.session
+
+    def open_calculus(self, objective: str) -> None:
+        """Pause training and push calculus mode for ``objective``."""
+        try:
+            from .calculus_screen import CalculusScreen
+        except ImportError:
+            self.notify("Calculus mode is not available in this build.", severity="warning")
+            return
+        self.session.pause()
+        self.push_screen(CalculusScreen(objective))
+
+    def switch_scenario(self, name: str) -> None:
+        """Train the scenario ``name`` from scratch (a calculus one opens calculus mode)."""
+        scenario = SCENARIOS[name]
+        if scenario.is_calculus:
+            self.open_calculus(scenario.objective)
+            return
+        try:
+            trainer = trainer_for(scenario)
+        except ValueError as exc:
+            self.notify(str(exc), title=f"Cannot open {name}", severity="error")
+            return
+        self.train_screen.install(Session(trainer, scenario.name), scenario)
+
+    def restart_scenario(self) -> None:
+        """Rebuild the current run from its scenario's config (controls back to their defaults)."""
+        scenario = self.train_screen.scenario
+        if scenario is None:
+            self.notify("This run has no scenario to restart from; r resets it.", severity="warning")
+            return
+        self.switch_scenario(scenario.name)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, TrainScreen):
+            for binding in KEYS:
+                yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
+                                    HELP[binding.action], getattr(screen, f"action_{binding.action}"))
+            yield SystemCommand("Restart scenario", "rebuild this scenario from its config: "
+                                "new weights from the same seed, default controls", self.restart_scenario)
+        for name, scenario in SCENARIOS.items():
+            yield SystemCommand(f"Scenario: {name}", scenario.story, partial(self.switch_scenario, name))
+        for objective in OBJECTIVES:
+            yield SystemCommand(f"Calculus: {objective}", f"gradient descent on the {objective} function",
+                                partial(self.open_calculus, objective))

@@ -1,0 +1,55 @@
+"""The controls panel: each setting with its current value and its keys, which are clickable."""
+
+from __future__ import annotations
+
+from textual.markup import escape
+from textual.widgets import Static
+
+from gradtui.engine import TrainConfig
+
+from .keys import binding_for, key_for
+from .session import format_setting
+
+ROWS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("lr", "lr", ("lr_down", "lr_up")),
+    ("activation", "activation", ("cycle_activation",)),
+    ("optimizer", "optimizer", ("cycle_optimizer",)),
+    ("clip mode", "clip_mode", ("cycle_clip_mode",)),
+    ("clip at", "clip", ("clip_down", "clip_up")),
+    ("batch", "batch_size", ("cycle_batch",)),
+]
+"""Label, config field, actions (each shown as its key)."""
+
+ACTIONS = ("toggle_run", "step", "reset", "rewind", "save", "help")
+
+
+def key_button(action: str) -> str:
+    """Markup for a clickable key cap that runs ``action`` on the screen."""
+    key = key_for(action).replace("[", "\\[")
+    return f"[@click=screen.{action}][reverse] {key} [/reverse][/]"
+
+
+def controls_markup(config: TrainConfig) -> str:
+    lines = []
+    for label, field, actions in ROWS:
+        value = getattr(config, field)
+        if field == "activation" and not isinstance(value, str):
+            value = "/".join(value)
+        keys = " ".join(key_button(a) for a in actions)
+        lines.append(f"{label:<11}[b]{escape(format_setting(field, value)):<9}[/b] {keys}")
+    for row in (ACTIONS[:3], ACTIONS[3:]):
+        lines.append("  ".join(f"{key_button(a)} {binding_for(a).description.lower()}" for a in row))
+    return "\n".join(lines)
+
+
+class ControlsPanel(Static):
+    """Redrawn only when the settings change."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: TrainConfig | None = None
+
+    def show(self, config: TrainConfig) -> None:
+        if config != self._shown:
+            self._shown = config
+            self.update(controls_markup(config))

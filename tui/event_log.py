@@ -1,0 +1,42 @@
+"""The event log: one line per notable event, with the step it happened at."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from .session import Event
+
+KEPT = 400
+STYLES = {
+    "raised": "bold red",
+    "cleared": "green",
+    "control": "cyan",
+    "nan": "bold white on red",
+    "checkpoint": "magenta",
+    "reset": "blue",
+    "rewind": "blue",
+    "scenario": "bold",
+    "error": "bold red",
+}
+
+
+def event_line(event: Event) -> Text:
+    text = Text(f"{event.step:>8,} ", style="dim")
+    text.append(event.text, style=STYLES.get(event.kind, ""))
+    return text
+
+
+class EventLog(RichLog):
+    """A bounded log; newest at the bottom."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_lines=KEPT, wrap=True, markup=False, min_width=20, **kwargs)
+        self.events: deque[Event] = deque(maxlen=KEPT)
+
+    def add(self, events: list[Event]) -> None:
+        for event in events:
+            self.write(event_line(event))
+        self.events.extend(events)

@@ -1,0 +1,59 @@
+"""Every key of the training screen, in one table read by the Footer, the help screen,
+the controls panel and the command palette."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+KEYS: list[Binding] = [
+    Binding("space", "toggle_run", "Run/pause", key_display="space"),
+    Binding("s", "step", "Step"),
+    Binding("r", "reset", "Reset"),
+    Binding("right_square_bracket", "lr_up", "lr up", key_display="]"),
+    Binding("left_square_bracket", "lr_down", "lr down", key_display="["),
+    Binding("a", "cycle_activation", "Activation"),
+    Binding("o", "cycle_optimizer", "Optimizer"),
+    Binding("x", "cycle_clip_mode", "Clip mode"),
+    Binding("right_curly_bracket", "clip_up", "Clip up", key_display="}", show=False),
+    Binding("left_curly_bracket", "clip_down", "Clip down", key_display="{", show=False),
+    Binding("b", "cycle_batch", "Batch", show=False),
+    Binding("u", "rewind", "Rewind"),
+    Binding("w", "save", "Save"),
+    Binding("l", "toggle_log", "Log scale", show=False),
+    Binding("c", "calculus", "Calculus", show=False),
+    Binding("question_mark", "help", "Help", key_display="?"),
+]
+
+HELP: dict[str, str] = {
+    "toggle_run": "start or pause training (in a background thread)",
+    "step": "one training step: one minibatch, one update",
+    "reset": "back to step 0 with the same seed: identical initial weights; controls kept",
+    "lr_up": "learning rate one rung up the 1-3-10 ladder (1e-5 … 10)",
+    "lr_down": "learning rate one rung down the ladder",
+    "cycle_activation": "next hidden activation (weights kept)",
+    "cycle_optimizer": "next optimizer (fresh optimizer state, weights kept)",
+    "cycle_clip_mode": "gradient clipping: off, by global norm, by value",
+    "clip_up": "clip threshold one rung up (0.001 … 1000)",
+    "clip_down": "clip threshold one rung down",
+    "cycle_batch": "batch size: 1, 8, 32, 128, full",
+    "rewind": "back to the newest snapshot before now (one every 100 steps), controls kept",
+    "save": "save a checkpoint to a new file in the working directory",
+    "toggle_log": "loss plot: log or linear scale",
+    "calculus": "calculus mode: gradient descent on an analytic function",
+    "help": "this screen",
+}
+"""A sentence per action for the help screen and the command palette."""
+
+
+def binding_for(action: str) -> Binding:
+    """The binding that runs ``action``."""
+    for binding in KEYS:
+        if binding.action == action:
+            return binding
+    raise KeyError(action)
+
+
+def key_for(action: str) -> str:
+    """The key shown for ``action``."""
+    binding = binding_for(action)
+    return binding.key_display or binding.key

@@ -1,0 +1,50 @@
+"""Control ladders and cycles: the discrete steps the keys move a setting along.
+
+The learning rate and the clip threshold move along a 1-3-10 ladder (…, 0.01, 0.03,
+0.1, 0.3, …) so a few presses span decades; a value that is not on the ladder moves
+to the nearest rung in the asked direction.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+def one_three_ladder(low_exp: int, high_exp: int) -> tuple[float, ...]:
+    """1-3-10 rungs from 10**low_exp to 10**high_exp, rounded so 3e-5 prints as 3e-05."""
+    rungs: list[float] = []
+    for exp in range(low_exp, high_exp):
+        rungs += [float(f"1e{exp}"), float(f"3e{exp}")]
+    return (*rungs, float(f"1e{high_exp}"))
+
+
+LR_LADDER = one_three_ladder(-5, 1)
+"""Learning rates the lr keys step through: 1e-5 … 10."""
+
+CLIP_LADDER = one_three_ladder(-3, 3)
+"""Clip thresholds the clip keys step through: 0.001 … 1000."""
+
+BATCH_SIZES: tuple[int | None, ...] = (1, 8, 32, 128, None)
+"""Batch sizes the batch key cycles through (None is the full batch)."""
+
+CLIP_MODES: tuple[str | None, ...] = (None, "norm", "value")
+
+
+def step_ladder(ladder: Sequence[float], value: float, up: bool) -> float:
+    """The next rung above (``up``) or below ``value``; ``value`` itself past either end."""
+    tolerance = 1e-9 * value
+    if up:
+        above = [r for r in ladder if r > value + tolerance]
+        return above[0] if above else value
+    below = [r for r in ladder if r < value - tolerance]
+    return below[-1] if below else value
+
+
+def cycle(options: Sequence[T], value: T) -> T:
+    """The option after ``value`` (wrapping); the first option when ``value`` is not listed."""
+    try:
+        return options[(list(options).index(value) + 1) % len(options)]
+    except ValueError:
+        return options[0]

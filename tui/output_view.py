@@ -1,0 +1,183 @@
+"""The output view: decision regions, a fitted curve, or per-class bars, whichever fits the data.
+
+Decision regions are drawn as in TensorFlow Playground: each grid point coloured by
+its predicted class (orange for class 0, blue for class 1, as Playground's -1/+1),
+brighter where the network is more confident, with the training points on top.
+Each character cell shows two grid points (upper-half block, foreground above,
+background below).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.containers import Vertical
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from .outputs import Bars, Curve, Output, Regions
+
+CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),
+                          (220, 70, 70), (60, 190, 190), (200, 200, 70), (150, 150, 150),
+                          (240, 120, 170), (120, 120, 240)], dtype=float)
+BACKGROUND = np.array((22, 22, 26), dtype=float)
+UNKNOWN = (70, 70, 70)
+SHADES = 6
+"""Confidence levels per class: few enough that a handful of styles serve every cell."""
+
+
+def region_colours(regions: Regions) -> np.ndarray:
+    """RGB per grid point, (rows, cols, 3) uint8: class colour scaled by confidence."""
+    k = max(regions.n_classes, 2)
+    conf = regions.confidence
+    with np.errstate(invalid="ignore"):
+        t = np.clip((conf - 1 / k) / (1 - 1 / k), 0, 1)
+    t = np.round(t * (SHADES - 1)) / (SHADES - 1)
+    classes = np.clip(regions.classes, 0, len(CLASS_COLOURS) - 1)
+    base = CLASS_COLOURS[classes] * 0.6
+    rgb = BACKGROUND + (base - BACKGROUND) * (0.25 + 0.75 * t)[..., None]
+    rgb[~np.isfinite(conf)] = UNKNOWN
+    return rgb.astype(np.uint8)
+
+
+def point_cells(regions: Regions, cols: int, rows: int) -> dict[tuple[int, int], int]:
+    """Cell (col, row) -> class label of a training point falling in it."""
+    x0, x1, y0, y1 = regions.extent
+    px = ((regions.points[:, 0] - x0) / (x1 - x0) * cols).astype(int)
+    py = ((y1 - regions.points[:, 1]) / (y1 - y0) * rows).astype(int)
+    ok = (px >= 0) & (px < cols) & (py >= 0) & (py < rows)
+    return {(c, r): int(label) for c, r, label in zip(px[ok], py[ok], regions.labels[ok])}
+
+
+class RegionsView(Widget):
+    """Decision regions with the training points, at two grid points per character."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._regions: Regions | None = None
+        self._strips: list[Strip] | None = None
+        self._styles: dict[tuple, Style] = {}
+
+    @property
+    def grid_size(self) -> tuple[int, int]:
+        """Grid points wanted: (columns, rows), two rows per character."""
+        return max(self.size.width, 1), max(2 * self.size.height, 2)
+
+    def show(self, regions: Regions) -> None:
+        if regions is self._regions:
+            return
+        self._regions = regions
+        self._strips = None
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._strips = None
+
+    def _style(self, fg: tuple, bg: tuple, point: bool = False) -> Style:
+        key = (fg, bg, point)
+        if key not in self._styles:
+            self._styles[key] = Style(color=Color.from_rgb(*fg), bgcolor=Color.from_rgb(*bg), bold=point)
+        return self._styles[key]
+
+    def _build(self) -> list[Strip]:
+        width, height = self.size.width, self.size.height
+        regions = self._regions
+        if regions is None or width < 1 or height < 1:
+            return []
+        rgb = region_colours(regions)
+        grid_rows, grid_cols = rgb.shape[:2]
+        col_idx = np.arange(width) * grid_cols // width
+        row_idx = np.arange(2 * height) * grid_rows // (2 * height)
+        cells = rgb[row_idx][:, col_idx]
+        points = point_cells(regions, width, height)
+        bright = np.clip(CLASS_COLOURS * 0.5 + 255 * 0.5, 0, 255).astype(int)
+        strips = []
+        for y in range(height):
+            top, bottom = cells[2 * y].tolist(), cells[2 * y + 1].tolist()
+            segments = []
+            for x in range(width):
+                label = points.get((x, y))
+                if label is None:
+                    segments.append(Segment("▀", self._style(tuple(top[x]), tuple(bottom[x]))))
+                else:
+                    colour = tuple(bright[min(label, len(bright) - 1)].tolist())
+                    segments.append(Segment("●", self._style(colour, tuple(top[x]), True)))
+            strips.append(Strip(segments, width))
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        if self._strips is None:
+            self._strips = self._build()
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width)
+
+
+class CurveView(PlotextPlot):
+    """1-D regression: the data as dots, the network's prediction as a line."""
+
+    _curve: Curve | None = None
+
+    def show(self, curve: Curve, dataset: str) -> None:
+        if curve is self._curve:
+            return
+        self._curve = curve
+        plt = self.plt
+        plt.clear_figure()
+        if curve.line is not None:
+            m, b = curve.line
+            target = " (data: y = 2x + 1)" if dataset == "linear" else ""
+            self.border_title = f"y = m·x + b: m = {m:.4f}  b = {b:.4f}{target}"
+        else:
+            self.border_title = "fit (line) vs data (dots)"
+        finite = np.isfinite(curve.y)
+        plt.scatter(curve.data_x.tolist(), curve.data_y.tolist(), marker="dot", color=(150, 150, 150))
+        if finite.any():
+            plt.plot(curve.x[finite].tolist(), curve.y[finite].tolist(), marker="braille", color=(80, 170, 255))
+        self.refresh()
+
+
+def bars_text(bars: Bars, width: int) -> Text:
+    """A title, then one bar per row."""
+    text = Text(bars.title + "\n", style="bold")
+    bar_width = max(width - 28, 5)
+    for label, value, detail in bars.rows:
+        filled = int(round(value * bar_width))
+        text.append(f"{label:<10}")
+        text.append("█" * filled, style="green")
+        text.append("░" * (bar_width - filled), style="grey23")
+        text.append(f" {detail}\n")
+    return text
+
+
+class OutputView(Vertical):
+    """Shows whichever of regions, curve or bars suits the current output."""
+
+    _bars: Bars | None = None
+
+    def compose(self):
+        yield RegionsView(id="regions")
+        yield CurveView(id="curve")
+        yield Static(id="bars")
+
+    def show(self, output: Output | None, dataset: str) -> None:
+        regions, curve, bars = self.query_one(RegionsView), self.query_one(CurveView), self.query_one("#bars", Static)
+        regions.display = isinstance(output, Regions)
+        curve.display = isinstance(output, Curve)
+        bars.display = isinstance(output, Bars)
+        if isinstance(output, Regions):
+            regions.show(output)
+        elif isinstance(output, Curve):
+            curve.show(output, dataset)
+        elif isinstance(output, Bars) and output is not self._bars:
+            self._bars = output
+            bars.update(bars_text(output, self.size.width))
+
+    @property
+    def grid_size(self) -> tuple[int, int]:
+        return self.query_one(RegionsView).grid_size

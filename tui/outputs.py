@@ -1,0 +1,141 @@
+"""What the output view shows, computed from a Trainer (in the training thread, under its lock).
+
+- 2-D classification: predicted class and confidence on a grid (TensorFlow Playground's
+  decision regions) plus the training points;
+- 1-D regression: the fitted curve over the data's x range, plus the data (and, for a
+  single linear neuron, its slope m and intercept b);
+- anything else: accuracy per class, or R² per output for regression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradtui.engine import Trainer, sigmoid, softmax
+
+MARGIN = 0.05
+"""Fraction of the data range added on each side of the plotted area."""
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Decision regions: ``classes``/``confidence`` have shape (rows, cols), row 0 at the top."""
+
+    extent: tuple[float, float, float, float]  # x0, x1, y0, y1
+    classes: np.ndarray
+    confidence: np.ndarray
+    points: np.ndarray
+    labels: np.ndarray
+    n_classes: int
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A 1-D regression fit: prediction ``y`` on the grid ``x``, and the data."""
+
+    x: np.ndarray
+    y: np.ndarray
+    data_x: np.ndarray
+    data_y: np.ndarray
+    line: tuple[float, float] | None  # slope m and intercept b of a single linear neuron
+
+
+@dataclass(frozen=True)
+class Bars:
+    """One bar in [0, 1] per class (accuracy) or per output (R²)."""
+
+    title: str
+    rows: tuple[tuple[str, float, str], ...]  # label, value, detail
+
+
+Output = Regions | Curve | Bars
+
+
+def _extent(X: np.ndarray) -> tuple[float, float, float, float]:
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = (hi - lo) * MARGIN + 1e-9
+    return float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])
+
+
+def regions(trainer: Trainer, cols: int, rows: int) -> Regions:
+    """Class and confidence at the centre of each of ``rows`` x ``cols`` cells."""
+    data = trainer.data
+    x0, x1, y0, y1 = _extent(data.X_train)
+    xs = x0 + (np.arange(cols) + 0.5) * (x1 - x0) / cols
+    ys = y1 - (np.arange(rows) + 0.5) * (y1 - y0) / rows
+    gx, gy = np.meshgrid(xs, ys)
+    out = trainer.predict(np.column_stack([gx.ravel(), gy.ravel()]), raw=True)
+    with np.errstate(all="ignore"):
+        if out.shape[1] == 1:
+            confidence = sigmoid(np.abs(out[:, 0]))
+        else:
+            confidence = softmax(out).max(axis=1)
+        classes = trainer.loss.classes(out)
+    return Regions((x0, x1, y0, y1), classes.reshape(rows, cols), confidence.reshape(rows, cols),
+                   data.X_train, data.y_train, data.n_classes)
+
+
+def single_neuron_line(trainer: Trainer) -> tuple[float, float] | None:
+    """(m, b) when the model is one linear neuron y = m x + b, else None."""
+    layers = trainer.model.layers
+    if len(layers) != 1 or layers[0].W.value.shape != (1, 1):
+        return None
+    return float(layers[0].W.value[0, 0]), float(layers[0].b.value[0])
+
+
+def curve(trainer: Trainer, points: int = 120) -> Curve:
+    """The model's prediction across the training data's x range."""
+    data = trainer.data
+    lo, hi = float(data.X_train.min()), float(data.X_train.max())
+    x = np.linspace(lo, hi, points)
+    with np.errstate(all="ignore"):
+        y = trainer.predict(x[:, None])[:, 0]
+    return Curve(x, y, data.X_train[:, 0], data.y_train[:, 0], single_neuron_line(trainer))
+
+
+def _held_out(trainer: Trainer) -> tuple[np.ndarray, np.ndarray, str]:
+    data = trainer.data
+    if len(data.X_test):
+        return data.X_test, data.y_test, "test"
+    return data.X_train, data.y_train, "train"
+
+
+def class_bars(trainer: Trainer) -> Bars:
+    """Accuracy per class on the test set (the train set when there is none)."""
+    X, y, split = _held_out(trainer)
+    with np.errstate(all="ignore"):
+        pred = trainer.predict(X)
+    rows = []
+    for k in range(trainer.data.n_classes):
+        mask = y == k
+        n = int(mask.sum())
+        acc = float((pred[mask] == k).mean()) if n else 0.0
+        rows.append((f"class {k}", acc, f"{acc:6.1%} of {n}"))
+    return Bars(f"{split} accuracy per class", tuple(rows))
+
+
+def r2_bars(trainer: Trainer) -> Bars:
+    """R² per output on the test set (the train set when there is none), floored at 0 for the bar."""
+    X, y, split = _held_out(trainer)
+    with np.errstate(all="ignore"):
+        pred = trainer.predict(X)
+        resid = ((pred - y) ** 2).sum(axis=0)
+        total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+        r2 = 1 - resid / np.where(total > 0, total, 1.0)
+    rows = tuple((f"output {i}", max(0.0, float(v)) if np.isfinite(v) else 0.0, f"R² {v:.3f}")
+                 for i, v in enumerate(r2))
+    return Bars(f"{split} R² per output", rows)
+
+
+def compute_output(trainer: Trainer, cols: int, rows: int) -> Output:
+    """The right view for this trainer's data, sized ``cols`` x ``rows`` cells for regions."""
+    data = trainer.data
+    if trainer.is_classification:
+        if data.n_features == 2:
+            return regions(trainer, max(cols, 1), max(rows, 1))
+        return class_bars(trainer)
+    if data.n_features == 1 and data.y_train.shape[1] == 1:
+        return curve(trainer)
+    return r2_bars(trainer)

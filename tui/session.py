@@ -1,0 +1,417 @@
+"""Session: one Trainer driven for the app, from a worker thread or one step at a time.
+
+Threading contract. While the worker runs, only the worker touches the Trainer; it
+holds ``_lock`` for each step and applies queued changes between steps. When no
+worker runs, the UI thread applies changes itself, under the same lock. Either way
+a change goes through ``_submit``, so key presses while training are applied safely
+between two steps, in order. The UI never waits on training: it reads ``frame`` (an
+immutable picture of the run, replaced wholesale at most every ``PUBLISH_EVERY``
+seconds) and drains ``events``, from a timer.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from gradtui.engine import UNIT_STATES, Evaluation, Flag, Snapshot, StepStats, TrainConfig, Trainer
+
+from .history import HistoryView, MinMaxHistory
+from .outputs import Output, compute_output
+
+CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
+"""The settings the app changes; reset and rewind move the weights in time but keep these."""
+
+PUBLISH_EVERY = 0.05
+EVALUATE_EVERY = 0.25
+OUTPUT_EVERY = 0.25
+SNAPSHOT_EVERY = 100
+SNAPSHOTS_KEPT = 30
+CLEAR_AFTER = 25
+MARKS_KEPT = 200
+EVENTS_KEPT = 500
+DEAD, SATURATED = UNIT_STATES.index("dead"), UNIT_STATES.index("saturated")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the event log: ``kind`` is raised, cleared, control, nan, checkpoint,
+    reset, rewind or error."""
+
+    step: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """One layer's latest health, copied out of the training thread."""
+
+    name: str
+    width: int
+    grad_norm: float
+    update_ratio: float
+    dead: int
+    saturated: int
+    unit_state: np.ndarray
+    unit_grad: np.ndarray
+    badges: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything the screen shows, as of one moment of the run.
+
+    ``steps`` channels: 0 minibatch loss, 1 total gradient norm, 2.. each layer's
+    gradient norm. ``evals`` channels: 0 train loss, 1 test loss (full sets, eval mode).
+    """
+
+    serial: int
+    step: int
+    epoch: float
+    running: bool
+    steps_per_s: float
+    config: TrainConfig
+    batch_loss: float | None
+    layers: tuple[LayerView, ...]
+    steps: HistoryView
+    evals: HistoryView
+    evaluation: Evaluation | None
+    marks: tuple[int, ...]
+    output: Output | None
+    halted: Flag | None
+
+
+def format_setting(key: str, value: Any) -> str:
+    """A control's value as the screen shows it."""
+    if key == "clip_mode":
+        return value or "off"
+    if key == "batch_size":
+        return "full" if value is None else str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class FlagTracker:
+    """Turns per-step flags into raised/cleared events.
+
+    A flag clears only after ``clear_after`` steps without it, so one that flickers
+    from step to step neither floods the log nor blinks on screen.
+    """
+
+    def __init__(self, clear_after: int = CLEAR_AFTER) -> None:
+        self.clear_after = clear_after
+        self.active: dict[tuple[str, str], tuple[Flag, int]] = {}
+
+    def update(self, step: int, flags: list[Flag]) -> list[Event]:
+        events = []
+        for flag in flags:
+            if flag.kind == "nonfinite":
+                continue
+            key = (flag.kind, flag.layer)
+            if key not in self.active:
+                events.append(Event(step, "raised", f"{flag.kind.upper()} {flag.layer}: {flag.detail}"))
+            self.active[key] = (flag, step)
+        for key, (flag, seen) in list(self.active.items()):
+            if step - seen >= self.clear_after:
+                del self.active[key]
+                events.append(Event(step, "cleared", f"{flag.kind} cleared on {flag.layer}"))
+        return events
+
+    def for_layer(self, name: str) -> tuple[Flag, ...]:
+        return tuple(flag for flag, _ in self.active.values() if flag.layer == name)
+
+
+class Session:
+    """Owns a Trainer, its history and snapshots; see the module docstring for threading."""
+
+    def __init__(self, trainer: Trainer, name: str = "default") -> None:
+        self.trainer = trainer
+        self.name = name
+        self.output_size = (40, 24)
+        self.plot_points = 240
+        self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
+        self.stopped_at = 0.0
+        self._lock = threading.Lock()
+        self._pending: deque[Callable[[], None]] = deque()
+        self._workers = 0
+        self._run_id: int | None = None
+        self._runs = 0
+        n_layers = len(trainer.model.layers)
+        self._steps = MinMaxHistory(2 + n_layers)
+        self._evals = MinMaxHistory(2)
+        self._marks: deque[int] = deque(maxlen=MARKS_KEPT)
+        self._flags = FlagTracker()
+        self._initial = trainer.snapshot()
+        self._snapshots: deque[Snapshot] = deque([self._initial], maxlen=SNAPSHOTS_KEPT)
+        self._stats: StepStats | None = None
+        self._evaluation: Evaluation | None = None
+        self._output: Output | None = None
+        self._halted: Flag | None = None
+        self._serial = 0
+        self._rate = 0.0
+        self._rate_mark = (time.perf_counter(), trainer.step_count)
+        self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0}
+        with self._lock:
+            self._evaluate()
+            self._publish(force=True)
+
+    # --- read by the UI -------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True from ``start`` until a pause, a NaN halt or a cancelled worker."""
+        return self._run_id is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while a worker thread is still inside ``run``."""
+        return self._workers > 0
+
+    def drain_events(self) -> list[Event]:
+        """Events since the last call, oldest first."""
+        out = []
+        while self.events:
+            out.append(self.events.popleft())
+        return out
+
+    # --- run control ----------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Mark the session running; the caller then runs ``run`` in a worker thread."""
+        if self._run_id is not None:
+            return False
+        self._runs += 1
+        self._run_id = self._runs
+        self._halted = None
+        return True
+
+    def pause(self) -> None:
+        """Ask the worker to stop after its current step."""
+        self._run_id = None
+
+    def run(self, cancelled: Callable[[], bool]) -> None:
+        """Train until paused, halted by a non-finite step, or ``cancelled()`` (worker thread)."""
+        run_id = self._run_id
+        if run_id is None:
+            return
+        with self._lock:
+            self._workers += 1
+            self._rate_mark = (time.perf_counter(), self.trainer.step_count)
+        try:
+            while self._run_id == run_id and not cancelled():
+                with self._lock:
+                    if self._pending:
+                        self._drain()
+                    self._advance()
+                    if time.perf_counter() >= self._next["publish"]:
+                        self._publish()
+        finally:
+            with self._lock:
+                if self._run_id == run_id:
+                    self._run_id = None
+                self._workers -= 1
+                self.stopped_at = time.perf_counter()
+                self._drain()
+                self._evaluate()
+                self._publish(force=True)
+
+    def step(self) -> None:
+        """One training step (one minibatch), when not running."""
+        if self.running:
+            return
+        with self._lock:
+            self._drain()
+            self._advance()
+            self._evaluate()
+            self._publish(force=True)
+
+    # --- changes (applied between steps) --------------------------------------------
+
+    def change(self, compute: Callable[[TrainConfig], dict[str, Any]]) -> None:
+        """Change controls to ``compute(current config)``, evaluated when applied, so two
+        quick presses move two rungs."""
+        self._submit(lambda: self._apply_change(compute(self.trainer.config)))
+
+    def reset(self) -> None:
+        """Back to the session's first weights (same seed, same batches), keeping the controls."""
+        self._submit(self._apply_reset)
+
+    def rewind(self) -> None:
+        """Back to the newest snapshot older than the current step, keeping the controls."""
+        self._submit(self._apply_rewind)
+
+    def save_checkpoint(self, directory: str = ".") -> None:
+        """Write a checkpoint to a new file in ``directory``; the event log names it."""
+        self._submit(lambda: self._apply_save(directory))
+
+    def _submit(self, apply: Callable[[], None]) -> None:
+        self._pending.append(apply)
+        if not self._workers:
+            with self._lock:
+                self._drain()
+                self._publish(force=True)
+
+    def _drain(self) -> None:
+        while self._pending:
+            self._pending.popleft()()
+
+    # --- under the lock --------------------------------------------------------------
+
+    def _emit(self, kind: str, text: str) -> None:
+        self.events.append(Event(self.trainer.step_count, kind, text))
+
+    def _advance(self) -> None:
+        stats = self.trainer.step()
+        self._stats = stats
+        self._steps.add(stats.step, (stats.loss, stats.grad_norm, *[ls.grad_norm for ls in stats.layers]))
+        if stats.flags or self._flags.active:
+            self.events.extend(self._flags.update(stats.step, stats.flags))
+        if stats.step % SNAPSHOT_EVERY == 0:
+            self._snapshots.append(self.trainer.snapshot())
+        if not stats.applied:
+            self._halt(stats.flagged("nonfinite")[0])
+
+    def _halt(self, flag: Flag) -> None:
+        self._run_id = None
+        self._halted = flag
+        self._emit("nan", f"NaN/Inf in {flag.layer}: {flag.detail}. Paused. "
+                          "Way out: u rewind, [ lower lr, x clip")
+
+    def _apply_change(self, changes: dict[str, Any]) -> None:
+        config = self.trainer.config
+        changed = {k: v for k, v in changes.items() if getattr(config, k) != v}
+        if not changed:
+            return
+        try:
+            self.trainer.update(**changed)
+        except ValueError as exc:
+            self._emit("error", str(exc))
+            return
+        self._marks.append(self.trainer.step_count)
+        self._emit("control", ", ".join(
+            f"{k} {format_setting(k, getattr(config, k))} -> {format_setting(k, v)}"
+            for k, v in changed.items()))
+        self._next["output"] = 0.0
+
+    def _controls(self) -> dict[str, Any]:
+        return {k: getattr(self.trainer.config, k) for k in CONTROLS}
+
+    def _restore(self, snap: Snapshot) -> None:
+        """Restore ``snap`` but keep the current controls; forget the abandoned future."""
+        controls = self._controls()
+        self.trainer.restore(snap)
+        self.trainer.update(**controls)
+        self._steps.truncate(snap.step)
+        self._evals.truncate(snap.step)
+        while self._marks and self._marks[-1] > snap.step:
+            self._marks.pop()
+        self._flags = FlagTracker()
+        self._stats = None
+        self._halted = None
+        self._evaluate()
+        self._next["output"] = 0.0
+
+    def _apply_reset(self) -> None:
+        self._steps.clear()
+        self._evals.clear()
+        self._snapshots.clear()
+        self._snapshots.append(self._initial)
+        self._restore(self._initial)
+        self._emit("reset", f"reset to step {self._initial.step}: same seed, same initial "
+                            "weights, controls kept")
+
+    def _apply_rewind(self) -> None:
+        step = self.trainer.step_count
+        while len(self._snapshots) > 1 and self._snapshots[-1].step >= step:
+            self._snapshots.pop()
+        target = self._snapshots[-1]
+        if target.step >= step:
+            self._emit("rewind", f"nothing older than step {step} to rewind to")
+            return
+        self._restore(target)
+        self._emit("rewind", f"rewound from step {step} to step {target.step}, controls kept")
+
+    def _apply_save(self, directory: str) -> None:
+        path = None
+        try:
+            path = reserve_path(directory, f"gradtui-{self.name}-step{self.trainer.step_count}", ".npz")
+            self.trainer.save(path)
+        except OSError as exc:
+            if path is not None and os.path.exists(path):
+                os.remove(path)
+            self._emit("error", f"checkpoint not saved: {exc}")
+            return
+        self._emit("checkpoint", f"checkpoint saved: {path}")
+
+    def _evaluate(self) -> None:
+        evaluation = self.trainer.evaluate()
+        self._evaluation = evaluation
+        test = evaluation.test_loss if evaluation.test_loss is not None else float("nan")
+        self._evals.add(self.trainer.step_count, (evaluation.train_loss, test))
+        self._next["evaluate"] = time.perf_counter() + EVALUATE_EVERY
+
+    def _publish(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if now >= self._next["evaluate"]:
+            self._evaluate()
+        if force or now >= self._next["output"]:
+            self._output = compute_output(self.trainer, *self.output_size)
+            self._next["output"] = now + OUTPUT_EVERY
+        mark_time, mark_step = self._rate_mark
+        if self.running and now - mark_time > 0.2:
+            rate = (self.trainer.step_count - mark_step) / (now - mark_time)
+            self._rate = rate if self._rate == 0 else 0.5 * self._rate + 0.5 * rate
+            self._rate_mark = (now, self.trainer.step_count)
+        elif not self.running:
+            self._rate = 0.0
+        self._serial += 1
+        self.frame = Frame(
+            serial=self._serial, step=self.trainer.step_count, epoch=self.trainer.epoch,
+            running=self.running, steps_per_s=self._rate, config=self.trainer.config,
+            batch_loss=self._stats.loss if self._stats else None, layers=self._layer_views(),
+            steps=self._steps.view(self.plot_points), evals=self._evals.view(self.plot_points),
+            evaluation=self._evaluation, marks=tuple(self._marks), output=self._output,
+            halted=self._halted,
+        )
+        self._next["publish"] = now + PUBLISH_EVERY
+
+    def _layer_views(self) -> tuple[LayerView, ...]:
+        stats = self._stats
+        nonfinite = {f.layer for f in stats.flagged("nonfinite")} if stats else set()
+        views = []
+        for i, layer in enumerate(self.trainer.model.layers):
+            state = self.trainer.unit_states[i].copy()
+            badges = self._flags.for_layer(layer.name)
+            if layer.name in nonfinite:
+                badges += tuple(f for f in stats.flags if f.layer == layer.name and f.kind == "nonfinite")
+            if stats is None:
+                views.append(LayerView(layer.name, layer.fan_out, float("nan"), float("nan"),
+                                       int((state == DEAD).sum()), int((state == SATURATED).sum()), state,
+                                       np.full(layer.fan_out, np.nan), badges))
+                continue
+            ls = stats.layers[i]
+            views.append(LayerView(ls.name, ls.width, ls.grad_norm, ls.update_ratio, ls.dead,
+                                   ls.saturated, state, ls.unit_grad.copy(), badges))
+        return tuple(views)
+
+
+def reserve_path(directory: str, stem: str, suffix: str) -> str:
+    """A new file name ``stem[-n]suffix`` in ``directory``, created empty so nothing else
+    takes it; an existing file is never overwritten."""
+    for n in range(10_000):
+        path = os.path.join(directory, f"{stem}{'' if n == 0 else f'-{n}'}{suffix}")
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise OSError(f"no free file name for {stem}{suffix} in {directory}")

@@ -1,0 +1,245 @@
+"""The training screen: every pane, every key, and the thread worker that trains.
+
+The worker steps the Trainer as fast as it can (see ``Session``); a 10 Hz timer
+picks up the latest ``Frame`` and redraws what changed, so the UI never waits for
+training and training never waits for the UI.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from gradtui.engine import Scenario
+from gradtui.engine.config import ACTIVATIONS, OPTIMIZERS
+
+from .controls_panel import ControlsPanel
+from .event_log import EventLog
+from .health_view import LayerHealth
+from .help_screen import HelpScreen
+from .keys import KEYS
+from .ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
+from .output_view import OutputView
+from .plots import GradPlot, LossPlot
+from .session import Event, Frame, Session
+from .status import StatusLine
+
+TICK = 0.1
+"""Seconds between screen updates."""
+PLOT_EVERY = 0.2
+"""Shortest time between plot redraws while training; plotext redraws are the costliest."""
+PLOT_SHARE = 0.1
+"""While training, plot redraws are spaced so they take at most this share of the time:
+drawing holds Python's GIL, and every millisecond spent there is one the worker loses."""
+MIN_SIZE = (60, 20)
+"""Below this many columns x rows the screen shows a note instead of the panes."""
+
+
+def story_markup(scenario: Scenario | None, session: Session) -> str:
+    if scenario is None:
+        trainer = session.trainer
+        return f"[b]custom run[/b]: {trainer.model.architecture} on {trainer.data.name}."
+    return f"[b]{scenario.name}[/b]: {scenario.story}  [i]Try:[/i] {scenario.hint}"
+
+
+class TrainScreen(Screen):
+    """Status, plots, layer health, output view, controls and event log for one Session."""
+
+    BINDINGS = KEYS
+    running = reactive(False, bindings=True)
+
+    def __init__(self, session: Session, scenario: Scenario | None) -> None:
+        super().__init__()
+        self.session = session
+        self.scenario = scenario
+        self.log_scale = True
+        self.refreshes = 0
+        self._shown = -1
+        self._next_plot = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield Static(id="story")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield LossPlot(id="loss")
+                yield GradPlot(id="grads")
+                yield LayerHealth(id="health")
+            with Vertical(id="right"):
+                yield OutputView(id="output")
+                yield ControlsPanel(id="controls")
+                yield EventLog(id="events")
+        yield Static("Terminal too small: gradtui needs at least 60 x 20.", id="too-small")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#output").border_title = "output"
+        self.query_one("#controls").border_title = "controls"
+        self.query_one("#events").border_title = "events"
+        self.query_one("#health").border_title = "layer health"
+        self.set_interval(TICK, self.tick)
+        self._install_story()
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.query_one("#main").display = not small
+        self.query_one("#story").display = not small
+        self.query_one("#too-small").display = small
+
+    # --- handing results over ---------------------------------------------------------
+
+    def tick(self) -> None:
+        """Pick up the latest frame and events; redraw only if something changed."""
+        session = self.session
+        events = session.drain_events()
+        if events:
+            self.query_one(EventLog).add(events)
+            self._announce(events)
+        self.running = session.running
+        frame = session.frame
+        if frame.serial == self._shown or not self.query_one("#main").display:
+            self._show_status(frame)
+            return
+        self._shown = frame.serial
+        self.refreshes += 1
+        session.output_size = self.query_one(OutputView).grid_size
+        session.plot_points = max(self.query_one(LossPlot).size.width, 20)
+        with self.app.batch_update():
+            self._show_status(frame)
+            self._show_plots(frame)
+            self.query_one(LayerHealth).show(frame)
+            self.query_one(OutputView).show(frame.output, session.trainer.data.name)
+            self.query_one(ControlsPanel).show(frame.config)
+
+    def _show_plots(self, frame: Frame) -> None:
+        """Redraw the plots, at a rate that keeps their cost a small share while training."""
+        now = time.perf_counter()
+        if frame.running and now < self._next_plot:
+            return
+        loss, grads = self.query_one(LossPlot), self.query_one(GradPlot)
+        loss.show(frame, self.log_scale)
+        grads.show(frame)
+        self._next_plot = now + max(PLOT_EVERY, (loss.render_cost + grads.render_cost) / PLOT_SHARE)
+
+    def _show_status(self, frame: Frame) -> None:
+        trainer = self.session.trainer
+        self.query_one(StatusLine).show(self.session.name, trainer.data.name,
+                                        trainer.model.architecture, frame, self.session.running)
+
+    def _announce(self, events: list[Event]) -> None:
+        for event in events:
+            if event.kind == "nan":
+                self.notify(f"step {event.step}: {event.text}", title="Training paused",
+                            severity="error", timeout=8)
+            elif event.kind in ("checkpoint", "error"):
+                self.notify(event.text, severity="error" if event.kind == "error" else "information")
+
+    # --- the worker --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def train(self, session: Session) -> None:
+        """Run ``session`` until it pauses or the worker is cancelled (thread worker)."""
+        worker = get_current_worker()
+        session.run(lambda: worker.is_cancelled)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step" and self.running:
+            return None
+        return True
+
+    # --- actions -----------------------------------------------------------------------
+
+    def action_toggle_run(self) -> None:
+        if self.session.running:
+            self.session.pause()
+        elif self.session.start():
+            self.train(self.session)
+        self.running = self.session.running
+        self._show_status(self.session.frame)
+
+    def action_step(self) -> None:
+        self.session.step()
+        self.tick()
+
+    def action_reset(self) -> None:
+        self.session.reset()
+        self.tick()
+
+    def action_rewind(self) -> None:
+        self.session.rewind()
+        self.tick()
+
+    def action_save(self) -> None:
+        self.session.save_checkpoint(".")
+        self.tick()
+
+    def _change(self, compute) -> None:
+        self.session.change(compute)
+        self.tick()
+
+    def action_lr_up(self) -> None:
+        self._change(lambda c: {"lr": step_ladder(LR_LADDER, c.lr, up=True)})
+
+    def action_lr_down(self) -> None:
+        self._change(lambda c: {"lr": step_ladder(LR_LADDER, c.lr, up=False)})
+
+    def action_clip_up(self) -> None:
+        self._change(lambda c: {"clip": step_ladder(CLIP_LADDER, c.clip, up=True)})
+
+    def action_clip_down(self) -> None:
+        self._change(lambda c: {"clip": step_ladder(CLIP_LADDER, c.clip, up=False)})
+
+    def action_cycle_activation(self) -> None:
+        self._change(lambda c: {"activation": cycle(ACTIVATIONS, c.activation)})
+
+    def action_cycle_optimizer(self) -> None:
+        self._change(lambda c: {"optimizer": cycle(OPTIMIZERS, c.optimizer)})
+
+    def action_cycle_clip_mode(self) -> None:
+        self._change(lambda c: {"clip_mode": cycle(CLIP_MODES, c.clip_mode)})
+
+    def action_cycle_batch(self) -> None:
+        self._change(lambda c: {"batch_size": cycle(BATCH_SIZES, c.batch_size)})
+
+    def action_toggle_log(self) -> None:
+        self.log_scale = not self.log_scale
+        self._shown = -1
+        self.tick()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_calculus(self) -> None:
+        objective = "quadratic"
+        if self.scenario is not None and self.scenario.is_calculus:
+            objective = self.scenario.objective
+        self.app.open_calculus(objective)
+
+    # --- switching runs ----------------------------------------------------------------
+
+    def install(self, session: Session, scenario: Scenario | None) -> None:
+        """Show another run (a new scenario or a rebuilt config); the old one is paused."""
+        self.session.pause()
+        self.session = session
+        self.scenario = scenario
+        self._shown = -1
+        self._install_story()
+        self.tick()
+
+    def _install_story(self) -> None:
+        self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
+        trainer = self.session.trainer
+        self.session.events.append(Event(trainer.step_count, "scenario", f"{self.session.name}: "
+                                         f"{trainer.model.architecture} on {trainer.data.name}; "
+                                         "space trains, ? shows the keys"))
+
+    def on_unmount(self) -> None:
+        self.session.pause()
