@@ -427,4 +427,5 @@ async def test_q_and_ctrl_c_quit_even_while_training(key):
         await send_keys(app, key)
         await wait_until(lambda: not app.is_running)
     assert app.return_code == 0
-    assert not session.running and not session.busy
+    assert not session.running
+    await wait_until(lambda: not session.busy, timeout=2.0)
