@@ -68,7 +68,7 @@ async def test_startup_shows_the_run_paused():
         line = status(app)
         for part in ("default", "spiral", "2-16-16-2", "relu", "adam", "lr 0.01", "clip off", "step 0", "PAUSED"):
             assert part in line
-        assert SCENARIOS["default"].hint in str(app.screen.query_one("#story").render())
+        assert SCENARIOS["default"].hint in str(app.screen.query_one("#hint").render())
 
 
 async def test_s_steps_one_minibatch_at_a_time():
@@ -295,15 +295,20 @@ async def test_tiny_terminal_shows_a_note_and_survives_keys(size):
         assert app.screen.query_one("#main").display
 
 
-@pytest.mark.parametrize("size", [(60, 20), (100, 30), (200, 60)])
-async def test_supported_sizes_render_every_pane(size):
+@pytest.mark.parametrize("size, panes", [
+    ((60, 20), ("#loss", "#grads", "#health", "#output", "#controls")),
+    ((100, 30), ("#loss", "#grads", "#health", "#output", "#controls", "#events", "#hint")),
+    ((200, 60), ("#loss", "#grads", "#health", "#output", "#controls", "#events", "#hint", "#story")),
+])
+async def test_supported_sizes_render_the_panes_that_fit(size, panes):
     app = GradtuiApp()
     async with app.run_test(size=size) as pilot:
         await pilot.press("s", "s")
         await pilot.pause()
         assert not app.screen.query_one("#too-small").display
-        for pane in ("#loss", "#grads", "#health", "#output", "#controls", "#events"):
+        for pane in panes:
             assert app.screen.query_one(pane).size.area > 0, pane
+        assert "step 2" in status(app)
 
 
 async def test_holding_keys_while_running_never_crashes(tmp_path, monkeypatch):
@@ -373,7 +378,7 @@ async def test_switching_scenario_builds_a_new_trainer_from_its_config():
             await pilot.pause()
             assert app.session.name == "tiny-line"
             assert app.session.trainer.model.architecture == "1-1"
-            assert "Watch m and b." in str(app.screen.query_one("#story").render())
+            assert "Watch m and b." in str(app.screen.query_one("#hint").render())
     finally:
         del SCENARIOS[extra.name]
 
@@ -389,7 +394,7 @@ async def test_line_fit_shows_m_and_b_converging_to_2_and_1():
         assert isinstance(output, Curve)
         m, b = output.line
         assert abs(m - 2) < 1e-3 and abs(b - 1) < 1e-3
-        assert "m = 2.000" in str(app.screen.query_one("#curve").border_title)
+        assert "m = 2.000" in str(app.screen.query_one("#output").border_title)
 
 
 async def test_two_d_classification_shows_decision_regions():

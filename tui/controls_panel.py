@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from gradtui.engine import TrainConfig
 
-from .keys import binding_for, key_for
+from .keys import key_for
 from .session import format_setting
 
 ROWS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -20,7 +20,6 @@ ROWS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 """Label, config field, actions (each shown as its key)."""
 
-ACTIONS = ("toggle_run", "step", "reset", "rewind", "save", "help")
 
 
 def key_button(action: str) -> str:
@@ -36,9 +35,7 @@ def controls_markup(config: TrainConfig) -> str:
         if field == "activation" and not isinstance(value, str):
             value = "/".join(value)
         keys = " ".join(key_button(a) for a in actions)
-        lines.append(f"{label:<11}[b]{escape(format_setting(field, value)):<9}[/b] {keys}")
-    for row in (ACTIONS[:3], ACTIONS[3:]):
-        lines.append("  ".join(f"{key_button(a)} {binding_for(a).description.lower()}" for a in row))
+        lines.append(f"{label:<11}[b]{escape(format_setting(field, value)):<11}[/b] {keys}")
     return "\n".join(lines)
 
 

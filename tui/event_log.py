@@ -24,7 +24,7 @@ STYLES = {
 
 
 def event_line(event: Event) -> Text:
-    text = Text(f"{event.step:>8,} ", style="dim")
+    text = Text(f"{event.step:>6} ", style="dim")
     text.append(event.text, style=STYLES.get(event.kind, ""))
     return text
 

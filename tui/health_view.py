@@ -1,4 +1,4 @@
-"""Layer health: per layer a row of numbers and badges, and a strip with one cell per neuron.
+"""Layer health: per layer one row of numbers, a strip with one cell per neuron, and badges.
 
 The strip colours each unit by its state: dead units go dark grey, saturated ones
 orange, live ones green with brightness following log10 of their mean |dL/dz|, so a
@@ -28,20 +28,33 @@ BADGE_STYLES = {
     "nonfinite": "bold white on magenta",
 }
 DEAD_STYLE, SATURATED_STYLE, NAN_STYLE = "grey23", "dark_orange", "magenta"
+VANISH_STYLE = "rgb(90,110,230)"
 GREENS = [f"rgb({int(30 + 40 * t)},{int(70 + 185 * t)},{int(40 + 60 * t)})" for t in np.linspace(0, 1, 8)]
 WORSE = {NAN_STYLE: 100, DEAD_STYLE: 99, SATURATED_STYLE: 98,
          **{green: len(GREENS) - i for i, green in enumerate(GREENS)}}
 """How bad a cell style is: a group of neurons squeezed into one cell shows its worst."""
 
 
-def log_bar(value: float, width: int, decades: tuple[float, float] = BAR_DECADES) -> str:
-    """A bar of ``width`` cells filled in proportion to log10(value) within ``decades``."""
-    if not value > 0 or not math.isfinite(value):
+def log_bar(value: float | None, width: int, decades: tuple[float, float] = BAR_DECADES) -> str:
+    """A bar of ``width`` cells filled in proportion to log10(value) within ``decades``;
+    full for +inf, empty for zero, NaN or no value."""
+    if value == math.inf:
+        return "█" * width
+    if value is None or not value > 0:
         return " " * width
     lo, hi = decades
     fill = min(max((math.log10(value) - lo) / (hi - lo), 0.0), 1.0) * width
     full, part = int(fill), int((fill - int(fill)) * 8)
     return ("█" * full + (EIGHTHS[part] if full < width else "")).ljust(width)[:width]
+
+
+def number(value: float | None, digits: int) -> str:
+    """``-`` before the first step, ``NaN``/``inf`` as such, else scientific notation."""
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return "NaN" if value != value else "inf"
+    return f"{value:.{digits}e}"
 
 
 def badge_text(flag_kind: str, layer: LayerView) -> str:
@@ -86,27 +99,38 @@ def strip(styles: list[str], width: int) -> Text:
     return text
 
 
-def layer_rows(layer: LayerView, width: int, last: bool) -> Text:
-    """The two lines of one layer: numbers around a log bar, then the neuron strip and badges."""
+NAME_WIDTH = 13
+BAR_WIDTH = 12
+WIDE = 90
+"""Below this many columns the rows drop the bar (the norm is still there as a number)."""
+
+
+def header(width: int) -> Text:
+    """Column captions, so every number on a layer's row says what it is."""
+    bar = f"{'|grad| 1e-8…1e4':^{BAR_WIDTH + 2}}" if width >= WIDE else " "
+    caption = (f"{'layer':<{NAME_WIDTH}}{'units':>5} {bar}{'norm':>9} {'update/w':>9} "
+               f"{'dead':>5} {'sat':>4}  neurons: bright = large |dL/dz|, grey = dead, orange = saturated")
+    return Text(caption[:width], style="dim")
+
+
+def layer_row(layer: LayerView, width: int, last: bool) -> Text:
+    """One line per layer: numbers around a log bar, then the neuron strip and the badges."""
     name = f"{layer.name}{' out' if last else ''}"
-    ratio = f"{layer.update_ratio:.1e}" if math.isfinite(layer.update_ratio) else "-"
-    norm = f"{layer.grad_norm:.2e}" if layer.grad_norm == layer.grad_norm else "-"
-    prefix = f"{name:<12}{layer.width:>4}u "
-    suffix = f" {norm:>8}  upd {ratio:>7}  dead {layer.dead:>3}  sat {layer.saturated:>3}"
-    bar_width = min(max(width - len(prefix) - len(suffix) - 2, 4), 24)
+    ratio, norm = number(layer.update_ratio, 1), number(layer.grad_norm, 2)
     kinds = {f.kind for f in layer.badges}
-    bar_style = "red" if "exploding" in kinds else "blue" if "vanishing" in kinds else "green"
-    text = Text(prefix)
-    text.append("▕", style="dim")
-    text.append(log_bar(layer.grad_norm, bar_width), style=bar_style)
-    text.append("▏", style="dim")
-    text.append(suffix + "\n")
+    bar_style = "red" if "exploding" in kinds else VANISH_STYLE if "vanishing" in kinds else "green"
+    text = Text(f"{name:<{NAME_WIDTH}}{layer.width:>5} ")
+    if width >= WIDE:
+        text.append("▕", style="dim")
+        text.append(log_bar(layer.grad_norm, BAR_WIDTH), style=bar_style)
+        text.append("▏", style="dim")
+    text.append(f"{norm:>9} {ratio:>9} {layer.dead:>5} {layer.saturated:>4}  ")
     badges = Text()
     for kind in dict.fromkeys(f.kind for f in layer.badges):
         badges.append(" ")
         badges.append(f" {badge_text(kind, layer)} ", style=BADGE_STYLES[kind])
-    text.append(" " * 2)
-    text.append_text(strip(unit_styles(layer), max(width - 2 - badges.cell_len, 8)))
+    room = max(width - text.cell_len - badges.cell_len, 8)
+    text.append_text(strip(unit_styles(layer), min(room, layer.width)))
     text.append_text(badges)
     return text
 
@@ -130,7 +154,9 @@ class LayerHealth(Widget):
         if self._frame is None:
             return Text("")
         layers = self._frame.layers
-        rows = [layer_rows(layer, self.size.width, i == len(layers) - 1) for i, layer in enumerate(layers)]
+        width = self.size.width
+        rows = [header(width)] + [layer_row(layer, width, i == len(layers) - 1)
+                                  for i, layer in enumerate(layers)]
         text = Text("\n").join(rows)
         text.no_wrap = True
         text.overflow = "crop"

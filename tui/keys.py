@@ -36,7 +36,8 @@ HELP: dict[str, str] = {
     "clip_up": "clip threshold one rung up (0.001 … 1000)",
     "clip_down": "clip threshold one rung down",
     "cycle_batch": "batch size: 1, 8, 32, 128, full",
-    "rewind": "back to the newest snapshot before now (one every 100 steps), controls kept",
+    "rewind": "back to the newest snapshot before now, controls kept; snapshots are taken every "
+              "100 steps and before each control change, older ones thinned out",
     "save": "save a checkpoint to a new file in the working directory",
     "toggle_log": "loss plot: log or linear scale",
     "calculus": "calculus mode: gradient descent on an analytic function",

@@ -20,7 +20,10 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from gradtui.engine import Evaluation
+
 from .outputs import Bars, Curve, Output, Regions
+from .plots import MARKER
 
 CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),
                           (220, 70, 70), (60, 190, 190), (200, 200, 70), (150, 150, 150),
@@ -123,22 +126,16 @@ class CurveView(PlotextPlot):
 
     _curve: Curve | None = None
 
-    def show(self, curve: Curve, dataset: str) -> None:
+    def show(self, curve: Curve) -> None:
         if curve is self._curve:
             return
         self._curve = curve
         plt = self.plt
         plt.clear_figure()
-        if curve.line is not None:
-            m, b = curve.line
-            target = " (data: y = 2x + 1)" if dataset == "linear" else ""
-            self.border_title = f"y = m·x + b: m = {m:.4f}  b = {b:.4f}{target}"
-        else:
-            self.border_title = "fit (line) vs data (dots)"
         finite = np.isfinite(curve.y)
         plt.scatter(curve.data_x.tolist(), curve.data_y.tolist(), marker="dot", color=(150, 150, 150))
         if finite.any():
-            plt.plot(curve.x[finite].tolist(), curve.y[finite].tolist(), marker="braille", color=(80, 170, 255))
+            plt.plot(curve.x[finite].tolist(), curve.y[finite].tolist(), marker=MARKER, color=(80, 170, 255))
         self.refresh()
 
 
@@ -155,6 +152,26 @@ def bars_text(bars: Bars, width: int) -> Text:
     return text
 
 
+def output_title(output: Output | None, dataset: str, evaluation: Evaluation | None) -> str:
+    """What the view shows, with the accuracy, the line's m and b, or the fact that the
+    outputs are not numbers."""
+    if isinstance(output, Regions):
+        title = "decision regions"
+        if not np.isfinite(output.confidence).any():
+            return title + ": outputs are NaN/Inf"
+    elif isinstance(output, Curve):
+        if output.line is None:
+            return "fit (line) vs data (dots)"
+        m, b = output.line
+        target = " (data: y = 2x + 1)" if dataset == "linear" else ""
+        return f"y = m·x + b: m = {m:.4f}  b = {b:.4f}{target}"
+    else:
+        title = "per class" if isinstance(output, Bars) else "output"
+    if evaluation is not None and evaluation.test_accuracy is not None:
+        title += f" · test acc {evaluation.test_accuracy:.1%}"
+    return title
+
+
 class OutputView(Vertical):
     """Shows whichever of regions, curve or bars suits the current output."""
 
@@ -165,15 +182,16 @@ class OutputView(Vertical):
         yield CurveView(id="curve")
         yield Static(id="bars")
 
-    def show(self, output: Output | None, dataset: str) -> None:
+    def show(self, output: Output | None, dataset: str, evaluation: Evaluation | None) -> None:
         regions, curve, bars = self.query_one(RegionsView), self.query_one(CurveView), self.query_one("#bars", Static)
         regions.display = isinstance(output, Regions)
         curve.display = isinstance(output, Curve)
         bars.display = isinstance(output, Bars)
+        self.border_title = output_title(output, dataset, evaluation)
         if isinstance(output, Regions):
             regions.show(output)
         elif isinstance(output, Curve):
-            curve.show(output, dataset)
+            curve.show(output)
         elif isinstance(output, Bars) and output is not self._bars:
             self._bars = output
             bars.update(bars_text(output, self.size.width))

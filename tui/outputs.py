@@ -66,8 +66,8 @@ def regions(trainer: Trainer, cols: int, rows: int) -> Regions:
     xs = x0 + (np.arange(cols) + 0.5) * (x1 - x0) / cols
     ys = y1 - (np.arange(rows) + 0.5) * (y1 - y0) / rows
     gx, gy = np.meshgrid(xs, ys)
-    out = trainer.predict(np.column_stack([gx.ravel(), gy.ravel()]), raw=True)
     with np.errstate(all="ignore"):
+        out = trainer.predict(np.column_stack([gx.ravel(), gy.ravel()]), raw=True)
         if out.shape[1] == 1:
             confidence = sigmoid(np.abs(out[:, 0]))
         else:

@@ -51,6 +51,23 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     return ticks, [tick_label(10 ** t) for t in ticks]
 
 
+def step_ticks(last: float, most: int = 5) -> tuple[list[float], list[str]]:
+    """Round step numbers from 0 to ``last`` (1-2-5 spacing, at most ``most`` + 1 ticks),
+    labelled 500, 20k, 1.5M."""
+    last = max(float(last), 1.0)
+    spacing = next(m * 10 ** e for e in range(0, 16) for m in (1, 2, 5) if last / (m * 10 ** e) <= most)
+    ticks = [float(i * spacing) for i in range(int(last // spacing) + 1)]
+    return ticks, [step_label(t) for t in ticks]
+
+
+def step_label(step: float) -> str:
+    if step < 1e3:
+        return f"{step:g}"
+    if step < 1e6:
+        return f"{step / 1e3:g}k"
+    return f"{step / 1e6:g}M"
+
+
 def tick_label(value: float) -> str:
     """Short axis label: 0.05, 20, 1e-8, 3e5."""
     if 1e-3 <= value < 1e4:
@@ -80,6 +97,7 @@ class HistoryPlot(PlotextPlot):
         self._log, self._yrange, self._legend = log, [math.inf, -math.inf], []
         self._right = float(max(frame.step, 1))
         plt.xlim(0, self._right)
+        plt.xticks(*step_ticks(self._right))
         self.border_title = self.draw(frame)
         self.border_subtitle = "  ".join(self._legend)
         lo, hi = self._yrange
@@ -131,9 +149,9 @@ class GradPlot(HistoryPlot):
             colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
             self.line(steps.steps.astype(float), steps.hi[:, 2 + i], colour, layer.name)
         self.hline(cfg.explode_norm, EXPLODE, f"explode {cfg.explode_norm:g}")
-        if len(frame.layers) > 1:
-            ratio = cfg.vanish_ratio
-            self.hline(ratio * frame.layers[-1].grad_norm, VANISH, f"vanish {ratio:g}×out")
+        out_norm = frame.layers[-1].grad_norm
+        if len(frame.layers) > 1 and out_norm is not None:
+            self.hline(cfg.vanish_ratio * out_norm, VANISH, f"vanish {cfg.vanish_ratio:g}×out")
         if cfg.clip_mode == "norm":
             self.hline(cfg.clip, CLIP, f"clip {cfg.clip:g}")
         bucket = f"max per {steps.width} steps" if steps.width > 1 else "per step"

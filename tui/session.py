@@ -32,7 +32,7 @@ PUBLISH_EVERY = 0.05
 EVALUATE_EVERY = 0.25
 OUTPUT_EVERY = 0.25
 SNAPSHOT_EVERY = 100
-SNAPSHOTS_KEPT = 30
+SNAPSHOTS_KEPT = 24
 CLEAR_AFTER = 25
 MARKS_KEPT = 200
 EVENTS_KEPT = 500
@@ -55,8 +55,8 @@ class LayerView:
 
     name: str
     width: int
-    grad_norm: float
-    update_ratio: float
+    grad_norm: float | None  # None before the first step
+    update_ratio: float | None
     dead: int
     saturated: int
     unit_state: np.ndarray
@@ -150,7 +150,7 @@ class Session:
         self._marks: deque[int] = deque(maxlen=MARKS_KEPT)
         self._flags = FlagTracker()
         self._initial = trainer.snapshot()
-        self._snapshots: deque[Snapshot] = deque([self._initial], maxlen=SNAPSHOTS_KEPT)
+        self._snapshots: list[Snapshot] = [self._initial]
         self._stats: StepStats | None = None
         self._evaluation: Evaluation | None = None
         self._output: Output | None = None
@@ -275,7 +275,7 @@ class Session:
         if stats.flags or self._flags.active:
             self.events.extend(self._flags.update(stats.step, stats.flags))
         if stats.step % SNAPSHOT_EVERY == 0:
-            self._snapshots.append(self.trainer.snapshot())
+            self._remember()
         if not stats.applied:
             self._halt(stats.flagged("nonfinite")[0])
 
@@ -285,11 +285,19 @@ class Session:
         self._emit("nan", f"NaN/Inf in {flag.layer}: {flag.detail}. Paused. "
                           "Way out: u rewind, [ lower lr, x clip")
 
+    def _remember(self) -> None:
+        """Snapshot the current step for rewinding (once per step), within a bounded list."""
+        if self._snapshots[-1].step != self.trainer.step_count:
+            self._snapshots.append(self.trainer.snapshot())
+            if len(self._snapshots) > SNAPSHOTS_KEPT:
+                self._snapshots = thin(self._snapshots)
+
     def _apply_change(self, changes: dict[str, Any]) -> None:
         config = self.trainer.config
         changed = {k: v for k, v in changes.items() if getattr(config, k) != v}
         if not changed:
             return
+        self._remember()
         try:
             self.trainer.update(**changed)
         except ValueError as exc:
@@ -322,8 +330,7 @@ class Session:
     def _apply_reset(self) -> None:
         self._steps.clear()
         self._evals.clear()
-        self._snapshots.clear()
-        self._snapshots.append(self._initial)
+        self._snapshots = [self._initial]
         self._restore(self._initial)
         self._emit("reset", f"reset to step {self._initial.step}: same seed, same initial "
                             "weights, controls kept")
@@ -342,7 +349,8 @@ class Session:
     def _apply_save(self, directory: str) -> None:
         path = None
         try:
-            path = reserve_path(directory, f"gradtui-{self.name}-step{self.trainer.step_count}", ".npz")
+            path = reserve_path(os.path.abspath(directory),
+                                f"gradtui-{self.name}-step{self.trainer.step_count}", ".npz")
             self.trainer.save(path)
         except OSError as exc:
             if path is not None and os.path.exists(path):
@@ -393,7 +401,7 @@ class Session:
             if layer.name in nonfinite:
                 badges += tuple(f for f in stats.flags if f.layer == layer.name and f.kind == "nonfinite")
             if stats is None:
-                views.append(LayerView(layer.name, layer.fan_out, float("nan"), float("nan"),
+                views.append(LayerView(layer.name, layer.fan_out, None, None,
                                        int((state == DEAD).sum()), int((state == SATURATED).sum()), state,
                                        np.full(layer.fan_out, np.nan), badges))
                 continue
@@ -401,6 +409,13 @@ class Session:
             views.append(LayerView(ls.name, ls.width, ls.grad_norm, ls.update_ratio, ls.dead,
                                    ls.saturated, state, ls.unit_grad.copy(), badges))
         return tuple(views)
+
+
+def thin(snapshots: list[Snapshot]) -> list[Snapshot]:
+    """Every other snapshot of the older half dropped (the first always stays), so the
+    kept ones are dense near now and ever sparser further back."""
+    half = len(snapshots) // 2
+    return [snapshots[0], *snapshots[1:half][1::2], *snapshots[half:]]
 
 
 def reserve_path(directory: str, stem: str, suffix: str) -> str:

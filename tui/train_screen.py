@@ -40,13 +40,21 @@ PLOT_SHARE = 0.1
 drawing holds Python's GIL, and every millisecond spent there is one the worker loses."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""
+SHORT, CRAMPED = 36, 26
+"""Below these heights the story and the event log shrink, then go (see app.tcss)."""
 
 
 def story_markup(scenario: Scenario | None, session: Session) -> str:
     if scenario is None:
         trainer = session.trainer
         return f"[b]custom run[/b]: {trainer.model.architecture} on {trainer.data.name}."
-    return f"[b]{scenario.name}[/b]: {scenario.story}  [i]Try:[/i] {scenario.hint}"
+    return f"[b]{scenario.name}[/b]: {scenario.story}"
+
+
+def hint_markup(scenario: Scenario | None) -> str:
+    if scenario is None:
+        return "[i]Try:[/i] change a control while it trains; ? lists the keys."
+    return f"[i]Try:[/i] {scenario.hint}"
 
 
 class TrainScreen(Screen):
@@ -67,15 +75,17 @@ class TrainScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield Static(id="story")
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield LossPlot(id="loss")
-                yield GradPlot(id="grads")
-                yield LayerHealth(id="health")
-            with Vertical(id="right"):
-                yield OutputView(id="output")
-                yield ControlsPanel(id="controls")
-                yield EventLog(id="events")
+        yield Static(id="hint")
+        with Vertical(id="main"):
+            with Horizontal(id="top"):
+                with Vertical(id="left"):
+                    yield LossPlot(id="loss")
+                    yield GradPlot(id="grads")
+                with Vertical(id="right"):
+                    yield OutputView(id="output")
+                    yield ControlsPanel(id="controls")
+                    yield EventLog(id="events")
+            yield LayerHealth(id="health")
         yield Static("Terminal too small: gradtui needs at least 60 x 20.", id="too-small")
         yield Footer(compact=True)
 
@@ -89,10 +99,9 @@ class TrainScreen(Screen):
 
     def on_resize(self) -> None:
         width, height = self.size
-        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.query_one("#main").display = not small
-        self.query_one("#story").display = not small
-        self.query_one("#too-small").display = small
+        self.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
+        self.set_class(height < SHORT, "-short")
+        self.set_class(height < CRAMPED, "-cramped")
 
     # --- handing results over ---------------------------------------------------------
 
@@ -105,7 +114,7 @@ class TrainScreen(Screen):
             self._announce(events)
         self.running = session.running
         frame = session.frame
-        if frame.serial == self._shown or not self.query_one("#main").display:
+        if frame.serial == self._shown or self.has_class("-too-small"):
             self._show_status(frame)
             return
         self._shown = frame.serial
@@ -116,7 +125,7 @@ class TrainScreen(Screen):
             self._show_status(frame)
             self._show_plots(frame)
             self.query_one(LayerHealth).show(frame)
-            self.query_one(OutputView).show(frame.output, session.trainer.data.name)
+            self.query_one(OutputView).show(frame.output, session.trainer.data.name, frame.evaluation)
             self.query_one(ControlsPanel).show(frame.config)
 
     def _show_plots(self, frame: Frame) -> None:
@@ -236,6 +245,7 @@ class TrainScreen(Screen):
 
     def _install_story(self) -> None:
         self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
+        self.query_one("#hint", Static).update(hint_markup(self.scenario))
         trainer = self.session.trainer
         self.session.events.append(Event(trainer.step_count, "scenario", f"{self.session.name}: "
                                          f"{trainer.model.architecture} on {trainer.data.name}; "
