@@ -175,6 +175,11 @@ class Session:
         """True while a worker thread is still inside ``run``."""
         return self._workers > 0
 
+    @property
+    def snapshot_steps(self) -> list[int]:
+        """The steps ``rewind`` can go back to, oldest first."""
+        return [snap.step for snap in self._snapshots]
+
     def drain_events(self) -> list[Event]:
         """Events since the last call, oldest first."""
         out = []
