@@ -17,6 +17,7 @@ from gradtui.tui.controls_panel import ControlsPanel
 from gradtui.tui.event_log import EventLog
 from gradtui.tui.help_screen import HelpScreen, keys_table
 from gradtui.tui.keys import HELP, KEYS
+from gradtui.tui.ladders import CLIP_LADDER, LR_LADDER
 from gradtui.tui.outputs import Curve, Regions
 from gradtui.tui.status import StatusLine
 
@@ -128,19 +129,32 @@ async def test_reset_keeps_the_controls_and_restores_the_initial_weights():
         np.testing.assert_array_equal(trainer.model.flat_value, initial)
 
 
-async def test_lr_keys_walk_the_1_3_10_ladder_and_stop_at_its_ends():
+@pytest.mark.parametrize("up, down, field, ladder", [
+    ("right_square_bracket", "left_square_bracket", "lr", LR_LADDER),
+    ("right_curly_bracket", "left_curly_bracket", "clip", CLIP_LADDER),
+])
+async def test_ladder_keys_move_one_rung_and_stop_at_the_ends(up, down, field, ladder):
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("right_square_bracket")
-        assert app.session.trainer.config.lr == 0.03
-        await pilot.press("left_square_bracket", "left_square_bracket")
-        assert app.session.trainer.config.lr == 0.003
-        await pilot.press(*["right_square_bracket"] * 10)
-        assert app.session.trainer.config.lr == 10.0
-        await pilot.press(*["left_square_bracket"] * 14)
-        assert app.session.trainer.config.lr == 1e-5
-        assert app.session.trainer.optimizer.lr == 1e-5
-        assert "lr 1e-05" in status(app)
+        def value():
+            return getattr(app.session.trainer.config, field)
+        rung = ladder.index(value())
+        await pilot.press(up)
+        assert value() == ladder[rung + 1]
+        await pilot.press(down, down)
+        assert value() == ladder[rung - 1]
+        await pilot.press(*[up] * (len(ladder) - rung))
+        assert value() == ladder[-1]
+        await pilot.press(*[down] * len(ladder))
+        assert value() == ladder[0]
+
+
+async def test_lr_and_clip_changes_reach_the_optimizer_and_the_status_line():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("left_square_bracket", "right_curly_bracket", "x")
+        assert app.session.trainer.optimizer.lr == 0.003
+        assert "lr 0.003" in status(app) and "clip norm 3" in status(app)
 
 
 async def test_changing_a_control_keeps_the_weights_and_marks_the_plot():
@@ -154,52 +168,27 @@ async def test_changing_a_control_keeps_the_weights_and_marks_the_plot():
         assert len(logged(app, "control")) == 5
 
 
-async def test_a_cycles_the_activation():
+@pytest.mark.parametrize("key, field, expected", [
+    ("a", "activation", [*ACTIVATIONS[1:], ACTIVATIONS[0]]),
+    ("o", "optimizer", list(OPTIMIZERS)),
+    ("x", "clip_mode", ["norm", "value", None]),
+    ("b", "batch_size", [128, None, 1, 8, 32]),
+])
+async def test_cycle_keys_walk_every_option_and_wrap(key, field, expected):
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
         seen = []
-        for _ in ACTIVATIONS:
-            await pilot.press("a")
-            seen.append(app.session.trainer.config.activation)
-        assert sorted(seen) == sorted(ACTIVATIONS)
-        assert seen[-1] == "relu"
-        assert app.session.trainer.model.activations == ["relu", "relu"]
+        for _ in expected:
+            await pilot.press(key)
+            seen.append(getattr(app.session.trainer.config, field))
+        assert seen == expected
 
 
-async def test_o_cycles_the_optimizer():
+async def test_a_swaps_the_model_activation():
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
-        seen = []
-        for _ in OPTIMIZERS:
-            await pilot.press("o")
-            seen.append(app.session.trainer.config.optimizer)
-        assert sorted(seen) == sorted(OPTIMIZERS) and seen[-1] == "adam"
-
-
-async def test_clip_mode_and_threshold_keys():
-    app = GradtuiApp()
-    async with app.run_test(size=SIZE) as pilot:
-        modes = []
-        for _ in range(3):
-            await pilot.press("x")
-            modes.append(app.session.trainer.config.clip_mode)
-        assert modes == ["norm", "value", None]
-        await pilot.press("right_curly_bracket")
-        assert app.session.trainer.config.clip == 3.0
-        await pilot.press("left_curly_bracket", "left_curly_bracket")
-        assert app.session.trainer.config.clip == 0.3
-        await pilot.press("x")
-        assert "clip norm 0.3" in status(app)
-
-
-async def test_b_cycles_the_batch_size():
-    app = GradtuiApp()
-    async with app.run_test(size=SIZE) as pilot:
-        sizes = []
-        for _ in range(3):
-            await pilot.press("b")
-            sizes.append(app.session.trainer.config.batch_size)
-        assert sizes == [128, None, 1]
+        await pilot.press("a")
+        assert app.session.trainer.model.activations == ["leaky_relu", "leaky_relu"]
 
 
 async def test_u_rewinds_to_earlier_snapshots_keeping_the_controls():

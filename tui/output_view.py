@@ -187,7 +187,9 @@ class OutputView(Vertical):
         regions.display = isinstance(output, Regions)
         curve.display = isinstance(output, Curve)
         bars.display = isinstance(output, Bars)
-        self.border_title = output_title(output, dataset, evaluation)
+        title = output_title(output, dataset, evaluation)
+        if title != self.border_title:
+            self.border_title = title
         if isinstance(output, Regions):
             regions.show(output)
         elif isinstance(output, Curve):

@@ -30,7 +30,7 @@ CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
 
 PUBLISH_EVERY = 0.05
 EVALUATE_EVERY = 0.25
-OUTPUT_EVERY = 0.25
+OUTPUT_EVERY = 0.5
 SNAPSHOT_EVERY = 100
 SNAPSHOTS_KEPT = 24
 CLEAR_AFTER = 25

@@ -33,9 +33,9 @@ from .status import StatusLine
 
 TICK = 0.1
 """Seconds between screen updates."""
-PLOT_EVERY = 0.2
+PLOT_EVERY = 0.4
 """Shortest time between plot redraws while training; plotext redraws are the costliest."""
-PLOT_SHARE = 0.1
+PLOT_SHARE = 0.05
 """While training, plot redraws are spaced so they take at most this share of the time:
 drawing holds Python's GIL, and every millisecond spent there is one the worker loses."""
 MIN_SIZE = (60, 20)
