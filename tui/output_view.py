@@ -132,10 +132,16 @@ class CurveView(PlotextPlot):
         self._curve = curve
         plt = self.plt
         plt.clear_figure()
-        finite = np.isfinite(curve.y)
+        lo, hi = float(curve.data_y.min()), float(curve.data_y.max())
+        pad = 0.25 * (hi - lo) + 1e-6
+        plt.ylim(lo - pad, hi + pad)
         plt.scatter(curve.data_x.tolist(), curve.data_y.tolist(), marker="dot", color=(150, 150, 150))
+        finite = np.isfinite(curve.y)
         if finite.any():
-            plt.plot(curve.x[finite].tolist(), curve.y[finite].tolist(), marker=MARKER, color=(80, 170, 255))
+            # Clipped just past the frame: a fit far off the data leaves the picture at its
+            # edge, and plotext never walks a line across a 1e100-row canvas.
+            y = np.clip(curve.y[finite], lo - 2 * pad, hi + 2 * pad)
+            plt.plot(curve.x[finite].tolist(), y.tolist(), marker=MARKER, color=(80, 170, 255))
         self.refresh()
 
 
