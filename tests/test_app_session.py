@@ -122,3 +122,16 @@ def test_regions_mark_nan_outputs_as_unknown():
     trainer.model.flat_value[:] = np.nan
     regions = compute_output(trainer, 8, 4)
     assert regions.classes.shape == (4, 8) and not np.isfinite(regions.confidence).any()
+
+
+def test_an_error_inside_a_step_stops_the_run_and_is_logged():
+    session = Session(Trainer(TrainConfig()))
+
+    def broken_step():
+        raise RuntimeError("boom")
+
+    session.trainer.step = broken_step
+    run_in_thread(session, 10)
+    errors = [e.text for e in session.drain_events() if e.kind == "error"]
+    assert errors == ["training stopped by an error: RuntimeError('boom')"]
+    assert not session.running and not session.busy

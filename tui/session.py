@@ -218,6 +218,8 @@ class Session:
                     self._advance()
                     if time.perf_counter() >= self._next["publish"]:
                         self._publish()
+        except Exception as exc:  # an engine failure stops this run, not the app
+            self._emit("error", f"training stopped by an error: {exc!r}")
         finally:
             with self._lock:
                 if self._run_id == run_id:
