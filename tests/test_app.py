@@ -406,12 +406,17 @@ async def test_c_opens_calculus_mode():
         assert type(app.screen).__name__ == "CalculusScreen"
 
 
-async def test_a_calculus_scenario_opens_calculus_mode_on_mount():
-    scenario = Scenario("calc", "Roll down a bowl.", "Raise the lr.", objective="quadratic")
+async def test_a_calculus_scenario_opens_calculus_mode_over_the_default_run():
+    scenario = Scenario("calc", "Roll down a valley.", "Race them.", objective="rosenbrock")
     app = GradtuiApp(scenario=scenario)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert type(app.screen).__name__ == "CalculusScreen"
+        await pilot.press("escape")
+        assert app.session.name == "default"
+        assert SCENARIOS["default"].hint in str(app.screen.query_one("#hint").render())
+        await pilot.press("c")
+        assert type(app.screen).__name__ == "CalculusScreen" and app.objective == "rosenbrock"
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])

@@ -2,7 +2,8 @@
 
 ``GradtuiApp(trainer=None, scenario=None).run()``: with no trainer the scenario's
 config (the ``default`` scenario when none is given) is trained. A calculus scenario
-opens calculus mode on top of the default run.
+opens calculus mode on top of the training screen, which then shows the default
+scenario (or the trainer given).
 """
 
 from __future__ import annotations
@@ -31,9 +32,8 @@ over 100 ms to about 10 ms, at no measurable cost in steps/s (see benchmarks/ben
 
 
 def trainer_for(scenario: Scenario) -> Trainer:
-    """A fresh Trainer for a network scenario (the default one for a calculus scenario)."""
-    config = scenario.config if scenario.config is not None else SCENARIOS["default"].config
-    return Trainer(config)
+    """A fresh Trainer for a network scenario."""
+    return Trainer(scenario.config)
 
 
 class GradtuiApp(App):
@@ -48,6 +48,12 @@ class GradtuiApp(App):
 
     def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None) -> None:
         super().__init__()
+        self.objective = "quadratic"
+        """The calculus objective the ``c`` key opens: the last one shown."""
+        self._open_calculus_first = scenario is not None and scenario.is_calculus
+        if self._open_calculus_first:
+            self.objective = scenario.objective
+            scenario = SCENARIOS["default"] if trainer is None else None
         if trainer is None:
             scenario = scenario or SCENARIOS["default"]
             trainer = trainer_for(scenario)
@@ -61,9 +67,8 @@ class GradtuiApp(App):
     def on_mount(self) -> None:
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        scenario = self._start[1]
-        if scenario is not None and scenario.is_calculus:
-            self.open_calculus(scenario.objective)
+        if self._open_calculus_first:
+            self.open_calculus(self.objective)
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
@@ -85,6 +90,7 @@ class GradtuiApp(App):
             self.notify("Calculus mode is not available in this build.", severity="warning")
             return
         self.session.pause()
+        self.objective = objective
         self.push_screen(CalculusScreen(objective))
 
     def switch_scenario(self, name: str) -> None:

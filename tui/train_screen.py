@@ -227,10 +227,7 @@ class TrainScreen(Screen):
         self.app.push_screen(HelpScreen())
 
     def action_calculus(self) -> None:
-        objective = "quadratic"
-        if self.scenario is not None and self.scenario.is_calculus:
-            objective = self.scenario.objective
-        self.app.open_calculus(objective)
+        self.app.open_calculus(self.app.objective)
 
     # --- switching runs ----------------------------------------------------------------
 
