@@ -119,6 +119,11 @@ class StepStats:
             ]
         return self._layers
 
+    @property
+    def layer_grad_norms(self) -> list[float]:
+        """Each layer's gradient norm, without unpacking ``layers`` (cheap on every step)."""
+        return self.arrays.grad_norm
+
     def flagged(self, kind: str) -> list[Flag]:
         """The flags of one kind."""
         return [f for f in self.flags if f.kind == kind]

@@ -56,7 +56,7 @@ _NETWORKS = (
              "Every tanh unit starts with a bias of 5, pinned near +1 where tanh is flat: "
              "almost no gradient gets through, and plain SGD leaves them stuck at chance.",
              "Switch the optimizer to adam (per-weight step sizes pull units out of the tails), "
-             "or restart with bias_init unset (zero biases).",
+             "or compare with the same tanh net with zero biases: gradtui --activation tanh.",
              TrainConfig(hidden=(16, 16), activation="tanh", init="xavier", bias_init=5.0,
                          optimizer="sgd", lr=0.1)),
     Scenario("lr-too-high",

@@ -127,7 +127,7 @@ def test_regions_mark_nan_outputs_as_unknown():
 def test_an_error_inside_a_step_stops_the_run_and_is_logged():
     session = Session(Trainer(TrainConfig()))
 
-    def broken_step():
+    def broken_step(probe=False):
         raise RuntimeError("boom")
 
     session.trainer.step = broken_step

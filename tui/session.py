@@ -236,7 +236,7 @@ class Session:
             return
         with self._lock:
             self._drain()
-            self._advance()
+            self._advance(probe=True)  # a person stepping by hand sees this step's unit states
             self._evaluate()
             self._publish(force=True)
 
@@ -275,10 +275,10 @@ class Session:
     def _emit(self, kind: str, text: str) -> None:
         self.events.append(Event(self.trainer.step_count, kind, text))
 
-    def _advance(self) -> None:
-        stats = self.trainer.step()
+    def _advance(self, probe: bool = False) -> None:
+        stats = self.trainer.step(probe=probe)
         self._stats = stats
-        self._steps.add(stats.step, (stats.loss, stats.grad_norm, *[ls.grad_norm for ls in stats.layers]))
+        self._steps.add(stats.step, (stats.loss, stats.grad_norm, *stats.layer_grad_norms))
         if stats.flags or self._flags.active:
             self.events.extend(self._flags.update(stats.step, stats.flags))
         if stats.step % SNAPSHOT_EVERY == 0:
