@@ -11,6 +11,7 @@ seconds) and drains ``events``, from a timer.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -400,13 +401,13 @@ class Session:
 
     def _layer_views(self) -> tuple[LayerView, ...]:
         stats = self._stats
-        nonfinite = {f.layer for f in stats.flagged("nonfinite")} if stats else set()
         views = []
         for i, layer in enumerate(self.trainer.model.layers):
             state = self.trainer.unit_states[i].copy()
             badges = self._flags.for_layer(layer.name)
-            if layer.name in nonfinite:
-                badges += tuple(f for f in stats.flags if f.layer == layer.name and f.kind == "nonfinite")
+            if stats is not None and not math.isfinite(stats.layer_grad_norms[i]):
+                # a NaN loss flags the loss, but every layer's gradient is NaN with it
+                badges += (Flag("nonfinite", layer.name, "gradient is NaN/Inf"),)
             if stats is None:
                 views.append(LayerView(layer.name, layer.fan_out, None, None,
                                        int((state == DEAD).sum()), int((state == SATURATED).sum()), state,
