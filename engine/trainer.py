@@ -179,9 +179,10 @@ class Trainer:
         abs_g = np.abs(g, out=work)
         grad_abs_sum = np.add.reduceat(abs_g, starts)
         grad_max = np.maximum.reduceat(abs_g, starts)
-        grad_norm = float(np.sqrt(grad_sq.sum()))
-        grads_finite = grad_norm < np.inf or bool(grad_max.max() < np.inf)  # NaN compares False
-        grad_norms = [math.sqrt(x) if x == x else x for x in grad_sq.tolist()]
+        layer_sq = grad_sq.tolist()
+        grad_norm = math.sqrt(sum(layer_sq))
+        grads_finite = grad_norm < math.inf or bool(grad_max.max() < np.inf)  # NaN compares False
+        grad_norms = list(map(math.sqrt, layer_sq))
         if not grads_finite:
             grad_norm = float("nan")
         elif grad_norm == np.inf:
