@@ -82,6 +82,7 @@ class Trainer:
                                     np.random.default_rng([config.seed, 1]),
                                     min_batch=2 if config.batchnorm else 1)
         self._X_train = self.data.X_train.astype(self.model.dtype, copy=False)
+        self._X_test = self.data.X_test.astype(self.model.dtype, copy=False)
         self.X_probe = self._X_train[self._probe_rows(len(self._X_train), config)]
         self.step_count = 0
         self.samples_seen = 0
@@ -280,17 +281,22 @@ class Trainer:
 
     def predict(self, X: np.ndarray, raw: bool = False) -> np.ndarray:
         """Class labels (classification) or values (regression); ``raw`` gives the outputs."""
-        out = self.model.forward(np.asarray(X, dtype=float), train=False)
+        out = self.model.forward(np.asarray(X, dtype=self.model.dtype), train=False)
         if raw or not self.is_classification:
             return out
-        return self.loss.classes(out)
+        return self.classify(out)
+
+    def classify(self, outputs: np.ndarray) -> np.ndarray:
+        """Class labels for raw outputs from ``predict(X, raw=True)`` (argmax, or the sign
+        of a single score for bce/hinge), so one forward pass can serve both."""
+        return self.loss.classes(outputs)
 
     @np.errstate(all="ignore")
     def evaluate(self) -> Evaluation:
         """Train and test loss, and accuracy for classification, in eval mode."""
-        train_loss, train_acc = self._measure(self.data.X_train, self.data.y_train, self._targets_train)
+        train_loss, train_acc = self._measure(self._X_train, self.data.y_train, self._targets_train)
         if len(self.data.X_test):
-            test_loss, test_acc = self._measure(self.data.X_test, self.data.y_test, self._targets_test)
+            test_loss, test_acc = self._measure(self._X_test, self.data.y_test, self._targets_test)
         else:
             test_loss = test_acc = None
         return Evaluation(train_loss, test_loss, train_acc, test_acc)
