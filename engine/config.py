@@ -54,7 +54,12 @@ class TrainConfig:
     probe_every: int = 10
 
     def __post_init__(self) -> None:
-        self.hidden = tuple(int(h) for h in self.hidden)
+        self.hidden = _sizes(self.hidden)
+        for name in ("batch_size", "n_samples"):
+            if getattr(self, name) is not None:
+                setattr(self, name, _whole(name, getattr(self, name)))
+        for name in ("seed", "probe_size", "probe_every"):
+            setattr(self, name, _whole(name, getattr(self, name)))
         if self.clip_mode in ("off", "none", ""):
             self.clip_mode = None
         validate(self)
@@ -79,6 +84,21 @@ class TrainConfig:
                 f"unknown config key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}"
             )
         return cls(**data)
+
+
+def _whole(name: str, value: Any) -> int:
+    """``value`` as an int when it is a whole number (32 or 32.0), else a one-line ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
+            or value in (float("inf"), float("-inf")) or int(value) != value:
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _sizes(hidden: Any) -> tuple[int, ...]:
+    """Hidden layer sizes as a tuple of ints; a bare number or text is a clear error."""
+    if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+        raise ValueError(f"hidden must be a list of layer sizes such as (16, 16), got {hidden!r}")
+    return tuple(_whole("hidden layer size", h) for h in hidden)
 
 
 def _choice(name: str, value: Any, valid: tuple) -> None:
@@ -136,9 +156,11 @@ def validate(cfg: TrainConfig) -> None:
     _positive("noise", cfg.noise, allow_zero=True)
     if not 0 <= cfg.test_fraction < 1:
         raise ValueError(f"test_fraction must be in [0, 1), got {cfg.test_fraction}")
+    if cfg.seed < 0:
+        raise ValueError(f"seed must be zero or more, got {cfg.seed}")
     if cfg.batch_size is not None:
-        if isinstance(cfg.batch_size, bool) or int(cfg.batch_size) != cfg.batch_size or cfg.batch_size < 1:
-            raise ValueError(f"batch_size must be a whole number of at least 1, got {cfg.batch_size!r}")
+        if cfg.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1 (or none for the full batch), got {cfg.batch_size}")
         if cfg.batchnorm and cfg.batch_size < 2:
             raise ValueError("batch norm needs a batch_size of at least 2")
     if cfg.n_samples is not None and cfg.n_samples < 4:

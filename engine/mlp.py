@@ -11,6 +11,7 @@ from .fastops import ones
 from .init import init_dense
 from .parameter import Parameter
 
+MAX_PARAMETERS = 20_000_000  # 160 MB per float64 buffer; the trainer keeps several
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
 
@@ -132,6 +133,9 @@ class MLP:
     def _allocate(self) -> None:
         shapes = [(layer, name, shape) for layer in self.layers for name, shape in layer.param_shapes()]
         total = sum(int(np.prod(shape)) for _, _, shape in shapes)
+        if total > MAX_PARAMETERS:
+            raise ValueError(f"a {self.architecture} network has {total:,} parameters; "
+                             f"gradtui trains up to {MAX_PARAMETERS:,}")
         self.flat_value = np.zeros(total, dtype=self.dtype)
         self.flat_grad = np.zeros(total, dtype=self.dtype)
         self._params: list[Parameter] = []

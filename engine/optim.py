@@ -47,10 +47,6 @@ class Optimizer:
         """Update ``value`` in place; ``tmp`` and ``tmp2`` are scratch arrays of its shape."""
         raise NotImplementedError
 
-    def hyperparameters(self) -> dict[str, Any]:
-        """The current hyperparameters, for display and checkpoints."""
-        return {"lr": self.lr, "weight_decay": self.weight_decay}
-
     def state_dict(self) -> dict[str, Any]:
         """Step count and copies of the state arrays, keyed ``"<i>.<name>"``."""
         arrays = {f"{i}.{k}": v.copy() for i, st in enumerate(self.state) for k, v in st.items()}
@@ -90,8 +86,6 @@ class SGD(Optimizer):
                 grad = buf
         value -= np.multiply(self.lr, grad, out=tmp)
 
-    def hyperparameters(self):
-        return {**super().hyperparameters(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
 class RMSprop(Optimizer):
@@ -119,8 +113,6 @@ class RMSprop(Optimizer):
         tmp /= tmp2
         value -= tmp
 
-    def hyperparameters(self):
-        return {**super().hyperparameters(), "alpha": self.alpha, "eps": self.eps}
 
 
 class Adam(Optimizer):
@@ -156,8 +148,6 @@ class Adam(Optimizer):
         tmp /= tmp2
         value -= tmp
 
-    def hyperparameters(self):
-        return {**super().hyperparameters(), "betas": self.betas, "eps": self.eps}
 
 
 def make_optimizer(name: str, params: list[Parameter], lr: float, momentum: float = 0.9,

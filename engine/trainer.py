@@ -93,6 +93,7 @@ class Trainer:
         self._widths = [layer.fan_out for layer in self.model.layers]
         self._names = [layer.name for layer in self.model.layers]
         self._zeros = np.zeros(len(self.model.layers))
+        self._weight_sq = np.add.reduceat(self.model.flat_value ** 2, self.model.layer_starts)
         self._before = np.empty_like(self.model.flat_value)  # scratch for the step's statistics
         self._work = np.empty_like(self.model.flat_value)
 
@@ -202,13 +203,16 @@ class Trainer:
                     flags.append(Flag("nonfinite", name, "gradient has NaN/Inf; update skipped"))
         else:
             clipped, largest = self._clip(g, grad_norm, float(grad_max.max()))
+            decay = self.optimizer.weight_decay
+            step_scale = largest + (decay * math.sqrt(sum(self._weight_sq.tolist())) if decay else 0.0)
             applied, update_sq, weight_sq = self._apply_update(
-                risky=largest * max(self.optimizer.lr, 1.0) > RISKY_GRAD)
+                risky=step_scale * max(self.optimizer.lr, 1.0) > RISKY_GRAD)
             if not applied:
                 flags.append(Flag("nonfinite", "model", "update would overflow to Inf/NaN; update undone"))
         if not applied:
             weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
 
+        self._weight_sq = weight_sq
         if probe or self._probe_due or (self.step_count - 1) % cfg.probe_every == 0:
             self._probe()
         arrays = LayerArrays(self._names, self._widths, grad_norms, grad_abs_sum, model.layer_sizes,
@@ -358,6 +362,7 @@ class Trainer:
         self.config = config
         self.model.set_activation(config.activation)
         self.model.flat_value[...] = snap.weights
+        self._weight_sq = np.add.reduceat(self.model.flat_value ** 2, self.model.layer_starts)
         self.model.load_buffers(snap.buffers)
         self.optimizer = self._make_optimizer(config)
         self.optimizer.load_state_dict(snap.optimizer)
