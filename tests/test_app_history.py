@@ -69,3 +69,14 @@ def test_truncate_and_clear():
     assert history.view().steps[-1] == 21
     history.clear()
     assert len(history.view()) == 0 and history.width == 1
+
+
+def test_truncate_keeps_nothing_from_after_the_target_step():
+    history = MinMaxHistory(1, capacity=3)
+    for step in range(1, 17):
+        history.add(step, (1000.0 if step == 14 else float(step),))
+    history.flush()
+    assert history.width == 8  # steps 8..15 share a bucket, spike at 14 included
+    history.truncate(12)
+    view = history.view()
+    assert view.steps.max() <= 12 and view.hi.max() < 1000 and view.last[-1, 0] <= 12

@@ -86,10 +86,12 @@ class MinMaxHistory:
         self._keys = keys[starts]
 
     def truncate(self, step: int) -> None:
-        """Forget buckets that start after ``step`` (after a rewind)."""
+        """Forget every bucket holding a step after ``step`` (after a rewind). A bucket that
+        straddles ``step`` goes whole: its min, max and last mix in the abandoned future and
+        cannot be taken apart, so the record ends up to ``width - 1`` steps early instead."""
         self.flush()
-        keep = self._keys * self.width <= step
-        self._keys, self._steps = self._keys[keep], np.minimum(self._steps[keep], step)
+        keep = self._steps <= step
+        self._keys, self._steps = self._keys[keep], self._steps[keep]
         self._lo, self._hi, self._last = self._lo[keep], self._hi[keep], self._last[keep]
 
     def clear(self) -> None:
