@@ -20,6 +20,7 @@ from gradtui.tui.keys import HELP, KEYS
 from gradtui.tui.ladders import CLIP_LADDER, LR_LADDER
 from gradtui.tui.outputs import Curve, Regions
 from gradtui.tui.status import StatusLine
+from gradtui.tui.train_screen import TrainScreen
 
 SIZE = (120, 40)
 DIVERGES = TrainConfig(dataset="sine", hidden=(32, 32, 32), init="normal:3.0", optimizer="sgd", lr=1.0)
@@ -372,6 +373,65 @@ async def test_switching_scenario_builds_a_new_trainer_from_its_config():
             assert "Watch m and b." in str(app.screen.query_one("#hint").render())
     finally:
         del SCENARIOS[extra.name]
+
+
+def palette(app, title: str):
+    """The command palette entry ``title`` offered on the active screen."""
+    return next(c for c in app.get_system_commands(app.screen) if c.title == title)
+
+
+async def test_restart_rebuilds_the_run_as_launched_with_its_flags(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    launched = Scenario("default-modified", "The default scenario, changed at launch: dataset sine.",
+                        "", TrainConfig(dataset="sine", hidden=()))
+    app = GradtuiApp(trainer=Trainer(launched.config), scenario=launched)
+    async with app.run_test(size=SIZE) as pilot:
+        first = app.session.trainer.model.flat_value.copy()
+        await pilot.press("s", "right_square_bracket")
+        palette(app, "Restart scenario").callback()
+        await pilot.pause()
+        trainer = app.session.trainer
+        assert trainer.step_count == 0 and trainer.model.architecture == "1-1"
+        assert trainer.config.lr == launched.config.lr
+        np.testing.assert_array_equal(trainer.model.flat_value, first)
+        assert "default-modified" in status(app)
+        assert "spiral" not in str(app.screen.query_one("#story").render())
+        assert "change a control" in str(app.screen.query_one("#hint").render())
+        await pilot.press("s", "w")
+        assert [p.name for p in tmp_path.iterdir()] == ["gradtui-default-modified-step1.npz"]
+
+
+async def test_restart_of_a_run_whose_scenario_is_not_listed_never_crashes():
+    unlisted = Scenario("checkpoint-c", "Restored from c.npz at step 0.", "Continue.", TrainConfig(seed=3))
+    app = GradtuiApp(trainer=Trainer(unlisted.config), scenario=unlisted)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        palette(app, "Restart scenario").callback()
+        await pilot.pause()
+        assert app.session.trainer.step_count == 0 and app.session.name == "checkpoint-c"
+
+
+async def test_a_scenario_picked_on_the_calculus_screen_shows_its_training_run():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        palette(app, "Scenario: line-fit").callback()
+        await pilot.pause()
+        assert isinstance(app.screen, TrainScreen) and len(app.screen_stack) == 1
+        assert app.session.name == "line-fit" and "line-fit" in status(app)
+
+
+async def test_the_calculus_screen_switches_surface_in_place():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert not any(t.startswith("Calculus:") for t in titles)
+        palette(app, "Scenario: rosenbrock").callback()
+        await pilot.pause()
+        assert len(app.screen_stack) == 2 and app.screen.session.objective.name == "rosenbrock"
 
 
 async def test_line_fit_shows_m_and_b_converging_to_2_and_1():

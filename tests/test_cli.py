@@ -179,7 +179,21 @@ def test_priority_through_a_real_process(tmp_path):
     toml.write_text('hidden = "4,4"\nlr = 0.05\n')
     result = gradtui("run", "--config", str(toml), "--lr", "0.2", "--steps", "1")
     assert result.returncode == 0
-    assert result.stdout.startswith("default: spiral, 2-4-4-2 relu, adam lr 0.2, batch 32")
+    assert result.stdout.startswith("default-modified: spiral, 2-4-4-2 relu, adam lr 0.2, batch 32")
+
+
+def test_a_run_changed_at_launch_is_named_and_told_as_such(tmp_path):
+    scenario = prepare(args("--dataset", "sine", "--hidden", "")).scenario
+    assert scenario.name == "default-modified" and scenario.hint == ""
+    assert scenario.story == "The default scenario, changed at launch: dataset sine, hidden none."
+    assert scenario.config.dataset == "sine" and scenario.config.hidden == ()
+    toml = tmp_path / "c.toml"
+    toml.write_text("lr = 0.05\n")
+    assert prepare(args("--config", str(toml))).scenario.name == "default-modified"
+
+
+def test_flags_that_change_nothing_keep_the_scenario():
+    assert prepare(args("--scenario", "dying-relu", "--lr", "0.1")).scenario is SCENARIOS["dying-relu"]
 
 
 def test_hidden_empty_means_no_hidden_layer_and_batch_full():
@@ -217,9 +231,21 @@ def test_save_then_load_continues_bit_identically(tmp_path, fingerprint):
 
 def test_flags_after_load_change_the_run_like_the_app_controls(tmp_path):
     path = checkpoint(tmp_path, steps=5)
-    trainer = prepare(args("--load", str(path), "--lr", "0.01", "--activation", "leaky_relu")).trainer
+    prepared = prepare(args("--load", str(path), "--lr", "0.01", "--activation", "leaky_relu"))
+    trainer = prepared.trainer
     assert trainer.step_count == 5 and trainer.optimizer.lr == 0.01
     assert trainer.config.activation == "leaky_relu"
+    assert prepared.scenario.story.endswith("at step 5, changed at launch: activation leaky_relu, lr 0.01.")
+    assert prepared.scenario.hint == ""  # "every number matches the run that saved it" no longer holds
+    again = prepared.rebuild()
+    assert again is not trainer and again.step_count == 5 and again.config == trainer.config
+    assert again.model.flat_value.tobytes() == trainer.model.flat_value.tobytes()
+
+
+def test_a_loaded_run_has_a_name_safe_in_file_names(tmp_path):
+    odd = tmp_path / "my run [v2].npz"
+    checkpoint(tmp_path, steps=1).rename(odd)
+    assert prepare(args("--load", str(odd))).scenario.name == "checkpoint-my-run-v2-"
 
 
 async def test_a_saved_run_opens_in_the_app_and_continues_identically(tmp_path):
@@ -237,6 +263,24 @@ async def test_a_saved_run_opens_in_the_app_and_continues_identically(tmp_path):
     straight = Trainer(SCENARIOS["dying-relu"].config)
     straight.run(55)
     assert weights.tobytes() == straight.model.flat_value.tobytes()
+
+
+async def test_restart_of_a_loaded_run_reloads_it_with_the_launch_flags(tmp_path):
+    from gradtui.tui.app import GradtuiApp
+
+    path = checkpoint(tmp_path, steps=5)
+    prepared = prepare(args("--load", str(path), "--lr", "0.01"))
+    loaded = prepared.trainer.model.flat_value.tobytes()
+    app = GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild)
+    async with app.run_test() as pilot:
+        await pilot.press("s", "s", "right_square_bracket")
+        restart = next(c for c in app.get_system_commands(app.screen) if c.title == "Restart scenario")
+        restart.callback()
+        await pilot.pause()
+        trainer = app.session.trainer
+        assert trainer.step_count == 5 and trainer.config.lr == 0.01
+        assert trainer.model.flat_value.tobytes() == loaded
+        assert app.session.name == "checkpoint-run"
 
 
 # --- real data ---------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 """GradtuiApp: the Textual application around the training screen.
 
-``GradtuiApp(trainer=None, scenario=None).run()``: with no trainer the scenario's
-config (the ``default`` scenario when none is given) is trained. A calculus scenario
-opens calculus mode on top of the training screen, which then shows the default
-scenario (or the trainer given).
+``GradtuiApp(trainer=None, scenario=None, rebuild=None).run()``: with no trainer the
+scenario's config (the ``default`` scenario when none is given) is trained. A calculus
+scenario opens calculus mode on top of the training screen, which then shows the default
+scenario (or the trainer given). ``rebuild`` builds the run afresh for "Restart scenario"
+(e.g. reloading a checkpoint); by default a scenario's config is trained from scratch.
 """
 
 from __future__ import annotations
 
 import sys
 from functools import partial
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -46,7 +47,8 @@ class GradtuiApp(App):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None) -> None:
+    def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None,
+                 rebuild: Callable[[], Trainer] | None = None) -> None:
         super().__init__()
         self.objective = "quadratic"
         """The calculus objective the ``c`` key opens: the last one shown."""
@@ -57,7 +59,11 @@ class GradtuiApp(App):
         if trainer is None:
             scenario = scenario or SCENARIOS["default"]
             trainer = trainer_for(scenario)
+        if rebuild is None and scenario is not None:
+            rebuild = partial(trainer_for, scenario)
         self._start = (trainer, scenario)
+        self._rebuild = rebuild
+        """Builds the run on show afresh, as it was launched; None for a bare trainer."""
 
     def get_default_screen(self) -> Screen:
         trainer, scenario = self._start
@@ -83,14 +89,18 @@ class GradtuiApp(App):
         return self.train_screen.session
 
     def open_calculus(self, objective: str) -> None:
-        """Pause training and push calculus mode for ``objective``."""
+        """Pause training and show calculus mode for ``objective`` (in place if it is showing)."""
         try:
             from .calculus_screen import CalculusScreen
         except ImportError:
             self.notify("Calculus mode is not available in this build.", severity="warning")
             return
-        self.session.pause()
         self.objective = objective
+        if isinstance(self.screen, CalculusScreen):
+            self.screen.show_surface(objective)
+            return
+        self._back_to_training()
+        self.session.pause()
         self.push_screen(CalculusScreen(objective))
 
     def switch_scenario(self, name: str) -> None:
@@ -98,21 +108,32 @@ class GradtuiApp(App):
         scenario = SCENARIOS[name]
         if scenario.is_calculus:
             self.open_calculus(scenario.objective)
-            return
-        try:
-            trainer = trainer_for(scenario)
-        except ValueError as exc:
-            self.notify(str(exc), title=f"Cannot open {name}", severity="error")
-            return
-        self.train_screen.install(Session(trainer, scenario.name), scenario)
+        else:
+            self._install(scenario, partial(trainer_for, scenario))
 
     def restart_scenario(self) -> None:
-        """Rebuild the current run from its scenario's config (controls back to their defaults)."""
+        """Rebuild the run on show as it was launched: first weights and controls as they were."""
         scenario = self.train_screen.scenario
-        if scenario is None:
+        if scenario is None or self._rebuild is None:
             self.notify("This run has no scenario to restart from; r resets it.", severity="warning")
             return
-        self.switch_scenario(scenario.name)
+        self._install(scenario, self._rebuild)
+
+    def _install(self, scenario: Scenario, rebuild: Callable[[], Trainer]) -> None:
+        """Show the run ``rebuild`` builds on the training screen, brought back to the top."""
+        try:
+            trainer = rebuild()
+        except ValueError as exc:
+            self.notify(str(exc), title=f"Cannot open {scenario.name}", severity="error")
+            return
+        self._back_to_training()
+        self._rebuild = rebuild
+        self.train_screen.install(Session(trainer, scenario.name), scenario)
+
+    def _back_to_training(self) -> None:
+        """Close every screen above the training screen (calculus mode, help)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -120,10 +141,10 @@ class GradtuiApp(App):
             for binding in KEYS:
                 yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
                                     HELP[binding.action], getattr(screen, f"action_{binding.action}"))
-            yield SystemCommand("Restart scenario", "rebuild this scenario from its config: "
-                                "new weights from the same seed, default controls", self.restart_scenario)
+            yield SystemCommand("Restart scenario", "rebuild this run as it was launched: "
+                                "its first weights, its starting controls", self.restart_scenario)
+            for objective in OBJECTIVES:
+                yield SystemCommand(f"Calculus: {objective}", f"gradient descent on the {objective} "
+                                    "function", partial(self.open_calculus, objective))
         for name, scenario in SCENARIOS.items():
             yield SystemCommand(f"Scenario: {name}", scenario.story, partial(self.switch_scenario, name))
-        for objective in OBJECTIVES:
-            yield SystemCommand(f"Calculus: {objective}", f"gradient descent on the {objective} function",
-                                partial(self.open_calculus, objective))

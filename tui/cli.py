@@ -19,14 +19,16 @@ import dataclasses
 import importlib.util
 import math
 import os
+import re
 import sys
 import time
 import types
 import typing
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -254,11 +256,15 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 @dataclass
 class Prepared:
-    """What the arguments describe: a scenario and either a trainer or (calculus) a descent."""
+    """What the arguments describe: a scenario and either a trainer or (calculus) a descent.
+
+    ``rebuild``, when set, builds the run afresh as launched (the app's "Restart scenario");
+    without it the app rebuilds a network run from ``scenario.config``."""
 
     scenario: Scenario
     trainer: Trainer | None = None
     descent: Descent | None = None
+    rebuild: Callable[[], Trainer] | None = None
 
 
 def prepare(args: argparse.Namespace) -> Prepared:
@@ -283,22 +289,63 @@ def prepare(args: argparse.Namespace) -> Prepared:
     with _as_usage_error():
         config = config.replace(**flags)
         trainer = Trainer(config)
-    return Prepared(dataclasses.replace(scenario, config=config), trainer=trainer)
+    return Prepared(as_launched(scenario, config), trainer=trainer)
+
+
+def _listed(settings: Iterable[tuple[str, Any]]) -> str:
+    """``hidden none, lr 0.1``: settings as a story names them."""
+    return ", ".join(f"{key} {_show_setting(key, value)}" for key, value in settings)
+
+
+def _show_setting(key: str, value: Any) -> str:
+    if key == "hidden":
+        return ",".join(map(str, value)) or "none"
+    if key == "activation" and not isinstance(value, str):
+        return ",".join(value)
+    if value is None:
+        return {"batch_size": "full", "clip_mode": "off"}.get(key, "none")
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def as_launched(scenario: Scenario, config: TrainConfig) -> Scenario:
+    """``scenario`` if ``config`` is its own; else ``<name>-modified``, whose story lists the
+    changed settings and which has no hint: the original story and hint may no longer hold."""
+    if config == scenario.config:
+        return scenario
+    changed = [(f.name, getattr(config, f.name)) for f in dataclasses.fields(TrainConfig)
+               if getattr(config, f.name) != getattr(scenario.config, f.name)]
+    return Scenario(f"{scenario.name}-modified",
+                    f"The {scenario.name} scenario, changed at launch: {_listed(changed)}.", "", config)
+
+
+def checkpoint_name(path: str) -> str:
+    """A loaded run's name, ``checkpoint-<file stem>``: safe inside a file name, since the
+    app's ``w`` names its checkpoints after the run."""
+    return "checkpoint-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(path).stem)[:40]
+
+
+def _reload(path: str, changes: dict[str, Any]) -> Trainer:
+    """The checkpoint at ``path`` again, with the launch flags applied (Restart scenario)."""
+    trainer = Trainer.load(path)
+    trainer.update(**changes)
+    return trainer
 
 
 def _prepare_checkpoint(args: argparse.Namespace) -> Prepared:
     for other in ("scenario", "config"):
         if hasattr(args, other):
             raise UsageError(f"--load restores a whole run; it cannot be combined with --{other}")
+    changes = _given(args)
     with _as_usage_error():
         trainer = Trainer.load(args.load)
     with _as_usage_error("--load: "):
-        trainer.update(**_given(args))
-    scenario = Scenario(f"checkpoint {Path(args.load).name}",
-                        f"Restored from {args.load} at step {trainer.step_count}.",
-                        "Continue where it left off: every number matches the run that saved it.",
-                        trainer.config)
-    return Prepared(scenario, trainer=trainer)
+        trainer.update(**changes)
+    story = f"Restored from {args.load} at step {trainer.step_count}"
+    story += f", changed at launch: {_listed(changes.items())}." if changes else "."
+    hint = "" if changes else ("Continue where it left off: every number matches the run "
+                               "that saved it.")
+    scenario = Scenario(checkpoint_name(args.load), story, hint, trainer.config)
+    return Prepared(scenario, trainer=trainer, rebuild=partial(_reload, args.load, changes))
 
 
 def _prepare_descent(args: argparse.Namespace, scenario: Scenario) -> Prepared:
@@ -326,7 +373,7 @@ def _open_app(args: argparse.Namespace) -> int:
                              "in the app, change it on the calculus screen")
     from .app import GradtuiApp  # imported here: only the app needs Textual
 
-    GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario).run()
+    GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild).run()
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -45,16 +46,18 @@ SHORT, CRAMPED = 36, 26
 
 
 def story_markup(scenario: Scenario | None, session: Session) -> str:
+    """The story line; a story may quote file paths, so it is escaped, not parsed as markup."""
     if scenario is None:
         trainer = session.trainer
-        return f"[b]custom run[/b]: {trainer.model.architecture} on {trainer.data.name}."
-    return f"[b]{scenario.name}[/b]: {scenario.story}"
+        return f"[b]custom run[/b]: {escape(trainer.model.architecture)} on {escape(trainer.data.name)}."
+    return f"[b]{escape(scenario.name)}[/b]: {escape(scenario.story)}"
 
 
 def hint_markup(scenario: Scenario | None) -> str:
-    if scenario is None:
+    """The scenario's hint, or a general one when it has none (a custom or modified run)."""
+    if scenario is None or not scenario.hint:
         return "[i]Try:[/i] change a control while it trains; ? lists the keys."
-    return f"[i]Try:[/i] {scenario.hint}"
+    return f"[i]Try:[/i] {escape(scenario.hint)}"
 
 
 class TrainScreen(Screen):
