@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
 from gradtui.engine import Flag, TrainConfig, Trainer
-from gradtui.tui.session import FlagTracker, Session, thin
+from gradtui.tui.output_view import output_title
+from gradtui.tui.session import EVALUATE_SHARE, FlagTracker, Session, next_due, thin
 from gradtui.tui.outputs import Bars, Curve, Regions, compute_output
 
 
@@ -74,11 +76,159 @@ def test_nonfinite_halts_the_worker_and_says_where():
     assert len(nan) == 1 and session.frame.halted.layer in nan[0].text
 
 
-def test_evaluation_is_throttled_in_the_worker():
+class FakeClock:
+    """A clock that moves only when told: costs in these tests are simulated, not timed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "gave up waiting"
+        time.sleep(0.001)
+
+
+def test_next_due_spaces_costly_work_by_its_share():
+    assert next_due(10.0, 0.01, 0.25, 0.1) == 10.25  # cheap: the plain interval
+    assert next_due(10.0, 0.5, 0.25, 0.1) == 15.0  # 0.5 s of work at most every 5 s
+
+
+def test_the_worker_spends_a_bounded_share_of_its_time_evaluating(monkeypatch):
+    clock = FakeClock()
+    trainer = Trainer(TrainConfig())
+    real_step, real_evaluate = trainer.step, trainer.evaluate
+    starts = []
+
+    def step(probe=False):
+        clock.now += 0.01
+        return real_step(probe=probe)
+
+    def evaluate():
+        starts.append(clock.now)
+        clock.now += 0.5
+        return real_evaluate()
+
+    def output(*args):
+        clock.now += 0.06
+        return compute_output(*args)
+
+    trainer.step, trainer.evaluate = step, evaluate
+    monkeypatch.setattr("gradtui.tui.session.compute_output", output)
+    session = Session(trainer, clock=clock)
+    run_in_thread(session, 10_000)
+    running = np.array(starts[:-1])  # the last one is the evaluation on pausing
+    assert len(running) >= 15
+    assert np.diff(running).min() >= 0.5 / EVALUATE_SHARE  # so at most 10 % of the time
+    assert session.frame.evals.steps[-1] == 10_000
+
+
+def test_costly_evaluation_when_paused_leaves_the_calling_thread_and_presses_queue(monkeypatch):
+    monkeypatch.setattr("gradtui.tui.session.QUIET", 0.0)
+    clock = FakeClock()
+    trainer = Trainer(TrainConfig())
+    real_evaluate = trainer.evaluate
+    release, threads = threading.Event(), []
+
+    def slow_evaluate():
+        threads.append(threading.current_thread())
+        assert release.wait(30)
+        clock.now += 0.5
+        return real_evaluate()
+
+    trainer.evaluate = slow_evaluate
+    release.set()
+    session = Session(trainer, clock=clock)
+    release.clear()
+    session.step()
+    assert session.frame.step == 1 and session.busy  # shown at once, evaluated elsewhere
+    wait_until(lambda: len(threads) == 2)
+    session.step()  # pressed during that evaluation: queued, not waited on
+    assert trainer.step_count == 1
+    release.set()
+    wait_until(lambda: not session.busy)
+    assert trainer.step_count == 2 and session.frame.step == 2
+    assert session.frame.evals.steps[-1] == 2 and session.frame.evaluation is not None
+    assert threading.main_thread() not in threads[1:]
+
+
+def test_presses_in_a_burst_are_applied_before_the_costly_evaluation(monkeypatch):
+    monkeypatch.setattr("gradtui.tui.session.QUIET", 30.0)
+    clock = FakeClock()
+    trainer = Trainer(TrainConfig())
+    real_evaluate, evaluated = trainer.evaluate, []
+
+    def slow_evaluate():
+        evaluated.append(trainer.step_count)
+        clock.now += 0.5
+        return real_evaluate()
+
+    trainer.evaluate = slow_evaluate
+    session = Session(trainer, clock=clock)
+    session.step()
+    session.step()  # within the quiet time: applied by the waiting thread, no evaluation
+    wait_until(lambda: session.frame.step == 2)
+    assert evaluated == [0] and session.busy
+    monkeypatch.setattr("gradtui.tui.session.QUIET", 0.0)
+    session.step()  # wakes it; it evaluates at once now
+    wait_until(lambda: not session.busy)
+    assert evaluated == [0, 3] and session.frame.evals.steps[-1] == 3
+
+
+def test_cheap_evaluation_when_paused_is_done_at_once():
     session = Session(Trainer(TrainConfig()))
-    run_in_thread(session, 2000)
-    evals = session.frame.evals
-    assert 1 <= len(evals) < 200
+    session.step()
+    assert not session.busy and session.frame.evals.steps[-1] == 1
+
+
+def test_reset_names_the_step_it_goes_back_to():
+    fresh = Session(Trainer(TrainConfig()))
+    fresh.step()
+    fresh.reset()
+    assert [e.text for e in fresh.drain_events() if e.kind == "reset"] == [
+        "reset to step 0: same seed, same initial weights, controls kept"]
+    trainer = Trainer(TrainConfig())
+    trainer.run(7)
+    loaded = Session(trainer)
+    loaded.step()
+    loaded.reset()
+    assert [e.text for e in loaded.drain_events() if e.kind == "reset"] == [
+        "reset to step 7 (the loaded checkpoint), controls kept"]
+    assert loaded.trainer.step_count == 7
+
+
+def test_an_undone_update_puts_a_nan_badge_on_every_layer():
+    trainer = Trainer(TrainConfig())
+    real_step = trainer.step
+
+    def undone(probe=False):
+        stats = real_step(probe=probe)
+        stats.flags = [Flag("nonfinite", "model", "update would overflow to Inf/NaN; update undone")]
+        stats.applied = False
+        return stats
+
+    trainer.step = undone
+    session = Session(trainer)
+    session.step()
+    assert session.frame.halted is not None
+    for layer in session.frame.layers:
+        assert np.isfinite(layer.grad_norm)
+        assert [b.kind for b in layer.badges] == ["nonfinite"]
+
+
+def test_bar_titles_follow_the_task():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    regression = Trainer.from_arrays(X, X.sum(axis=1), TrainConfig(), X, X.sum(axis=1))
+    bars = compute_output(regression, 20, 10)
+    assert output_title(bars, "custom", regression.evaluate()) == "test R² per output"
+    classes = Trainer.from_arrays(X, rng.integers(0, 3, 60), TrainConfig())
+    bars = compute_output(classes, 20, 10)
+    assert output_title(bars, "custom", None).endswith("accuracy per class")
 
 
 def test_flags_clear_only_after_a_run_of_clean_steps():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence, TypeVar
 
+from gradtui.engine.config import CLIP_MODES  # the clip key cycles them; None is "off"
+
 T = TypeVar("T")
 
 
@@ -28,8 +30,6 @@ CLIP_LADDER = one_three_ladder(-3, 3)
 
 BATCH_SIZES: tuple[int | None, ...] = (1, 8, 32, 128, None)
 """Batch sizes the batch key cycles through (None is the full batch)."""
-
-CLIP_MODES: tuple[str | None, ...] = (None, "norm", "value")
 
 
 def step_ladder(ladder: Sequence[float], value: float, up: bool) -> float:

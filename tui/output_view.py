@@ -146,8 +146,8 @@ class CurveView(PlotextPlot):
 
 
 def bars_text(bars: Bars, width: int) -> Text:
-    """A title, then one bar per row."""
-    text = Text(bars.title + "\n", style="bold")
+    """One bar per row (the pane's border carries the title, see ``output_title``)."""
+    text = Text()
     bar_width = max(width - 28, 5)
     for label, value, detail in bars.rows:
         filled = int(round(value * bar_width))
@@ -172,7 +172,7 @@ def output_title(output: Output | None, dataset: str, evaluation: Evaluation | N
         target = " (data: y = 2x + 1)" if dataset == "linear" else ""
         return f"y = m·x + b: m = {m:.4f}  b = {b:.4f}{target}"
     else:
-        title = "per class" if isinstance(output, Bars) else "output"
+        title = output.title if isinstance(output, Bars) else "output"
     if evaluation is not None and evaluation.test_accuracy is not None:
         title += f" · test acc {evaluation.test_accuracy:.1%}"
     return title

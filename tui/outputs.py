@@ -72,17 +72,17 @@ def regions(trainer: Trainer, cols: int, rows: int) -> Regions:
             confidence = sigmoid(np.abs(out[:, 0]))
         else:
             confidence = softmax(out).max(axis=1)
-        classes = trainer.loss.classes(out)
+        classes = trainer.classify(out)
     return Regions((x0, x1, y0, y1), classes.reshape(rows, cols), confidence.reshape(rows, cols),
                    data.X_train, data.y_train, data.n_classes)
 
 
 def single_neuron_line(trainer: Trainer) -> tuple[float, float] | None:
     """(m, b) when the model is one linear neuron y = m x + b, else None."""
-    layers = trainer.model.layers
-    if len(layers) != 1 or layers[0].W.value.shape != (1, 1):
+    params = {p.name: p.value for p in trainer.model.parameters()}
+    if trainer.model.sizes != [1, 1] or set(params) != {"layers.0.W", "layers.0.b"}:
         return None
-    return float(layers[0].W.value[0, 0]), float(layers[0].b.value[0])
+    return float(params["layers.0.W"][0, 0]), float(params["layers.0.b"][0])
 
 
 def curve(trainer: Trainer, points: int = 120) -> Curve:

@@ -7,6 +7,15 @@ a change goes through ``_submit``, so key presses while training are applied saf
 between two steps, in order. The UI never waits on training: it reads ``frame`` (an
 immutable picture of the run, replaced wholesale at most every ``PUBLISH_EVERY``
 seconds) and drains ``events``, from a timer.
+
+Evaluation (a forward pass over both full sets) and the output view can cost far more
+than a step on big data (MNIST-sized: ~0.5 s against ~3 ms). While training they are
+spaced by their measured cost so they take a bounded share of the worker's time
+(``EVALUATE_SHARE``, ``OUTPUT_SHARE``). When paused, a key press applies its change on
+the UI thread (cheap) and, if that work costs more than ``UI_BUDGET``, hands the
+evaluation to a short-lived thread that owns the Trainer meanwhile; presses made in
+that time queue and are applied by it (at once, unless it is mid-evaluation), so the
+screen never waits on an evaluation.
 """
 
 from __future__ import annotations
@@ -29,9 +38,20 @@ from .outputs import Output, compute_output
 CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
 """The settings the app changes; reset and rewind move the weights in time but keep these."""
 
-PUBLISH_EVERY = 0.05
+PUBLISH_EVERY = 0.1
+"""The screen reads a frame every 0.1 s (train_screen.TICK); faster frames go unseen."""
 EVALUATE_EVERY = 0.25
+EVALUATE_SHARE = 0.1
+"""While training, evaluation takes at most this share of the worker's time."""
 OUTPUT_EVERY = 0.5
+OUTPUT_SHARE = 0.05
+"""While training, the output view takes at most this share of the worker's time."""
+UI_BUDGET = 0.02
+"""Seconds of evaluation and output a key press may cost the UI thread when paused;
+costlier work moves to a background thread."""
+QUIET = 0.3
+"""That thread waits for a pause this long in the key presses before it evaluates, so a
+burst of presses is applied as they come and evaluated once."""
 SNAPSHOT_EVERY = 100
 SNAPSHOTS_KEPT = 24
 CLEAR_AFTER = 25
@@ -133,7 +153,8 @@ class FlagTracker:
 class Session:
     """Owns a Trainer, its history and snapshots; see the module docstring for threading."""
 
-    def __init__(self, trainer: Trainer, name: str = "default") -> None:
+    def __init__(self, trainer: Trainer, name: str = "default",
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.trainer = trainer
         self.name = name
         self.output_size = (40, 24)
@@ -142,6 +163,7 @@ class Session:
         self.stopped_at = 0.0
         self._lock = threading.Lock()
         self._pending: deque[Callable[[], None]] = deque()
+        self._poke = threading.Event()  # set when a press is queued for a worker
         self._workers = 0
         self._run_id: int | None = None
         self._runs = 0
@@ -158,11 +180,12 @@ class Session:
         self._halted: Flag | None = None
         self._serial = 0
         self._rate = 0.0
-        self._rate_mark = (time.perf_counter(), trainer.step_count)
+        self._clock = clock
+        self._rate_mark = (clock(), trainer.step_count)
         self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0}
+        self._cost = {"evaluate": 0.0, "output": 0.0}
         with self._lock:
-            self._evaluate()
-            self._publish(force=True)
+            self._refresh()
 
     # --- read by the UI -------------------------------------------------------------
 
@@ -173,7 +196,7 @@ class Session:
 
     @property
     def busy(self) -> bool:
-        """True while a worker thread is still inside ``run``."""
+        """True while a thread (``run``, or a background evaluation) owns the Trainer."""
         return self._workers > 0
 
     @property
@@ -210,14 +233,15 @@ class Session:
             return
         with self._lock:
             self._workers += 1
-            self._rate_mark = (time.perf_counter(), self.trainer.step_count)
+            self._rate_mark = (self._clock(), self.trainer.step_count)
         try:
             while self._run_id == run_id and not cancelled():
                 with self._lock:
                     if self._pending:
                         self._drain()
                     self._advance()
-                    if time.perf_counter() >= self._next["publish"]:
+                    if self._clock() >= self._next["publish"]:
+                        self._catch_up()
                         self._publish()
         except Exception as exc:  # an engine failure stops this run, not the app
             self._emit("error", f"training stopped by an error: {exc!r}")
@@ -225,21 +249,14 @@ class Session:
             with self._lock:
                 if self._run_id == run_id:
                     self._run_id = None
-                self._workers -= 1
-                self.stopped_at = time.perf_counter()
-                self._drain()
-                self._evaluate()
-                self._publish(force=True)
+                self.stopped_at = self._clock()
+            self._settle()
 
     def step(self) -> None:
-        """One training step (one minibatch), when not running."""
-        if self.running:
-            return
-        with self._lock:
-            self._drain()
-            self._advance(probe=True)  # a person stepping by hand sees this step's unit states
-            self._evaluate()
-            self._publish(force=True)
+        """One training step (one minibatch), when not running; a person stepping by hand
+        sees this step's unit states."""
+        if not self.running:
+            self._submit(lambda: self._advance(probe=True))
 
     # --- changes (applied between steps) --------------------------------------------
 
@@ -261,11 +278,45 @@ class Session:
         self._submit(lambda: self._apply_save(directory))
 
     def _submit(self, apply: Callable[[], None]) -> None:
+        """Apply ``apply`` now, or queue it for the thread that owns the Trainer."""
         self._pending.append(apply)
-        if not self._workers:
+        if self._workers:
+            self._poke.set()
+            return
+        with self._lock:
+            self._drain()
+            if self.running:  # the worker is about to take over, and evaluates on its schedule
+                self._publish()
+                return
+            if not self._costly:
+                self._refresh()
+                return
+            self._publish()  # the change shows at once; its evaluation follows
+            self._workers += 1
+        threading.Thread(target=self._settle, name="gradtui-evaluate", daemon=True).start()
+
+    def _settle(self) -> None:
+        """Apply what is queued and evaluate its outcome until nothing is left, then let go
+        of the Trainer (the last act of a thread counted in ``_workers``)."""
+        while True:
             with self._lock:
                 self._drain()
-                self._publish(force=True)
+                if not self.running:
+                    self._publish()
+            if not self.running and self._costly and self._poke.wait(QUIET):
+                self._poke.clear()
+                continue
+            with self._lock:
+                self._drain()
+                if not self.running:
+                    self._refresh()
+                if not self._pending:
+                    self._workers -= 1
+                    return
+
+    @property
+    def _costly(self) -> bool:
+        return self._cost["evaluate"] + self._cost["output"] > UI_BUDGET
 
     def _drain(self) -> None:
         while self._pending:
@@ -315,7 +366,6 @@ class Session:
         self._emit("control", ", ".join(
             f"{k} {format_setting(k, getattr(config, k))} -> {format_setting(k, v)}"
             for k, v in changed.items()))
-        self._next["output"] = 0.0
 
     def _controls(self) -> dict[str, Any]:
         return {k: getattr(self.trainer.config, k) for k in CONTROLS}
@@ -332,16 +382,19 @@ class Session:
         self._flags = FlagTracker()
         self._stats = None
         self._halted = None
-        self._evaluate()
-        self._next["output"] = 0.0
+        self._evaluation = self._output = None  # they showed the abandoned future
+        self._next["evaluate"] = self._next["output"] = 0.0
 
     def _apply_reset(self) -> None:
         self._steps.clear()
         self._evals.clear()
         self._snapshots = [self._initial]
         self._restore(self._initial)
-        self._emit("reset", f"reset to step {self._initial.step}: same seed, same initial "
-                            "weights, controls kept")
+        if self._initial.step == 0:
+            self._emit("reset", "reset to step 0: same seed, same initial weights, controls kept")
+        else:
+            self._emit("reset", f"reset to step {self._initial.step} (the loaded checkpoint), "
+                                "controls kept")
 
     def _apply_rewind(self) -> None:
         step = self.trainer.step_count
@@ -368,19 +421,38 @@ class Session:
         self._emit("checkpoint", f"checkpoint saved: {path}")
 
     def _evaluate(self) -> None:
+        started = self._clock()
         evaluation = self.trainer.evaluate()
         self._evaluation = evaluation
         test = evaluation.test_loss if evaluation.test_loss is not None else float("nan")
         self._evals.add(self.trainer.step_count, (evaluation.train_loss, test))
-        self._next["evaluate"] = time.perf_counter() + EVALUATE_EVERY
+        self._schedule("evaluate", started, EVALUATE_EVERY, EVALUATE_SHARE)
 
-    def _publish(self, force: bool = False) -> None:
-        now = time.perf_counter()
-        if now >= self._next["evaluate"]:
+    def _update_output(self) -> None:
+        started = self._clock()
+        self._output = compute_output(self.trainer, *self.output_size)
+        self._schedule("output", started, OUTPUT_EVERY, OUTPUT_SHARE)
+
+    def _schedule(self, work: str, started: float, every: float, share: float) -> None:
+        self._cost[work] = self._clock() - started
+        self._next[work] = next_due(started, self._cost[work], every, share)
+
+    def _catch_up(self) -> None:
+        """Evaluation and output, each if its time has come (while training)."""
+        if self._clock() >= self._next["evaluate"]:
             self._evaluate()
-        if force or now >= self._next["output"]:
-            self._output = compute_output(self.trainer, *self.output_size)
-            self._next["output"] = now + OUTPUT_EVERY
+        if self._clock() >= self._next["output"]:
+            self._update_output()
+
+    def _refresh(self) -> None:
+        """Evaluation and output as of now, then a frame."""
+        self._evaluate()
+        self._update_output()
+        self._publish()
+
+    def _publish(self) -> None:
+        """Replace ``frame`` with the current state (cheap: no evaluation)."""
+        now = self._clock()
         mark_time, mark_step = self._rate_mark
         if self.running and now - mark_time > 0.2:
             rate = (self.trainer.step_count - mark_step) / (now - mark_time)
@@ -397,26 +469,36 @@ class Session:
             evaluation=self._evaluation, marks=tuple(self._marks), output=self._output,
             halted=self._halted,
         )
-        self._next["publish"] = now + PUBLISH_EVERY
+        self._next["publish"] = self._clock() + PUBLISH_EVERY
 
     def _layer_views(self) -> tuple[LayerView, ...]:
         stats = self._stats
+        model = self.trainer.model
+        whole = stats is not None and any(f.layer in ("model", "loss") for f in stats.flagged("nonfinite"))
         views = []
-        for i, layer in enumerate(self.trainer.model.layers):
+        for i, (layer, width) in enumerate(zip(model.layers, model.sizes[1:])):
             state = self.trainer.unit_states[i].copy()
             badges = self._flags.for_layer(layer.name)
-            if stats is not None and not math.isfinite(stats.layer_grad_norms[i]):
-                # a NaN loss flags the loss, but every layer's gradient is NaN with it
+            if whole:  # a NaN loss or an undone update concerns every layer
+                badges += (Flag("nonfinite", layer.name, "loss or update is NaN/Inf"),)
+            elif stats is not None and not math.isfinite(stats.layer_grad_norms[i]):
                 badges += (Flag("nonfinite", layer.name, "gradient is NaN/Inf"),)
             if stats is None:
-                views.append(LayerView(layer.name, layer.fan_out, None, None,
+                views.append(LayerView(layer.name, width, None, None,
                                        int((state == DEAD).sum()), int((state == SATURATED).sum()), state,
-                                       np.full(layer.fan_out, np.nan), badges))
+                                       np.full(width, np.nan), badges))
                 continue
             ls = stats.layers[i]
             views.append(LayerView(ls.name, ls.width, ls.grad_norm, ls.update_ratio, ls.dead,
                                    ls.saturated, state, ls.unit_grad.copy(), badges))
         return tuple(views)
+
+
+def next_due(started: float, cost: float, every: float, share: float) -> float:
+    """When periodic work that started at ``started`` and took ``cost`` seconds may run
+    again: at least ``every`` seconds later, and late enough to take at most ``share``
+    of the time."""
+    return started + max(every, cost / share)
 
 
 def thin(snapshots: list[Snapshot]) -> list[Snapshot]:
