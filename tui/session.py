@@ -38,8 +38,9 @@ from .outputs import Output, compute_output
 CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
 """The settings the app changes; reset and rewind move the weights in time but keep these."""
 
-PUBLISH_EVERY = 0.1
-"""The screen reads a frame every 0.1 s (train_screen.TICK); faster frames go unseen."""
+PUBLISH_EVERY = 1 / 12
+"""Seconds between frames; the screen reads at the same rate (train_screen.TICK). A little
+over 10 Hz, so that timer jitter never drops the visible update rate below 10 per second."""
 EVALUATE_EVERY = 0.25
 EVALUATE_SHARE = 0.1
 """While training, evaluation takes at most this share of the worker's time."""

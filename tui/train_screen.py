@@ -29,11 +29,11 @@ from .keys import KEYS
 from .ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
 from .output_view import OutputView
 from .plots import GradPlot, LossPlot
-from .session import Event, Frame, Session
+from .session import PUBLISH_EVERY, Event, Frame, Session
 from .status import StatusLine
 
-TICK = 0.1
-"""Seconds between screen updates."""
+TICK = PUBLISH_EVERY
+"""Seconds between screen updates: as often as the session publishes a frame."""
 PLOT_EVERY = 0.4
 """Shortest time between plot redraws while training; plotext redraws are the costliest."""
 PLOT_SHARE = 0.05
