@@ -1,6 +1,6 @@
 """The training screen: every pane, every key, and the thread worker that trains.
 
-The worker steps the Trainer as fast as it can (see ``Session``); a 10 Hz timer
+The worker steps the Trainer as fast as it can (see ``Session``); a 12 Hz timer
 picks up the latest ``Frame`` and redraws what changed, so the UI never waits for
 training and training never waits for the UI.
 """
