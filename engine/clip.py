@@ -7,13 +7,26 @@ import numpy as np
 from .parameter import Parameter
 
 
+def combine_norms(norms: np.ndarray) -> float:
+    """sqrt(sum(norms^2)) without overflow when the norms themselves are huge."""
+    top = float(norms.max())
+    if top == 0.0 or top == float("inf"):
+        return top
+    return top * float(np.sqrt(np.sum((norms / top) ** 2)))
+
+
+def _scaled_norm(g: np.ndarray) -> float:
+    """L2 norm of a finite array whose squares may overflow: scale by its largest |value| first."""
+    top = float(np.abs(g).max()) if g.size else 0.0
+    return top * float(np.sqrt(np.sum((g / top) ** 2))) if top > 0 else 0.0
+
+
 @np.errstate(over="ignore")  # an overflowing sum of squares is recovered below
 def global_norm(grads: list[np.ndarray]) -> float:
     """L2 norm over all arrays, robust to overflow of the sum of squares."""
     total = float(np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads)))
     if total == float("inf") and all(np.isfinite(g).all() for g in grads):
-        scale = max(float(np.abs(g).max()) for g in grads if g.size)
-        total = scale * float(np.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in grads)))
+        total = combine_norms(np.array([_scaled_norm(g) for g in grads]))
     return total
 
 

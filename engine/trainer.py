@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .clip import clip_coefficient
+from .clip import clip_coefficient, combine_norms
 from .config import TrainConfig
 from .datasets import Dataset, make_dataset
 from .health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
@@ -28,14 +28,6 @@ RISKY_GRAD = 1e100  # beyond this, g * g or lr * g may overflow float64 inside a
 UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
              "batch_size", "weight_decay", "explode_norm", "explode_ratio", "vanish_ratio",
              "dead_fraction", "saturated_fraction", "saturation_grad")
-
-
-def _hypot(norms: np.ndarray) -> float:
-    """sqrt(sum(norms^2)) without overflow when the norms themselves are huge."""
-    top = float(norms.max())
-    if top == 0.0 or top == float("inf"):
-        return top
-    return top * float(np.sqrt(np.sum((norms / top) ** 2)))
 
 
 @dataclass
@@ -189,7 +181,7 @@ class Trainer:
             grad_norm = float("nan")
         elif grad_norm == np.inf:
             safe_norms = self._overflow_safe_norms(g, grad_max)
-            grad_norm = _hypot(safe_norms)
+            grad_norm = combine_norms(safe_norms)
             grad_norms = safe_norms.tolist()
 
         flags: list[Flag] = []
