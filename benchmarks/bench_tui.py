@@ -32,7 +32,7 @@ from textual import events  # noqa: E402
 
 from gradtui.engine import SCENARIOS, Trainer  # noqa: E402
 from gradtui.tui.app import GradtuiApp  # noqa: E402
-from gradtui.tui.plots import LossPlot  # noqa: E402
+from gradtui.tui.train.plots import LossPlot  # noqa: E402
 
 CONFIG = SCENARIOS["default"].config
 

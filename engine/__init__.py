@@ -3,21 +3,23 @@
 Imports NumPy only: no terminal, no plotting.
 """
 
-from .activations import ACTIVATION_CLASSES, get_activation, sigmoid, softmax, softmax_jvp
-from .checkpoint import CheckpointError
-from .clip import clip_grad_norm, clip_grad_value
-from .config import TrainConfig
-from .datasets import DATASETS, Dataset, make_dataset
-from .gradcheck import gradcheck
-from .health import FLAG_KINDS, UNIT_STATES, Flag, LayerStats, StepStats
-from .losses import LOSS_CLASSES, get_loss
-from .mlp import MLP
-from .optim import SGD, Adam, Optimizer, RMSprop, make_optimizer
-from .parameter import Parameter
-from .runner import DescentSummary, FlagRecord, TrainSummary, run_descent, run_trainer, trainer_row
-from .scenarios import SCENARIOS, Scenario, get_scenario
-from .trainer import Evaluation, Snapshot, Trainer
-from .calculus import (DIVERGENCE_LIMIT, OBJECTIVES, RULES, Descent, Objective, Race, RaceResult,
+from gradtui.engine.nn.activations import ACTIVATION_CLASSES, get_activation, sigmoid, softmax, softmax_jvp
+from gradtui.engine.train.checkpoint import CheckpointError
+from gradtui.engine.optim.clip import clip_grad_norm, clip_grad_value
+from gradtui.engine.train.config import TrainConfig
+from gradtui.engine.data.catalog import DATASETS, make_dataset
+from gradtui.engine.data.dataset import Dataset
+from gradtui.engine.nn.gradcheck import gradcheck
+from gradtui.engine.train.health import FLAG_KINDS, UNIT_STATES, Flag, LayerStats, StepStats
+from gradtui.engine.nn.losses import LOSS_CLASSES, get_loss
+from gradtui.engine.nn.mlp import MLP
+from gradtui.engine.optim.optimizers import SGD, Adam, Optimizer, RMSprop, make_optimizer
+from gradtui.engine.nn.parameter import Parameter
+from gradtui.engine.train.runner import DescentSummary, FlagRecord, TrainSummary, run_descent, run_trainer, trainer_row
+from gradtui.engine.scenarios.catalog import SCENARIOS, Scenario, get_scenario
+from gradtui.engine.train.snapshot import Snapshot
+from gradtui.engine.train.trainer import Evaluation, Trainer
+from gradtui.engine.calculus.secant import (DIVERGENCE_LIMIT, OBJECTIVES, RULES, Descent, Objective, Race, RaceResult,
                        SecantRow, TrajectoryRow, central_secant, get_objective, secant,
                        secant_slopes)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from textual.app import App
 
-from gradtui.tui.calculus_screen import CalculusScreen
+from gradtui.tui.calculus.screen import CalculusScreen
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 40)

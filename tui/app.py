@@ -19,9 +19,9 @@ from textual.screen import Screen
 
 from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
-from .keys import HELP, KEYS
-from .session import Session
-from .train_screen import TrainScreen
+from gradtui.tui.train.keys import HELP, KEYS
+from gradtui.tui.train.session import Session
+from gradtui.tui.train.screen import TrainScreen
 
 
 SWITCH_INTERVAL = 0.001
@@ -91,7 +91,7 @@ class GradtuiApp(App):
     def open_calculus(self, objective: str) -> None:
         """Pause training and show calculus mode for ``objective`` (in place if it is showing)."""
         try:
-            from .calculus_screen import CalculusScreen
+            from gradtui.tui.calculus.screen import CalculusScreen
         except ImportError:
             self.notify("Calculus mode is not available in this build.", severity="warning")
             return

@@ -12,11 +12,11 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .clip import global_norm
-from .config import OPTIMIZERS
-from .objectives import Objective
-from .optim import make_optimizer
-from .parameter import Parameter
+from gradtui.engine.optim.clip import global_norm
+from gradtui.engine.train.config import OPTIMIZERS
+from gradtui.engine.calculus.objectives import Objective
+from gradtui.engine.optim.optimizers import make_optimizer
+from gradtui.engine.nn.parameter import Parameter
 
 DIVERGENCE_LIMIT = 1e6
 """A run has diverged once any coordinate's magnitude exceeds this (or anything is non-finite)."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, NamedTuple
 
-from .descent import DIVERGENCE_LIMIT, Descent, Race, RaceResult, TrajectoryRow
-from .objectives import OBJECTIVES, Objective, get_objective
+from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, Race, RaceResult, TrajectoryRow
+from gradtui.engine.calculus.objectives import OBJECTIVES, Objective, get_objective
 
 RULES = ("central", "forward")
 

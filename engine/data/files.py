@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import Dataset
+from gradtui.engine.data.dataset import Dataset
 
 
 class DataError(ValueError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import Loss
-from .mlp import MLP
+from gradtui.engine.nn.losses import Loss
+from gradtui.engine.nn.mlp import MLP
 
 
 ZERO_GRAD = 1e-7

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .config import parse_init
+from gradtui.engine.train.config import parse_init
 
 
 def init_dense(scheme: str, fan_in: int, fan_out: int, gain: float,

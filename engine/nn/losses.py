@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
-from .fastops import ones
+from gradtui.engine.nn.activations import sigmoid
+from gradtui.engine.nn.fastops import ones
 
 
 class Loss:

@@ -6,10 +6,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .activations import Activation, get_activation
-from .fastops import ones
-from .init import init_dense
-from .parameter import Parameter
+from gradtui.engine.nn.activations import Activation, get_activation
+from gradtui.engine.nn.fastops import ones
+from gradtui.engine.nn.init import init_dense
+from gradtui.engine.nn.parameter import Parameter
 
 MAX_PARAMETERS = 20_000_000  # 160 MB per float64 buffer; the trainer keeps several
 BN_EPS = 1e-5

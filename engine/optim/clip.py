@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parameter import Parameter
+from gradtui.engine.nn.parameter import Parameter
 
 
 def combine_norms(norms: np.ndarray) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .parameter import Parameter, flat_buffers
+from gradtui.engine.nn.parameter import Parameter, flat_buffers
 
 
 class Optimizer:

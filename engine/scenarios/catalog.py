@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import TrainConfig
-from .objectives import OBJECTIVES
+from gradtui.engine.train.config import TrainConfig
+from gradtui.engine.calculus.objectives import OBJECTIVES
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,11 @@ import json
 import os
 import tempfile
 import zipfile
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from .trainer import Trainer
+from gradtui.engine.data.dataset import Dataset
+from gradtui.engine.train.config import TrainConfig
+from gradtui.engine.train.snapshot import Snapshot
 
 FORMAT = "gradtui-checkpoint"
 VERSION = 1
@@ -29,23 +28,25 @@ class CheckpointError(ValueError):
     """A file that is not a readable gradtui checkpoint."""
 
 
-def save_checkpoint(trainer: "Trainer", path: str) -> None:
-    """Write ``trainer``'s state to ``path``; a crash mid-write leaves any old file intact."""
-    snap = trainer.snapshot()
+def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | None = None) -> None:
+    """Write ``snap`` (and ``data``, for runs on in-memory arrays) to ``path``.
+
+    A crash mid-write leaves any old file intact.
+    """
     meta = {
         "format": FORMAT, "version": VERSION, "config": snap.config, "step": snap.step,
         "samples_seen": snap.samples_seen, "optimizer": {"name": snap.optimizer["name"], "t": snap.optimizer["t"]},
         "sampler": {"pos": snap.sampler["pos"], "rng": snap.sampler["rng"]},
         "probe_due": snap.probe_due, "n_unit_layers": len(snap.unit_states),
-        "data_name": trainer.data.name,
+        "data_name": data_name,
     }
     arrays = {"meta": np.array(json.dumps(meta)), "weights": snap.weights,
               "sampler_perm": snap.sampler["perm"]}
     arrays.update({f"buffer/{k}": v for k, v in snap.buffers.items()})
     arrays.update({f"optim/{k}": v for k, v in snap.optimizer["arrays"].items()})
     arrays.update({f"units/{i}": s for i, s in enumerate(snap.unit_states)})
-    if snap.config["dataset"] is None and snap.config["data"] is None:
-        arrays.update({f"data/{k}": getattr(trainer.data, k) for k in DATA_KEYS})
+    if data is not None:
+        arrays.update({f"data/{k}": getattr(data, k) for k in DATA_KEYS})
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     _write_atomically(path, buf.getvalue())
@@ -101,12 +102,8 @@ def _group(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
     return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
-def load_checkpoint(path: str) -> "Trainer":
-    """Rebuild the Trainer saved at ``path``, ready to continue bit-identically."""
-    from .config import TrainConfig
-    from .datasets import Dataset
-    from .trainer import Snapshot, Trainer
-
+def read_checkpoint(path: str) -> tuple[TrainConfig, Dataset | None, Snapshot]:
+    """The config, the in-memory dataset (None when the run names its data) and the snapshot at ``path``."""
     meta, arrays = _read(path)
     try:
         config = TrainConfig.from_dict(meta["config"])
@@ -114,10 +111,6 @@ def load_checkpoint(path: str) -> "Trainer":
         dataset = (Dataset.from_arrays(data["X_train"], data["y_train"], data["X_test"],
                                        data["y_test"], name=meta.get("data_name", "arrays"))
                    if data else None)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
-    trainer = Trainer(config, dataset)  # a missing data file says so in its own words
-    try:
         snap = Snapshot(
             config=meta["config"], step=int(meta["step"]), samples_seen=int(meta["samples_seen"]),
             weights=arrays["weights"], buffers=_group(arrays, "buffer/"),
@@ -128,7 +121,6 @@ def load_checkpoint(path: str) -> "Trainer":
             unit_states=[arrays[f"units/{i}"] for i in range(int(meta["n_unit_layers"]))],
             probe_due=bool(meta["probe_due"]),
         )
-        trainer.restore(snap)
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
-    return trainer
+    return config, dataset, snap

@@ -21,9 +21,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .config import TrainConfig
-from .fastops import ones
-from .mlp import MLP
+from gradtui.engine.train.config import TrainConfig
+from gradtui.engine.nn.fastops import ones
+from gradtui.engine.nn.mlp import MLP
 
 ALIVE, DEAD, SATURATED = 0, 1, 2
 UNIT_STATES = ("alive", "dead", "saturated")

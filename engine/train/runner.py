@@ -16,9 +16,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow
-from .health import StepStats
-from .trainer import Evaluation, Trainer
+from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow
+from gradtui.engine.train.health import StepStats
+from gradtui.engine.train.trainer import Evaluation, Trainer
 
 Row = dict[str, Any]
 RowSink = Callable[[Row], None]

@@ -14,15 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from .clip import clip_coefficient, combine_norms
-from .config import TrainConfig
-from .datasets import Dataset, make_dataset
-from .health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
+from gradtui.engine.optim.clip import clip_coefficient, combine_norms
+from gradtui.engine.train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from gradtui.engine.train.config import TrainConfig
+from gradtui.engine.data.catalog import make_dataset
+from gradtui.engine.data.dataset import Dataset
+from gradtui.engine.train.health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
                      probe_unit_states, unit_flags)
-from .losses import Loss, get_loss
-from .mlp import MLP
-from .optim import Optimizer, make_optimizer
-from .sampler import BatchSampler
+from gradtui.engine.nn.losses import Loss, get_loss
+from gradtui.engine.nn.mlp import MLP
+from gradtui.engine.optim.optimizers import Optimizer, make_optimizer
+from gradtui.engine.train.snapshot import Snapshot
+from gradtui.engine.data.sampler import BatchSampler
 
 RISKY_GRAD = 1e100  # beyond this, g * g or lr * g may overflow float64 inside an optimizer
 UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
@@ -38,21 +41,6 @@ class Evaluation:
     test_loss: float | None
     train_accuracy: float | None
     test_accuracy: float | None
-
-
-@dataclass
-class Snapshot:
-    """Everything that determines the rest of a run; ``Trainer.restore`` rewinds to it exactly."""
-
-    config: dict[str, Any]
-    step: int
-    samples_seen: int
-    weights: np.ndarray
-    buffers: dict[str, np.ndarray]
-    optimizer: dict[str, Any]
-    sampler: dict[str, Any]
-    unit_states: list[np.ndarray]
-    probe_due: bool
 
 
 class Trainer:
@@ -109,7 +97,7 @@ class Trainer:
     @staticmethod
     def _load_dataset(config: TrainConfig) -> Dataset:
         if config.data is not None:
-            from .realdata import load_data
+            from gradtui.engine.data.files import load_data
             return load_data(config.data, test_fraction=config.test_fraction, seed=config.seed)
         if config.dataset is None:
             raise ValueError("config names no dataset and no data file; use Trainer.from_arrays for arrays")
@@ -367,11 +355,16 @@ class Trainer:
 
     def save(self, path: str) -> None:
         """Write a checkpoint atomically (temp file, then rename)."""
-        from .checkpoint import save_checkpoint
-        save_checkpoint(self, path)
+        own_arrays = self.config.dataset is None and self.config.data is None
+        write_checkpoint(path, self.snapshot(), self.data.name, self.data if own_arrays else None)
 
     @classmethod
     def load(cls, path: str) -> "Trainer":
         """Open a checkpoint written by ``save``; raises ``CheckpointError`` for a bad file."""
-        from .checkpoint import load_checkpoint
-        return load_checkpoint(path)
+        config, dataset, snap = read_checkpoint(path)
+        trainer = cls(config, dataset)  # a missing data file says so in its own words
+        try:
+            trainer.restore(snap)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
+        return trainer

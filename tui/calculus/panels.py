@@ -12,8 +12,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .calculus_plot import ARROWS, MARK, SECANT, TANGENT, lane_colour
-from .calculus_session import CalculusSession
+from gradtui.tui.calculus.plot import ARROWS, MARK, SECANT, TANGENT, lane_colour
+from gradtui.tui.calculus.session import CalculusSession
 
 
 def fmt(value: float, width: int = 12) -> str:

@@ -19,8 +19,8 @@ from textual.widget import Widget
 
 from gradtui.engine import Objective
 
-from .calculus_canvas import Backdrop, Canvas, backdrop, colour_map
-from .calculus_session import CalculusSession, Lane
+from gradtui.tui.widgets.canvas import Backdrop, Canvas, backdrop, colour_map
+from gradtui.tui.calculus.session import CalculusSession, Lane
 
 OPTIMIZER_COLOURS = {"sgd": "#ff5f5f", "momentum": "#ffaf00", "nesterov": "#f0f05a",
                      "rmsprop": "#5fff87", "adam": "#5fd7ff"}

@@ -30,10 +30,10 @@ from textual.widgets import Footer, Static
 
 from gradtui.engine import OBJECTIVES
 
-from .calculus_panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
+from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
                               surface_info, trajectory_table)
-from .calculus_plot import CalculusPlot
-from .calculus_session import CalculusSession
+from gradtui.tui.calculus.plot import CalculusPlot
+from gradtui.tui.calculus.session import CalculusSession
 
 TICK_SECONDS = 0.1
 """How often a running descent advances (by ``CalculusSession.steps_per_tick`` steps)."""

@@ -14,9 +14,9 @@ from typing import Callable
 import numpy as np
 
 from gradtui.engine import OBJECTIVES, Race, SecantRow, TrajectoryRow, get_objective, secant_slopes
-from gradtui.engine.config import OPTIMIZERS
+from gradtui.engine.train.config import OPTIMIZERS
 
-from .ladders import LR_LADDER, cycle, step_ladder
+from gradtui.tui.widgets.ladders import LR_LADDER, cycle, step_ladder
 
 MAX_STEPS = 10_000
 """Steps after which a run stops by itself: every path stays drawable and memory bounded."""

@@ -1,6 +1,6 @@
 """Row writers for ``gradtui run``: JSON Lines and CSV files, and the table printed on stdout.
 
-Rows are the plain dicts made by ``gradtui.engine.runner`` (network rows with a nested
+Rows are the plain dicts made by ``gradtui.engine.train.runner`` (network rows with a nested
 ``layers`` list and a ``flags`` list; calculus rows with ``x`` and ``grad`` lists).
 
 - JSONL keeps the nesting. NaN and +-Inf are not JSON, so they are written as ``null``
@@ -19,7 +19,7 @@ import math
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from gradtui.engine.runner import Row
+from gradtui.engine.train.runner import Row
 
 FORMATS = (".jsonl", ".csv")
 

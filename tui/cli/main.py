@@ -38,10 +38,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from gradtui import __version__
 from gradtui.engine import (DATASETS, OBJECTIVES, SCENARIOS, Descent, Scenario, TrainConfig,
                             Trainer, get_objective, get_scenario)
-from gradtui.engine.config import ACTIVATIONS, CLIP_MODES, INITS, LOSSES, OPTIMIZERS
-from gradtui.engine.runner import Row, run_descent, run_trainer
+from gradtui.engine.train.config import ACTIVATIONS, CLIP_MODES, INITS, LOSSES, OPTIMIZERS
+from gradtui.engine.train.runner import Row, run_descent, run_trainer
 
-from .export import NETWORK_COLUMNS, Table, check_format, descent_columns, open_writer
+from gradtui.tui.cli.export import NETWORK_COLUMNS, Table, check_format, descent_columns, open_writer
 
 TABLE_ROWS = 20
 """About how many rows the stdout table of ``gradtui run`` shows."""
@@ -531,7 +531,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `gradtui run | head`: stop quietly, like other Unix tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-
-
-if __name__ == "__main__":
-    sys.exit(main())

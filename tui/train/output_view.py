@@ -22,8 +22,8 @@ from textual_plotext import PlotextPlot
 
 from gradtui.engine import Evaluation
 
-from .outputs import Bars, Curve, Output, Regions
-from .plots import MARKER
+from gradtui.tui.train.outputs import Bars, Curve, Output, Regions
+from gradtui.tui.train.plots import MARKER
 
 CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),
                           (220, 70, 70), (60, 190, 190), (200, 200, 70), (150, 150, 150),

@@ -16,7 +16,7 @@ import time
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from .session import Frame
+from gradtui.tui.train.session import Frame
 
 BATCH = (120, 120, 120)
 TRAIN = (80, 170, 255)

@@ -19,18 +19,18 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from gradtui.engine import Scenario
-from gradtui.engine.config import ACTIVATIONS, OPTIMIZERS
+from gradtui.engine.train.config import ACTIVATIONS, OPTIMIZERS
 
-from .controls_panel import ControlsPanel
-from .event_log import EventLog
-from .health_view import LayerHealth
-from .help_screen import HelpScreen
-from .keys import KEYS
-from .ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
-from .output_view import OutputView
-from .plots import GradPlot, LossPlot
-from .session import PUBLISH_EVERY, Event, Frame, Session
-from .status import StatusLine
+from gradtui.tui.train.controls_panel import ControlsPanel
+from gradtui.tui.widgets.event_log import EventLog
+from gradtui.tui.train.health_view import LayerHealth
+from gradtui.tui.widgets.help_screen import HelpScreen
+from gradtui.tui.train.keys import KEYS
+from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
+from gradtui.tui.train.output_view import OutputView
+from gradtui.tui.train.plots import GradPlot, LossPlot
+from gradtui.tui.train.session import PUBLISH_EVERY, Event, Frame, Session
+from gradtui.tui.train.status import StatusLine
 
 TICK = PUBLISH_EVERY
 """Seconds between screen updates: as often as the session publishes a frame."""

@@ -32,8 +32,8 @@ import numpy as np
 
 from gradtui.engine import UNIT_STATES, Evaluation, Flag, Snapshot, StepStats, TrainConfig, Trainer
 
-from .history import HistoryView, MinMaxHistory
-from .outputs import Output, compute_output
+from gradtui.tui.train.history import HistoryView, MinMaxHistory
+from gradtui.tui.train.outputs import Output, compute_output
 
 CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
 """The settings the app changes; reset and rewind move the weights in time but keep these."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from .session import Frame, format_setting
+from gradtui.tui.train.session import Frame, format_setting
 
 SEPARATOR = " │ "
 OPTIONAL = ("epoch", "dataset", "speed", "architecture", "activation", "optimizer")

@@ -7,7 +7,7 @@ from collections import deque
 from rich.text import Text
 from textual.widgets import RichLog
 
-from .session import Event
+from gradtui.tui.train.session import Event
 
 KEPT = 400
 STYLES = {

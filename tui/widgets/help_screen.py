@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from .keys import HELP, KEYS
+from gradtui.tui.train.keys import HELP, KEYS
 
 GLOSSARY = (
     "Badges: EXPLODING (gradient norm above the explode threshold or far above the output "

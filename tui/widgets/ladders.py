@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence, TypeVar
 
-from gradtui.engine.config import CLIP_MODES  # the clip key cycles them; None is "off"
+from gradtui.engine.train.config import CLIP_MODES  # the clip key cycles them; None is "off"
 
 T = TypeVar("T")
 

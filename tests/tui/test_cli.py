@@ -15,13 +15,13 @@ import pytest
 
 from gradtui import __version__
 from gradtui.engine import SCENARIOS, Trainer
-from gradtui.tui.cli import build_parsers, main, prepare
+from gradtui.tui.cli.main import build_parsers, main, prepare
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
 
 
 def gradtui(*args: str, cwd=None, python: list[str] | None = None) -> subprocess.CompletedProcess:
-    command = python or [sys.executable, "-m", "gradtui.tui.cli"]
+    command = python or [sys.executable, "-m", "gradtui"]
     return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd, env=ENV,
                           timeout=120)
 
@@ -152,7 +152,7 @@ def test_version():
 
 
 def test_run_and_list_never_import_textual():
-    probe = ("import sys; from gradtui.tui.cli import main; main(['list']); "
+    probe = ("import sys; from gradtui.tui.cli.main import main; main(['list']); "
              "main(['run', '--steps', '2']); assert 'textual' not in sys.modules, 'textual imported'")
     result = gradtui(python=[sys.executable, "-c", probe])
     assert result.returncode == 0, result.stderr
@@ -295,7 +295,7 @@ def test_digits_reaches_95_percent_test_accuracy():
 
 
 def test_digits_without_scikit_learn_says_how_to_install_it():
-    block = "import sys; sys.modules['sklearn'] = None; from gradtui.tui.cli import main; sys.exit(main())"
+    block = "import sys; sys.modules['sklearn'] = None; from gradtui.tui.cli.main import main; sys.exit(main())"
     result = gradtui("run", "--dataset", "digits", python=[sys.executable, "-c", block])
     assert_usage_error(result, "pip install 'gradtui[digits]'")
 

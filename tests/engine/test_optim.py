@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import MLP, SGD, Adam, Parameter, RMSprop, make_optimizer
-from gradtui.engine.parameter import flat_buffers
+from gradtui.engine.nn.parameter import flat_buffers
 
 P0 = [1.0, -2.0, 0.5]
 G = [[0.5, -1.0, 2.0], [0.1, 0.2, -0.4], [-1.0, 0.5, 0.0]]

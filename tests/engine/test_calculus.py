@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from gradtui.engine.calculus import (
+from gradtui.engine.calculus.secant import (
     DIVERGENCE_LIMIT, OBJECTIVES, Descent, Race, central_secant, get_objective, secant,
     secant_slopes,
 )
-from gradtui.engine.optim import SGD, Adam, RMSprop
-from gradtui.engine.parameter import Parameter
+from gradtui.engine.optim.optimizers import SGD, Adam, RMSprop
+from gradtui.engine.nn.parameter import Parameter
 
 PARAMETRISED = [("quadratic", {"a": 2.0, "b": -3.0, "c": 1.0}), ("rosenbrock", {"a": 2.0, "b": 50.0})]
 ALL_OBJECTIVES = [(name, {}) for name in OBJECTIVES] + PARAMETRISED

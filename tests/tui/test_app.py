@@ -11,16 +11,16 @@ from rich.console import Console
 from textual import events
 
 from gradtui.engine import SCENARIOS, Scenario, TrainConfig, Trainer
-from gradtui.engine.config import ACTIVATIONS, OPTIMIZERS
+from gradtui.engine.train.config import ACTIVATIONS, OPTIMIZERS
 from gradtui.tui.app import GradtuiApp
-from gradtui.tui.controls_panel import ControlsPanel
-from gradtui.tui.event_log import EventLog
-from gradtui.tui.help_screen import HelpScreen, keys_table
-from gradtui.tui.keys import HELP, KEYS
-from gradtui.tui.ladders import CLIP_LADDER, LR_LADDER
-from gradtui.tui.outputs import Curve, Regions
-from gradtui.tui.status import StatusLine
-from gradtui.tui.train_screen import TrainScreen
+from gradtui.tui.train.controls_panel import ControlsPanel
+from gradtui.tui.widgets.event_log import EventLog
+from gradtui.tui.widgets.help_screen import HelpScreen, keys_table
+from gradtui.tui.train.keys import HELP, KEYS
+from gradtui.tui.widgets.ladders import CLIP_LADDER, LR_LADDER
+from gradtui.tui.train.outputs import Curve, Regions
+from gradtui.tui.train.status import StatusLine
+from gradtui.tui.train.screen import TrainScreen
 
 SIZE = (120, 40)
 DIVERGES = TrainConfig(dataset="sine", hidden=(32, 32, 32), init="normal:3.0", optimizer="sgd", lr=1.0)

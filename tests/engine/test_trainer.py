@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import SGD, Adam, TrainConfig, Trainer
-from gradtui.engine.config import ACTIVATIONS
+from gradtui.engine.train.config import ACTIVATIONS
 
 CONFIGS = {
     "default": TrainConfig(),

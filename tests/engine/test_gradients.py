@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import MLP, get_activation, get_loss, gradcheck, softmax, softmax_jvp
-from gradtui.engine.config import ACTIVATIONS, LOSSES
+from gradtui.engine.train.config import ACTIVATIONS, LOSSES
 
 KINK = 1e-4
 BATCH = 5

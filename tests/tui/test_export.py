@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from gradtui.tui.export import (NETWORK_COLUMNS, CsvWriter, JsonlWriter, Table, descent_columns,
+from gradtui.tui.cli.export import (NETWORK_COLUMNS, CsvWriter, JsonlWriter, Table, descent_columns,
                                 flatten, open_writer)
 
 NAN, INF = float("nan"), float("inf")

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from gradtui.engine.realdata import (
+from gradtui.engine.data.files import (
     IDX_TYPES, MNIST_FILES, DataError, load_data, load_digits, read_idx,
 )
 

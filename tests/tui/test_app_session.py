@@ -8,9 +8,9 @@ import time
 import numpy as np
 
 from gradtui.engine import Flag, TrainConfig, Trainer
-from gradtui.tui.output_view import output_title
-from gradtui.tui.session import EVALUATE_SHARE, FlagTracker, Session, next_due, thin
-from gradtui.tui.outputs import Bars, Curve, Regions, compute_output
+from gradtui.tui.train.output_view import output_title
+from gradtui.tui.train.session import EVALUATE_SHARE, FlagTracker, Session, next_due, thin
+from gradtui.tui.train.outputs import Bars, Curve, Regions, compute_output
 
 
 def run_in_thread(session: Session, steps: int) -> None:
@@ -118,7 +118,7 @@ def test_the_worker_spends_a_bounded_share_of_its_time_evaluating(monkeypatch):
         return compute_output(*args)
 
     trainer.step, trainer.evaluate = step, evaluate
-    monkeypatch.setattr("gradtui.tui.session.compute_output", output)
+    monkeypatch.setattr("gradtui.tui.train.session.compute_output", output)
     session = Session(trainer, clock=clock)
     run_in_thread(session, 10_000)
     running = np.array(starts[:-1])  # the last one is the evaluation on pausing
@@ -128,7 +128,7 @@ def test_the_worker_spends_a_bounded_share_of_its_time_evaluating(monkeypatch):
 
 
 def test_costly_evaluation_when_paused_leaves_the_calling_thread_and_presses_queue(monkeypatch):
-    monkeypatch.setattr("gradtui.tui.session.QUIET", 0.0)
+    monkeypatch.setattr("gradtui.tui.train.session.QUIET", 0.0)
     clock = FakeClock()
     trainer = Trainer(TrainConfig())
     real_evaluate = trainer.evaluate
@@ -157,7 +157,7 @@ def test_costly_evaluation_when_paused_leaves_the_calling_thread_and_presses_que
 
 
 def test_presses_in_a_burst_are_applied_before_the_costly_evaluation(monkeypatch):
-    monkeypatch.setattr("gradtui.tui.session.QUIET", 30.0)
+    monkeypatch.setattr("gradtui.tui.train.session.QUIET", 30.0)
     clock = FakeClock()
     trainer = Trainer(TrainConfig())
     real_evaluate, evaluated = trainer.evaluate, []
@@ -173,7 +173,7 @@ def test_presses_in_a_burst_are_applied_before_the_costly_evaluation(monkeypatch
     session.step()  # within the quiet time: applied by the waiting thread, no evaluation
     wait_until(lambda: session.frame.step == 2)
     assert evaluated == [0] and session.busy
-    monkeypatch.setattr("gradtui.tui.session.QUIET", 0.0)
+    monkeypatch.setattr("gradtui.tui.train.session.QUIET", 0.0)
     session.step()  # wakes it; it evaluates at once now
     wait_until(lambda: not session.busy)
     assert evaluated == [0, 3] and session.frame.evals.steps[-1] == 3

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import Descent, TrainConfig, Trainer, get_objective, get_scenario
-from gradtui.engine.runner import run_descent, run_trainer, trainer_row
+from gradtui.engine.train.runner import run_descent, run_trainer, trainer_row
 
 SMALL = TrainConfig(hidden=(4,), n_samples=40)
 

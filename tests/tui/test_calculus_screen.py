@@ -10,12 +10,12 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Static
 
 from gradtui.engine import OBJECTIVES, get_objective
-from gradtui.engine.config import OPTIMIZERS
-from gradtui.tui.calculus_panels import fmt
-from gradtui.tui.calculus_plot import OPTIMIZER_COLOURS, CalculusPlot, render_picture
-from gradtui.tui.calculus_screen import CalculusCommands, CalculusScreen
-from gradtui.tui.calculus_session import MAX_STEPS, CalculusSession
-from gradtui.tui.ladders import LR_LADDER
+from gradtui.engine.train.config import OPTIMIZERS
+from gradtui.tui.calculus.panels import fmt
+from gradtui.tui.calculus.plot import OPTIMIZER_COLOURS, CalculusPlot, render_picture
+from gradtui.tui.calculus.screen import CalculusCommands, CalculusScreen
+from gradtui.tui.calculus.session import MAX_STEPS, CalculusSession
+from gradtui.tui.widgets.ladders import LR_LADDER
 
 
 class Host(App):

@@ -5,7 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from gradtui.engine.datasets import DATASETS, MAX_CLASSES, Dataset, make_dataset
+from gradtui.engine.data.catalog import DATASETS, make_dataset
+from gradtui.engine.data.dataset import MAX_CLASSES, Dataset
 
 TOY = [name for name in DATASETS if name != "digits"]
 CLASSIFICATION = ["circle", "gauss", "moons", "spiral", "xor"]

@@ -1,0 +1,1 @@
+"""Calculus mode: analytic objectives, descents and races on them, secants approaching tangents."""

@@ -1,0 +1,1 @@
+"""Datasets: the Dataset container, toy generators, loaders for real data files, the batch sampler."""

@@ -1,0 +1,1 @@
+"""Neural-network building blocks: parameters, activations, init schemes, the MLP, losses, gradcheck."""

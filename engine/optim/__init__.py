@@ -1,0 +1,1 @@
+"""Optimizers (SGD, momentum, Nesterov, RMSprop, Adam) and gradient clipping."""

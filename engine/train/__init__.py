@@ -1,0 +1,1 @@
+"""Training: the config, the Trainer, gradient-health statistics, checkpoints, the headless runner."""

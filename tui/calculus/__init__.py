@@ -1,0 +1,1 @@
+"""The calculus screen: descent on analytic surfaces, optimizer races, secant to tangent."""
