@@ -105,6 +105,16 @@ def open_writer(path: str) -> tuple[IO[str], JsonlWriter | CsvWriter]:
 
 # --- the human-readable table ---------------------------------------------------------
 
+TABLE_ROWS = 20
+"""About how many rows the stdout table of ``gradtui run`` shows."""
+
+
+def table_every(steps: int, every: int) -> int:
+    """The table's row interval: the smallest multiple of ``every`` giving at most about
+    ``TABLE_ROWS`` rows, so every table row is also a row of the ``--out`` file."""
+    return every * max(1, math.ceil(steps / TABLE_ROWS / every))
+
+
 Column = tuple[str, int, Callable[[Row], str]]
 
 
