@@ -10,6 +10,8 @@ from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.data.catalog import DATASETS, make_dataset
 from gradtui.engine.data.dataset import Dataset
 from gradtui.engine.nn.gradcheck import gradcheck
+from gradtui.engine.inspect.landscape import Landscape
+from gradtui.engine.inspect.trace import LayerTrace, Trace
 from gradtui.engine.train.health import FLAG_KINDS, UNIT_STATES, Flag, LayerStats, StepStats
 from gradtui.engine.nn.losses import LOSS_CLASSES, get_loss
 from gradtui.engine.nn.mlp import MLP
@@ -25,7 +27,7 @@ from gradtui.engine.calculus.secant import (DIVERGENCE_LIMIT, OBJECTIVES, RULES,
 
 __all__ = [
     "ACTIVATION_CLASSES", "Adam", "CheckpointError", "DATASETS", "Dataset", "Evaluation",
-    "FLAG_KINDS", "Flag", "LOSS_CLASSES", "LayerStats", "MLP", "Optimizer", "Parameter",
+    "FLAG_KINDS", "Flag", "LOSS_CLASSES", "Landscape", "LayerTrace", "Trace", "LayerStats", "MLP", "Optimizer", "Parameter",
     "RMSprop", "SGD", "Snapshot", "StepStats", "TrainConfig", "Trainer", "UNIT_STATES",
     "clip_grad_norm", "clip_grad_value", "get_activation", "get_loss", "gradcheck",
     "make_dataset", "make_optimizer", "sigmoid", "softmax", "softmax_jvp",

@@ -26,6 +26,8 @@ from gradtui.engine.nn.mlp import MLP
 from gradtui.engine.optim.optimizers import Optimizer, make_optimizer
 from gradtui.engine.train.snapshot import Snapshot
 from gradtui.engine.data.sampler import BatchSampler
+from gradtui.engine.inspect.landscape import Landscape, loss_landscape
+from gradtui.engine.inspect.trace import Trace, trace_sample
 
 RISKY_GRAD = 1e100  # beyond this, g * g or lr * g may overflow float64 inside an optimizer
 UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
@@ -290,6 +292,27 @@ class Trainer:
         loss = self.loss.value(out, T)
         acc = float(np.mean(self.loss.classes(out) == y)) if self.is_classification else None
         return loss, acc
+
+    def trace(self, index: int) -> Trace:
+        """Training sample ``index`` alone through the network in eval mode, with every
+        layer's x, z, a, dL/da, dL/dz and its own dL/dW, dL/db (see ``inspect.trace``)."""
+        n = len(self._X_train)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
+            raise ValueError(f"sample index {index!r} out of range: the training set has {n} samples (0..{n - 1})")
+        label = int(self.data.y_train[index]) if self.is_classification else None
+        return trace_sample(self.model, self.loss, self._X_train[index], self._targets_train[index],
+                            int(index), label)
+
+    def loss_landscape(self, span: float = 1.0, steps: int = 21, seed: int = 0,
+                       max_rows: int | None = None) -> Landscape:
+        """Eval-mode train loss on a plane of filter-normalised random directions through the
+        weights (see ``inspect.landscape``); with ``max_rows``, a bigger train set is measured
+        on a fixed seeded sample of that many rows. The weights are not touched."""
+        X, T, n = self._X_train, self._targets_train, len(self._X_train)
+        if max_rows is not None and n > max_rows:
+            rows = np.sort(np.random.default_rng([self.config.seed, 3]).choice(n, max_rows, replace=False))
+            X, T = X[rows], T[rows]
+        return loss_landscape(self.model, self.loss, X, T, span, steps, seed, of_rows=n)
 
     # --- changing course ------------------------------------------------------------
 

@@ -1,0 +1,35 @@
+"""A stand-in network for inspection: same architecture, weights and batch-norm statistics.
+
+Inspection runs forward passes of its own (over a grid, a probe set, or perturbed weights).
+Running them on a replica leaves the trained model's weights and cached activations alone,
+so a background thread can inspect while another one trains, and the replica's forward
+pass is the model's own code, so its numbers are the model's to the last bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradtui.engine.nn.mlp import MLP
+
+
+def replica(model: MLP, weights: np.ndarray | None = None) -> MLP:
+    """A new MLP like ``model`` holding ``weights`` (default: a copy of ``model.flat_value``,
+    laid out like it) and a copy of its batch-norm running statistics."""
+    twin = MLP(model.sizes, model.activations, model.init, model.batchnorm,
+               model.seed, dtype=model.dtype)
+    twin.flat_value[...] = model.flat_value if weights is None else weights
+    twin.load_buffers({k: v.copy() for k, v in model.buffers().items()})
+    return twin
+
+
+@np.errstate(all="ignore")
+def layer_outputs(model: MLP, X: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output (N, width) for inputs ``X`` in eval mode, computed on a replica.
+
+    What each neuron computes over a set of inputs: for 2-D data over a grid of the input
+    plane (TensorFlow Playground's neuron pictures), otherwise over a probe set.
+    """
+    twin = replica(model)
+    twin.forward(X, train=False)
+    return [layer.a for layer in twin.layers]
