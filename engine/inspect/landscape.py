@@ -9,6 +9,7 @@ happen to be scaled. Biases and batch-norm parameters are left out of the direct
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 
@@ -17,7 +18,11 @@ import numpy as np
 from gradtui.engine.inspect.replica import replica
 from gradtui.engine.nn.losses import Loss
 from gradtui.engine.nn.mlp import MLP
+from gradtui.engine.train.checkpoint import write_atomically
 
+SAMPLE_ROWS = 2000
+"""Train sets bigger than this are measured on a fixed sample of this many rows by the app
+and the command line: a 21 x 21 surface is 441 forward passes."""
 MAX_STEPS = 401
 """Grid points per axis at most (401 x 401 forward passes is already minutes on big data)."""
 
@@ -25,7 +30,8 @@ MAX_STEPS = 401
 @dataclass(frozen=True)
 class Landscape:
     """``loss[i, j]`` is the loss at ``weights + alphas[i] * d1 + betas[j] * d2`` on ``rows``
-    of ``of_rows`` training samples (all of them unless a fixed sample was asked for)."""
+    of ``of_rows`` training samples (all of them unless a fixed sample was asked for), at
+    training step ``step``."""
 
     alphas: np.ndarray
     betas: np.ndarray
@@ -35,6 +41,7 @@ class Landscape:
     rows: int
     of_rows: int
     seed: int
+    step: int = 0
 
     @property
     def sampled(self) -> bool:
@@ -48,6 +55,15 @@ class Landscape:
         offsets = np.atleast_2d(weights) - self.weights
         coords, *_ = np.linalg.lstsq(basis, offsets.T, rcond=None)
         return coords.T
+
+    def save(self, path: str) -> None:
+        """Write an ``.npz`` for notebooks: alphas, betas, loss, d1, d2, weights, rows, of_rows,
+        seed, step (``np.load(path)``); atomically, so a failed write leaves an old file intact."""
+        buffer = io.BytesIO()
+        np.savez(buffer, alphas=self.alphas, betas=self.betas, loss=self.loss, d1=self.directions[0],
+                 d2=self.directions[1], weights=self.weights, rows=self.rows, of_rows=self.of_rows,
+                 seed=self.seed, step=self.step)
+        write_atomically(path, buffer.getvalue())
 
 
 def check_grid(span: float, steps: int) -> None:
@@ -82,7 +98,8 @@ def filter_normalised_direction(model: MLP, rng: np.random.Generator) -> np.ndar
 
 @np.errstate(all="ignore")  # far from the weights the loss may overflow: a state to show
 def loss_landscape(model: MLP, loss: Loss, X: np.ndarray, targets: np.ndarray, span: float = 1.0,
-                   steps: int = 21, seed: int = 0, of_rows: int | None = None) -> Landscape:
+                   steps: int = 21, seed: int = 0, of_rows: int | None = None,
+                   step: int = 0) -> Landscape:
     """The eval-mode loss of ``model`` on (``X``, ``targets``) over a ``steps`` x ``steps``
     grid spanning [-span, span]^2 of the plane of two filter-normalised directions drawn
     from ``seed``. The model is never written to: the grid is evaluated on a replica."""
@@ -101,4 +118,4 @@ def loss_landscape(model: MLP, loss: Loss, X: np.ndarray, targets: np.ndarray, s
             np.add(weights, alpha * d1 + beta * d2, out=twin.flat_value)
             surface[i, j] = loss.value(twin.forward(X, train=False), targets)
     return Landscape(alphas, betas, surface, (d1, d2), weights, len(X),
-                     len(X) if of_rows is None else of_rows, int(seed))
+                     len(X) if of_rows is None else of_rows, int(seed), step)

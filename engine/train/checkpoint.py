@@ -49,10 +49,12 @@ def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | 
         arrays.update({f"data/{k}": getattr(data, k) for k in DATA_KEYS})
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    _write_atomically(path, buf.getvalue())
+    write_atomically(path, buf.getvalue())
 
 
-def _write_atomically(path: str, payload: bytes) -> None:
+def write_atomically(path: str, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` through a temporary file in the same folder, renamed
+    over it at the end: a crash or a full disk mid-write leaves any old file intact."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".gradtui-", suffix=".tmp", dir=folder)
     try:

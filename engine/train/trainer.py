@@ -312,7 +312,7 @@ class Trainer:
         if max_rows is not None and n > max_rows:
             rows = np.sort(np.random.default_rng([self.config.seed, 3]).choice(n, max_rows, replace=False))
             X, T = X[rows], T[rows]
-        return loss_landscape(self.model, self.loss, X, T, span, steps, seed, of_rows=n)
+        return loss_landscape(self.model, self.loss, X, T, span, steps, seed, of_rows=n, step=self.step_count)
 
     # --- changing course ------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
     gradtui [--scenario NAME] [settings]                  open the app
     gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT]
+                [--trace INDEX] [--landscape FILE.npz [--landscape-span S] [--landscape-steps N]]
     gradtui list                                          scenarios, datasets, choices
     gradtui --version
 
@@ -25,6 +26,8 @@ from gradtui.engine.train.runner import Row, run_descent, run_trainer
 
 from gradtui.tui.cli.export import (NETWORK_COLUMNS, Table, check_format, descent_columns, open_writer,
                                     table_every)
+from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
+                                        inspect_after_run)
 from gradtui.tui.cli.progress import ProgressBar
 from gradtui.tui.cli.settings import (CALCULUS_SETTINGS, DEFAULT_STEPS, Parser, UsageError,
                                       add_settings, as_usage_error, check_writable, count,
@@ -47,6 +50,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                    help="write a row to --out every K steps (default 1)")
     g.add_argument("--out", metavar="FILE", help="rows as JSON Lines (.jsonl) or CSV (.csv)")
     g.add_argument("--save", metavar="CHECKPOINT", help="save the run at the end")
+    add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
     return {"app": app, "run": run, "list": lister}
 
@@ -73,9 +77,11 @@ def _run(args: argparse.Namespace) -> int:
     for path, flag in ((args.out, "--out"), (args.save, "--save")):
         if path is not None:
             check_writable(path, flag)
+    check_landscape_flags(args)
     prepared = prepare(args)
     if prepared.descent is not None and args.save:
         raise UsageError("--save writes network checkpoints; a calculus run has none")
+    check_inspection(args, prepared)
     columns = (NETWORK_COLUMNS if prepared.descent is None
                else descent_columns(prepared.descent.objective.dim))
     table = Table(columns, sys.stdout)
@@ -123,6 +129,7 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"--save {args.save}: {exc.strerror or exc}") from None
         print(f"saved checkpoint {args.save} at step {prepared.trainer.step_count}")
+    inspect_after_run(args, prepared.trainer)
     return 0
 
 
