@@ -36,7 +36,7 @@ async def shoot(name: str, steps: int, keys: tuple[str, ...], out: str, size: tu
             if session.frame.halted is not None:
                 break
         await pilot.pause(0.2)
-        app.screen.tick()
+        app.screen.show_latest()
         await pilot.pause(0.2)
         path = os.path.join(out, f"{name}.svg")
         app.save_screenshot(os.path.basename(path), os.path.dirname(path) or ".")

@@ -59,7 +59,7 @@ def status(app) -> str:
 
 
 def logged(app, kind: str) -> list[str]:
-    app.screen.tick()
+    app.screen.show_latest()
     return [e.text for e in app.screen.query_one(EventLog).events if e.kind == kind]
 
 

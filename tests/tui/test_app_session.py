@@ -1,4 +1,5 @@
-"""Session: the app's training driver, tested without a screen."""
+"""The training session in its three parts, tested without a screen: the driver
+(``Session``), the ``Timeline`` and the pure frame builder; and how frames reach a screen."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import time
 
 import numpy as np
 
+from textual.app import App
+
 from gradtui.engine import Flag, TrainConfig, Trainer
-from gradtui.tui.train.output_view import output_title
-from gradtui.tui.train.session import EVALUATE_SHARE, FlagTracker, Session, next_due, thin
+from gradtui.tui.app import GradtuiApp
+from gradtui.tui.train.frame import build_frame
+from gradtui.tui.train.output_view import OutputView, output_title
 from gradtui.tui.train.outputs import Bars, Curve, Regions, compute_output
+from gradtui.tui.train.session import EVALUATE_SHARE, Session, next_due
+from gradtui.tui.train.timeline import FlagTracker, Timeline, thin
+from gradtui.tui.widgets.publisher import FrameReady, Publisher
 
 
 def run_in_thread(session: Session, steps: int) -> None:
@@ -285,3 +292,99 @@ def test_an_error_inside_a_step_stops_the_run_and_is_logged():
     errors = [e.text for e in session.drain_events() if e.kind == "error"]
     assert errors == ["training stopped by an error: RuntimeError('boom')"]
     assert not session.running and not session.busy
+
+
+def test_timeline_rewind_keeps_the_controls_and_forgets_the_future():
+    trainer = Trainer(TrainConfig())
+    timeline = Timeline(trainer)
+    for _ in range(250):
+        timeline.record_step(trainer.step())
+    trainer.update(lr=0.1)
+    timeline.mark()
+    assert timeline.snapshot_steps == [0, 100, 200]
+    target = timeline.rewind()
+    assert target is not None and target.step == 200 and trainer.step_count == 200
+    assert trainer.config.lr == 0.1 and timeline.last is None
+    assert timeline.steps.view(1000).steps.max() <= 200 and list(timeline.marks) == []
+    trainer.step()
+    plain = Trainer(TrainConfig())
+    plain.run(200)
+    plain.update(lr=0.1)
+    plain.step()
+    np.testing.assert_array_equal(trainer.model.flat_value, plain.model.flat_value)
+    assert timeline.reset().step == 0 and trainer.step_count == 0 and len(timeline.steps.view(10)) == 0
+    assert timeline.rewind() is None and trainer.step_count == 0
+
+
+def test_build_frame_reads_the_run_and_changes_nothing():
+    trainer = Trainer(TrainConfig())
+    timeline = Timeline(trainer)
+    for _ in range(30):
+        timeline.record_step(trainer.step())
+    timeline.record_evaluation(trainer.evaluate())
+    weights, steps = trainer.model.flat_value.copy(), timeline.steps.view(1000).steps.copy()
+    first = build_frame(7, trainer, timeline, running=False, steps_per_s=0.0, output=None,
+                        halted=None, points=50)
+    second = build_frame(8, trainer, timeline, running=False, steps_per_s=0.0, output=None,
+                         halted=None, points=50)
+    np.testing.assert_array_equal(trainer.model.flat_value, weights)
+    np.testing.assert_array_equal(timeline.steps.view(1000).steps, steps)
+    assert trainer.step_count == 30
+    assert (first.serial, first.step, first.evaluation) == (7, 30, timeline.evaluation)
+    assert first.batch_loss == timeline.last.loss
+    np.testing.assert_array_equal(first.steps.lo, second.steps.lo)
+    assert [layer.grad_norm for layer in first.layers] == list(timeline.last.layer_grad_norms)
+
+
+def test_frame_ready_replaces_only_an_older_one_from_the_same_publisher():
+    one, other = Publisher(), Publisher()
+    assert FrameReady(one).can_replace(FrameReady(one))
+    assert not FrameReady(one).can_replace(FrameReady(other))
+
+
+class Counter(App):
+    """Counts the FrameReady messages its screen handles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handled = 0
+
+    def on_frame_ready(self, message: FrameReady) -> None:
+        self.handled += 1
+
+
+async def test_frames_published_in_a_burst_are_drawn_once_and_other_threads_may_publish():
+    app = Counter()
+    async with app.run_test() as pilot:
+        session = Session(Trainer(TrainConfig()))
+        session.attach(app)
+        for _ in range(20):  # each applied at once and published, before the app runs again
+            session.step()
+        await pilot.pause()
+        assert app.handled == 1
+        thread = threading.Thread(target=session.step)
+        thread.start()
+        thread.join()
+        await pilot.pause()
+        assert app.handled == 2 and session.frame.step == 21
+
+
+async def test_the_screen_tells_the_session_its_size_and_draws_published_frames():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        session, screen = app.session, app.screen
+        session.step()
+        await pilot.pause()
+        assert session.view.output_size == screen.query_one(OutputView).grid_size != (40, 24)
+        drawn = screen.refreshes
+        threading.Thread(target=session.step).start()
+        await wait_until_async(lambda: screen.refreshes > drawn, pilot)
+        assert "step 2 " in screen.query_one("#status").render().plain
+
+
+async def wait_until_async(condition, pilot, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "gave up waiting"
+        await pilot.pause(0.01)

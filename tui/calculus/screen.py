@@ -3,7 +3,9 @@
 ``CalculusScreen`` draws one objective with the path of one optimizer, or of a race
 of all of them from the same start, and a derivative view where a secant slides
 toward the tangent. Running is a timer that takes a few steps per tick: a step on an
-analytic function costs microseconds, so no thread is needed. ``CalculusCommands``
+analytic function costs microseconds, so no thread is needed. The session announces
+each change with a coalescing ``FrameReady`` message, as the training session does, and
+the screen redraws when it arrives (a burst of key presses is drawn once). ``CalculusCommands``
 puts every surface and every action of the screen in the command palette while the
 screen is showing.
 
@@ -34,6 +36,7 @@ from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_re
                               surface_info, trajectory_table)
 from gradtui.tui.calculus.plot import CalculusPlot
 from gradtui.tui.calculus.session import CalculusSession
+from gradtui.tui.widgets.publisher import FrameReady
 
 TICK_SECONDS = 0.1
 """How often a running descent advances (by ``CalculusSession.steps_per_tick`` steps)."""
@@ -116,7 +119,14 @@ class CalculusScreen(Screen):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK_SECONDS, self._tick, pause=True)
+        self.session.attach(self)
         self._say(self._intro())
+
+    def on_unmount(self) -> None:
+        self.session.attach(None)
+
+    def on_frame_ready(self, message: FrameReady) -> None:
+        self._show()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show)
@@ -184,10 +194,10 @@ class CalculusScreen(Screen):
             self._timer.resume()
         else:
             self._timer.pause()
-        self._show()
+        self.session.announce()
 
     def watch_derivative(self) -> None:
-        self._show()
+        self.session.announce()
 
     def _tick(self) -> None:
         self.advance(self.session.steps_per_tick())
@@ -205,7 +215,6 @@ class CalculusScreen(Screen):
                             if all(lane.diverged for lane in self.session.lanes.values())
                             else "at the step limit: r restarts")
             self.running = False
-        self._show()
 
     def _intro(self) -> str:
         """A line on how to read what is on screen now."""
@@ -220,7 +229,7 @@ class CalculusScreen(Screen):
 
     def _say(self, message: str) -> None:
         self.message = message
-        self._show()
+        self.session.announce()
 
     # --- drawing -------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ learning rate per optimizer, and the lanes (one descent, or a race) on that surf
 Every lane is a lane of an engine ``Race`` (a single descent is a race of one), so
 the screen steps, resets and reports both modes the same way. Keeping the rules here
 (the lr ladder, moving the start, who finished when, the secant's h) lets tests check
-them without a terminal.
+them without a terminal. Like the training session it is a ``Publisher``: every change
+announces a new frame with ``FrameReady``, and the screen draws when that arrives.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gradtui.engine import OBJECTIVES, Race, SecantRow, TrajectoryRow, get_objec
 from gradtui.engine.train.config import OPTIMIZERS
 
 from gradtui.tui.widgets.ladders import LR_LADDER, cycle, step_ladder
+from gradtui.tui.widgets.publisher import Publisher
 
 MAX_STEPS = 10_000
 """Steps after which a run stops by itself: every path stays drawable and memory bounded."""
@@ -92,12 +94,13 @@ class Lane:
         return "still going"
 
 
-class CalculusSession:
+class CalculusSession(Publisher):
     """The calculus screen's state; every change that moves the start or the set of lanes
-    restarts the lanes from the start point."""
+    restarts the lanes from the start point, and every change announces a frame."""
 
     def __init__(self, objective: str = "quadratic", optimizer: str = "sgd",
                  racing: bool = False) -> None:
+        super().__init__()
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
         self.optimizer = optimizer
@@ -126,6 +129,7 @@ class CalculusSession:
         names = OPTIMIZERS if self.racing else (self.optimizer,)
         self.race = Race(self.objective, names, {n: self.lrs[n] for n in names}, self.start, TOL)
         self.lanes = {name: Lane(name, self.race) for name in names}
+        self.announce()
 
     def toggle_race(self) -> bool:
         """Race every optimizer, or go back to the selected one; returns whether racing."""
@@ -137,7 +141,9 @@ class CalculusSession:
         """Select the next optimizer: a fresh single descent, or (racing) the lane the
         table, the lr keys and the derivative view follow."""
         self.optimizer = cycle(OPTIMIZERS, self.optimizer)
-        if not self.racing:
+        if self.racing:
+            self.announce()
+        else:
             self.reset()
         return self.optimizer
 
@@ -156,6 +162,7 @@ class CalculusSession:
         lr = step_ladder(LR_LADDER, self.lr, up)
         self.lrs[self.optimizer] = lr
         self.focus.descent.set_lr(lr)
+        self.announce()
         return lr
 
     @property
@@ -215,6 +222,7 @@ class CalculusSession:
             events += [e for name, row in rows.items() if (e := self.lanes[name].record(row))]
             if self.steps >= MAX_STEPS:
                 events.append(f"stopped at the step limit ({MAX_STEPS})")
+        self.announce()
         return events
 
     # --- the derivative view -------------------------------------------------------
@@ -244,6 +252,7 @@ class CalculusSession:
         self.h = float(np.clip(self.h * factor, *H_RANGE))
         if self.h != self.h_history[-1]:
             self.h_history.append(self.h)
+        self.announce()
         return self.h
 
     def secants(self, hs: list[float], rule: str = "forward") -> list[SecantRow]:

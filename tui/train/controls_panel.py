@@ -8,7 +8,7 @@ from textual.widgets import Static
 from gradtui.engine import TrainConfig
 
 from gradtui.tui.train.keys import key_for
-from gradtui.tui.train.session import format_setting
+from gradtui.tui.widgets.ladders import format_setting
 
 ROWS: list[tuple[str, str, tuple[str, ...]]] = [
     ("lr", "lr", ("lr_down", "lr_up")),

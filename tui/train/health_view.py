@@ -13,7 +13,7 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from gradtui.tui.train.session import DEAD, SATURATED, Frame, LayerView
+from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView
 
 BAR_DECADES = (-8.0, 4.0)
 """The log10 range the gradient-norm bar spans: 1e-8 (empty) to 1e4 (full)."""

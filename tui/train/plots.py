@@ -1,6 +1,6 @@
 """Loss and gradient-norm plots (plotext via textual-plotext), drawn from decimated history.
 
-Each redraw plots at most ``Session.plot_points`` buckets per series (about two per
+Each redraw plots at most ``View.plot_points`` buckets per series (about two per
 column), so the cost does not grow with the length of the run.
 
 Log scale is done here, not by plotext: plotext's ``yscale("log")`` takes the log of
@@ -16,7 +16,7 @@ import time
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from gradtui.tui.train.session import Frame
+from gradtui.tui.train.frame import Frame
 
 BATCH = (120, 120, 120)
 TRAIN = (80, 170, 255)

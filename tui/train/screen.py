@@ -1,8 +1,9 @@
 """The training screen: every pane, every key, and the thread worker that trains.
 
-The worker steps the Trainer as fast as it can (see ``Session``); a 12 Hz timer
-picks up the latest ``Frame`` and redraws what changed, so the UI never waits for
-training and training never waits for the UI.
+The worker steps the Trainer as fast as it can (see ``Session``) and publishes a
+``Frame`` about 12 times a second with a coalescing ``FrameReady`` message; the screen
+draws the newest frame when that message arrives, so the UI never waits for training
+and training never waits for the UI.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from gradtui.tui.train.keys import KEYS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
 from gradtui.tui.train.output_view import OutputView
 from gradtui.tui.train.plots import GradPlot, LossPlot
-from gradtui.tui.train.session import PUBLISH_EVERY, Event, Frame, Session
+from gradtui.tui.train.frame import Frame
+from gradtui.tui.train.session import Session, View
 from gradtui.tui.train.status import StatusLine
+from gradtui.tui.widgets.event_log import Event
+from gradtui.tui.widgets.publisher import FrameReady
 
-TICK = PUBLISH_EVERY
-"""Seconds between screen updates: as often as the session publishes a frame."""
 PLOT_EVERY = 0.4
 """Shortest time between plot redraws while training; plotext redraws are the costliest."""
 PLOT_SHARE = 0.05
@@ -97,7 +99,7 @@ class TrainScreen(Screen):
         self.query_one("#controls").border_title = "controls"
         self.query_one("#events").border_title = "events"
         self.query_one("#health").border_title = "layer health"
-        self.set_interval(TICK, self.tick)
+        self.session.attach(self)
         self._install_story()
 
     def on_resize(self) -> None:
@@ -108,8 +110,13 @@ class TrainScreen(Screen):
 
     # --- handing results over ---------------------------------------------------------
 
-    def tick(self) -> None:
-        """Pick up the latest frame and events; redraw only if something changed."""
+    def on_frame_ready(self, message: FrameReady) -> None:
+        if message.publisher is self.session:
+            self.show_latest()
+
+    def show_latest(self) -> None:
+        """Show the session's events and newest frame; redraw the panes only if the frame
+        is new."""
         session = self.session
         events = session.drain_events()
         if events:
@@ -122,8 +129,9 @@ class TrainScreen(Screen):
             return
         self._shown = frame.serial
         self.refreshes += 1
-        session.output_size = self.query_one(OutputView).grid_size
-        session.plot_points = max(self.query_one(LossPlot).size.width, 20)
+        view = View(self.query_one(OutputView).grid_size, max(self.query_one(LossPlot).size.width, 20))
+        if view != session.view:
+            session.set_view(view)
         with self.app.batch_update():
             self._show_status(frame)
             self._show_plots(frame)
@@ -179,23 +187,18 @@ class TrainScreen(Screen):
 
     def action_step(self) -> None:
         self.session.step()
-        self.tick()
 
     def action_reset(self) -> None:
         self.session.reset()
-        self.tick()
 
     def action_rewind(self) -> None:
         self.session.rewind()
-        self.tick()
 
     def action_save(self) -> None:
         self.session.save_checkpoint(".")
-        self.tick()
 
     def _change(self, compute) -> None:
         self.session.change(compute)
-        self.tick()
 
     def action_lr_up(self) -> None:
         self._change(lambda c: {"lr": step_ladder(LR_LADDER, c.lr, up=True)})
@@ -224,7 +227,7 @@ class TrainScreen(Screen):
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
         self._shown = -1
-        self.tick()
+        self.show_latest()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
@@ -237,11 +240,12 @@ class TrainScreen(Screen):
     def install(self, session: Session, scenario: Scenario | None) -> None:
         """Show another run (a new scenario or a rebuilt config); the old one is paused."""
         self.session.pause()
+        self.session.attach(None)
         self.session = session
         self.scenario = scenario
         self._shown = -1
+        session.attach(self)
         self._install_story()
-        self.tick()
 
     def _install_story(self) -> None:
         self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
@@ -250,6 +254,8 @@ class TrainScreen(Screen):
         self.session.events.append(Event(trainer.step_count, "scenario", f"{self.session.name}: "
                                          f"{trainer.model.architecture} on {trainer.data.name}; "
                                          "space trains, ? shows the keys"))
+        self.show_latest()
 
     def on_unmount(self) -> None:
         self.session.pause()
+        self.session.attach(None)

@@ -1,12 +1,17 @@
-"""Session: one Trainer driven for the app, from a worker thread or one step at a time.
+"""Session: the driver of one Trainer for the app, from a worker thread or one step at a time.
+
+It owns the worker loop and the queue of control changes; what happened is kept by a
+``Timeline`` (history, snapshots, rewind) and shown as a ``Frame`` (``build_frame``),
+published to the screen with a coalescing ``FrameReady`` message (``Publisher``).
 
 Threading contract. While the worker runs, only the worker touches the Trainer; it
 holds ``_lock`` for each step and applies queued changes between steps. When no
 worker runs, the UI thread applies changes itself, under the same lock. Either way
 a change goes through ``_submit``, so key presses while training are applied safely
-between two steps, in order. The UI never waits on training: it reads ``frame`` (an
-immutable picture of the run, replaced wholesale at most every ``PUBLISH_EVERY``
-seconds) and drains ``events``, from a timer.
+between two steps, in order. The UI never waits on training: at most every
+``PUBLISH_EVERY`` seconds the session replaces ``frame`` (immutable) wholesale and posts
+``FrameReady``; the screen then reads ``frame`` and drains ``events``. The UI tells the
+session its pane sizes with ``set_view`` (one immutable value, swapped atomically).
 
 Evaluation (a forward pass over both full sets) and the output view can cost far more
 than a step on big data (MNIST-sized: ~0.5 s against ~3 ms). While training they are
@@ -20,7 +25,6 @@ screen never waits on an evaluation.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -28,19 +32,23 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import numpy as np
+from gradtui.engine import Flag, TrainConfig, Trainer
 
-from gradtui.engine import UNIT_STATES, Evaluation, Flag, Snapshot, StepStats, TrainConfig, Trainer
-
-from gradtui.tui.train.history import HistoryView, MinMaxHistory
+from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
+from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
+from gradtui.tui.widgets.event_log import Event
+from gradtui.tui.widgets.ladders import format_setting
+from gradtui.tui.widgets.publisher import Publisher
 
-CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
-"""The settings the app changes; reset and rewind move the weights in time but keep these."""
+__all__ = [  # Frame, LayerView, Event, format_setting and the rest are re-exported for old imports
+    "CONTROLS", "DEAD", "SATURATED", "Event", "FlagTracker", "Frame", "LayerView", "Session",
+    "View", "format_setting", "next_due", "reserve_path", "thin",
+]
 
 PUBLISH_EVERY = 1 / 12
-"""Seconds between frames; the screen reads at the same rate (train_screen.TICK). A little
-over 10 Hz, so that timer jitter never drops the visible update rate below 10 per second."""
+"""Seconds between frames while training. A little over 10 Hz, so that scheduling jitter
+never drops the visible update rate below 10 per second."""
 EVALUATE_EVERY = 0.25
 EVALUATE_SHARE = 0.1
 """While training, evaluation takes at most this share of the worker's time."""
@@ -53,113 +61,28 @@ costlier work moves to a background thread."""
 QUIET = 0.3
 """That thread waits for a pause this long in the key presses before it evaluates, so a
 burst of presses is applied as they come and evaluated once."""
-SNAPSHOT_EVERY = 100
-SNAPSHOTS_KEPT = 24
-CLEAR_AFTER = 25
-MARKS_KEPT = 200
 EVENTS_KEPT = 500
-DEAD, SATURATED = UNIT_STATES.index("dead"), UNIT_STATES.index("saturated")
 
 
 @dataclass(frozen=True)
-class Event:
-    """One line of the event log: ``kind`` is raised, cleared, control, nan, checkpoint,
-    reset, rewind or error."""
+class View:
+    """What the screen needs computed at its size: the output grid (columns, rows) and
+    the buckets per plotted history."""
 
-    step: int
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True)
-class LayerView:
-    """One layer's latest health, copied out of the training thread."""
-
-    name: str
-    width: int
-    grad_norm: float | None  # None before the first step
-    update_ratio: float | None
-    dead: int
-    saturated: int
-    unit_state: np.ndarray
-    unit_grad: np.ndarray
-    badges: tuple[Flag, ...]
+    output_size: tuple[int, int] = (40, 24)
+    plot_points: int = 240
 
 
-@dataclass(frozen=True)
-class Frame:
-    """Everything the screen shows, as of one moment of the run.
-
-    ``steps`` channels: 0 minibatch loss, 1 total gradient norm, 2.. each layer's
-    gradient norm. ``evals`` channels: 0 train loss, 1 test loss (full sets, eval mode).
-    """
-
-    serial: int
-    step: int
-    epoch: float
-    running: bool
-    steps_per_s: float
-    config: TrainConfig
-    batch_loss: float | None
-    layers: tuple[LayerView, ...]
-    steps: HistoryView
-    evals: HistoryView
-    evaluation: Evaluation | None
-    marks: tuple[int, ...]
-    output: Output | None
-    halted: Flag | None
-
-
-def format_setting(key: str, value: Any) -> str:
-    """A control's value as the screen shows it."""
-    if key == "clip_mode":
-        return value or "off"
-    if key == "batch_size":
-        return "full" if value is None else str(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-class FlagTracker:
-    """Turns per-step flags into raised/cleared events.
-
-    A flag clears only after ``clear_after`` steps without it, so one that flickers
-    from step to step neither floods the log nor blinks on screen.
-    """
-
-    def __init__(self, clear_after: int = CLEAR_AFTER) -> None:
-        self.clear_after = clear_after
-        self.active: dict[tuple[str, str], tuple[Flag, int]] = {}
-
-    def update(self, step: int, flags: list[Flag]) -> list[Event]:
-        events = []
-        for flag in flags:
-            if flag.kind == "nonfinite":
-                continue
-            key = (flag.kind, flag.layer)
-            if key not in self.active:
-                events.append(Event(step, "raised", f"{flag.kind.upper()} {flag.layer}: {flag.detail}"))
-            self.active[key] = (flag, step)
-        for key, (flag, seen) in list(self.active.items()):
-            if step - seen >= self.clear_after:
-                del self.active[key]
-                events.append(Event(step, "cleared", f"{flag.kind} cleared on {flag.layer}"))
-        return events
-
-    def for_layer(self, name: str) -> tuple[Flag, ...]:
-        return tuple(flag for flag, _ in self.active.values() if flag.layer == name)
-
-
-class Session:
-    """Owns a Trainer, its history and snapshots; see the module docstring for threading."""
+class Session(Publisher):
+    """Drives a Trainer for the app; see the module docstring for threading."""
 
     def __init__(self, trainer: Trainer, name: str = "default",
                  clock: Callable[[], float] = time.perf_counter) -> None:
+        super().__init__()
         self.trainer = trainer
         self.name = name
-        self.output_size = (40, 24)
-        self.plot_points = 240
+        self.timeline = Timeline(trainer)
+        self.view = View()
         self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
         self.stopped_at = 0.0
         self._lock = threading.Lock()
@@ -168,15 +91,6 @@ class Session:
         self._workers = 0
         self._run_id: int | None = None
         self._runs = 0
-        n_layers = len(trainer.model.layers)
-        self._steps = MinMaxHistory(2 + n_layers)
-        self._evals = MinMaxHistory(2)
-        self._marks: deque[int] = deque(maxlen=MARKS_KEPT)
-        self._flags = FlagTracker()
-        self._initial = trainer.snapshot()
-        self._snapshots: list[Snapshot] = [self._initial]
-        self._stats: StepStats | None = None
-        self._evaluation: Evaluation | None = None
         self._output: Output | None = None
         self._halted: Flag | None = None
         self._serial = 0
@@ -203,7 +117,7 @@ class Session:
     @property
     def snapshot_steps(self) -> list[int]:
         """The steps ``rewind`` can go back to, oldest first."""
-        return [snap.step for snap in self._snapshots]
+        return self.timeline.snapshot_steps
 
     def drain_events(self) -> list[Event]:
         """Events since the last call, oldest first."""
@@ -211,6 +125,10 @@ class Session:
         while self.events:
             out.append(self.events.popleft())
         return out
+
+    def set_view(self, view: View) -> None:
+        """Compute outputs and histories for the screen's current size from the next frame on."""
+        self.view = view  # one reference swapped: the worker reads either the old or the new
 
     # --- run control ----------------------------------------------------------------
 
@@ -330,12 +248,7 @@ class Session:
 
     def _advance(self, probe: bool = False) -> None:
         stats = self.trainer.step(probe=probe)
-        self._stats = stats
-        self._steps.add(stats.step, (stats.loss, stats.grad_norm, *stats.layer_grad_norms))
-        if stats.flags or self._flags.active:
-            self.events.extend(self._flags.update(stats.step, stats.flags))
-        if stats.step % SNAPSHOT_EVERY == 0:
-            self._remember()
+        self.events.extend(self.timeline.record_step(stats))
         if not stats.applied:
             self._halt(stats.flagged("nonfinite")[0])
 
@@ -345,67 +258,44 @@ class Session:
         self._emit("nan", f"NaN/Inf in {flag.layer}: {flag.detail}. Paused. "
                           "Way out: u rewind, [ lower lr, x clip")
 
-    def _remember(self) -> None:
-        """Snapshot the current step for rewinding (once per step), within a bounded list."""
-        if self._snapshots[-1].step != self.trainer.step_count:
-            self._snapshots.append(self.trainer.snapshot())
-            if len(self._snapshots) > SNAPSHOTS_KEPT:
-                self._snapshots = thin(self._snapshots)
-
     def _apply_change(self, changes: dict[str, Any]) -> None:
         config = self.trainer.config
         changed = {k: v for k, v in changes.items() if getattr(config, k) != v}
         if not changed:
             return
-        self._remember()
+        self.timeline.remember()
         try:
             self.trainer.update(**changed)
         except ValueError as exc:
             self._emit("error", str(exc))
             return
-        self._marks.append(self.trainer.step_count)
+        self.timeline.mark()
         self._emit("control", ", ".join(
             f"{k} {format_setting(k, getattr(config, k))} -> {format_setting(k, v)}"
             for k, v in changed.items()))
 
-    def _controls(self) -> dict[str, Any]:
-        return {k: getattr(self.trainer.config, k) for k in CONTROLS}
-
-    def _restore(self, snap: Snapshot) -> None:
-        """Restore ``snap`` but keep the current controls; forget the abandoned future."""
-        controls = self._controls()
-        self.trainer.restore(snap)
-        self.trainer.update(**controls)
-        self._steps.truncate(snap.step)
-        self._evals.truncate(snap.step)
-        while self._marks and self._marks[-1] > snap.step:
-            self._marks.pop()
-        self._flags = FlagTracker()
-        self._stats = None
+    def _forget_readings(self) -> None:
+        """After a restore: the halt and the output showed the abandoned future."""
         self._halted = None
-        self._evaluation = self._output = None  # they showed the abandoned future
+        self._output = None
         self._next["evaluate"] = self._next["output"] = 0.0
 
     def _apply_reset(self) -> None:
-        self._steps.clear()
-        self._evals.clear()
-        self._snapshots = [self._initial]
-        self._restore(self._initial)
-        if self._initial.step == 0:
+        initial = self.timeline.reset()
+        self._forget_readings()
+        if initial.step == 0:
             self._emit("reset", "reset to step 0: same seed, same initial weights, controls kept")
         else:
-            self._emit("reset", f"reset to step {self._initial.step} (the loaded checkpoint), "
+            self._emit("reset", f"reset to step {initial.step} (the loaded checkpoint), "
                                 "controls kept")
 
     def _apply_rewind(self) -> None:
         step = self.trainer.step_count
-        while len(self._snapshots) > 1 and self._snapshots[-1].step >= step:
-            self._snapshots.pop()
-        target = self._snapshots[-1]
-        if target.step >= step:
+        target = self.timeline.rewind()
+        if target is None:
             self._emit("rewind", f"nothing older than step {step} to rewind to")
             return
-        self._restore(target)
+        self._forget_readings()
         self._emit("rewind", f"rewound from step {step} to step {target.step}, controls kept")
 
     def _apply_save(self, directory: str) -> None:
@@ -423,15 +313,12 @@ class Session:
 
     def _evaluate(self) -> None:
         started = self._clock()
-        evaluation = self.trainer.evaluate()
-        self._evaluation = evaluation
-        test = evaluation.test_loss if evaluation.test_loss is not None else float("nan")
-        self._evals.add(self.trainer.step_count, (evaluation.train_loss, test))
+        self.timeline.record_evaluation(self.trainer.evaluate())
         self._schedule("evaluate", started, EVALUATE_EVERY, EVALUATE_SHARE)
 
     def _update_output(self) -> None:
         started = self._clock()
-        self._output = compute_output(self.trainer, *self.output_size)
+        self._output = compute_output(self.trainer, *self.view.output_size)
         self._schedule("output", started, OUTPUT_EVERY, OUTPUT_SHARE)
 
     def _schedule(self, work: str, started: float, every: float, share: float) -> None:
@@ -452,7 +339,7 @@ class Session:
         self._publish()
 
     def _publish(self) -> None:
-        """Replace ``frame`` with the current state (cheap: no evaluation)."""
+        """Replace ``frame`` with the current state (cheap: no evaluation) and tell the screen."""
         now = self._clock()
         mark_time, mark_step = self._rate_mark
         if self.running and now - mark_time > 0.2:
@@ -462,37 +349,11 @@ class Session:
         elif not self.running:
             self._rate = 0.0
         self._serial += 1
-        self.frame = Frame(
-            serial=self._serial, step=self.trainer.step_count, epoch=self.trainer.epoch,
-            running=self.running, steps_per_s=self._rate, config=self.trainer.config,
-            batch_loss=self._stats.loss if self._stats else None, layers=self._layer_views(),
-            steps=self._steps.view(self.plot_points), evals=self._evals.view(self.plot_points),
-            evaluation=self._evaluation, marks=tuple(self._marks), output=self._output,
-            halted=self._halted,
-        )
+        self.frame = build_frame(self._serial, self.trainer, self.timeline, running=self.running,
+                                 steps_per_s=self._rate, output=self._output, halted=self._halted,
+                                 points=self.view.plot_points)
         self._next["publish"] = self._clock() + PUBLISH_EVERY
-
-    def _layer_views(self) -> tuple[LayerView, ...]:
-        stats = self._stats
-        model = self.trainer.model
-        whole = stats is not None and any(f.layer in ("model", "loss") for f in stats.flagged("nonfinite"))
-        views = []
-        for i, (layer, width) in enumerate(zip(model.layers, model.sizes[1:])):
-            state = self.trainer.unit_states[i].copy()
-            badges = self._flags.for_layer(layer.name)
-            if whole:  # a NaN loss or an undone update concerns every layer
-                badges += (Flag("nonfinite", layer.name, "loss or update is NaN/Inf"),)
-            elif stats is not None and not math.isfinite(stats.layer_grad_norms[i]):
-                badges += (Flag("nonfinite", layer.name, "gradient is NaN/Inf"),)
-            if stats is None:
-                views.append(LayerView(layer.name, width, None, None,
-                                       int((state == DEAD).sum()), int((state == SATURATED).sum()), state,
-                                       np.full(width, np.nan), badges))
-                continue
-            ls = stats.layers[i]
-            views.append(LayerView(ls.name, ls.width, ls.grad_norm, ls.update_ratio, ls.dead,
-                                   ls.saturated, state, ls.unit_grad.copy(), badges))
-        return tuple(views)
+        self.announce()
 
 
 def next_due(started: float, cost: float, every: float, share: float) -> float:
@@ -500,13 +361,6 @@ def next_due(started: float, cost: float, every: float, share: float) -> float:
     again: at least ``every`` seconds later, and late enough to take at most ``share``
     of the time."""
     return started + max(every, cost / share)
-
-
-def thin(snapshots: list[Snapshot]) -> list[Snapshot]:
-    """Every other snapshot of the older half dropped (the first always stays), so the
-    kept ones are dense near now and ever sparser further back."""
-    half = len(snapshots) // 2
-    return [snapshots[0], *snapshots[1:half][1::2], *snapshots[half:]]
 
 
 def reserve_path(directory: str, stem: str, suffix: str) -> str:

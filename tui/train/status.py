@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from gradtui.tui.train.session import Frame, format_setting
+from gradtui.tui.train.frame import Frame
+from gradtui.tui.widgets.ladders import format_setting
 
 SEPARATOR = " │ "
 OPTIONAL = ("epoch", "dataset", "speed", "architecture", "activation", "optimizer")

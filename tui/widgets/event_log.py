@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import RichLog
-
-from gradtui.tui.train.session import Event
 
 KEPT = 400
 STYLES = {
@@ -21,6 +20,16 @@ STYLES = {
     "scenario": "bold",
     "error": "bold red",
 }
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the event log: ``kind`` is raised, cleared, control, nan, checkpoint,
+    reset, rewind, scenario or error."""
+
+    step: int
+    kind: str
+    text: str
 
 
 def event_line(event: Event) -> Text:

@@ -1,0 +1,104 @@
+"""Frame: everything the training screen shows, as of one moment of the run.
+
+``build_frame`` is the pure part of the training session: it reads the Trainer, the
+``Timeline`` and a few readings of the run (running, speed, output, halt) and returns
+an immutable ``Frame`` without changing anything. The driver (``Session``) calls it
+under its lock and publishes the result; the panes read only frames, never the
+Trainer, so a frame can be handed to the UI thread while training goes on.
+``LayerView`` is one layer's health in a frame, with the NaN badge rule (a NaN loss or
+an undone update concerns every layer; a NaN gradient, its layer). A new view of the
+run adds a field here, fills it in ``build_frame`` and reads it from the frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradtui.engine import UNIT_STATES, Evaluation, Flag, TrainConfig, Trainer
+
+from gradtui.tui.train.history import HistoryView
+from gradtui.tui.train.outputs import Output
+from gradtui.tui.train.timeline import Timeline
+
+DEAD, SATURATED = UNIT_STATES.index("dead"), UNIT_STATES.index("saturated")
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """One layer's latest health, copied out of the training thread."""
+
+    name: str
+    width: int
+    grad_norm: float | None  # None before the first step
+    update_ratio: float | None
+    dead: int
+    saturated: int
+    unit_state: np.ndarray
+    unit_grad: np.ndarray
+    badges: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything the screen shows, as of one moment of the run.
+
+    ``steps`` channels: 0 minibatch loss, 1 total gradient norm, 2.. each layer's
+    gradient norm. ``evals`` channels: 0 train loss, 1 test loss (full sets, eval mode).
+    """
+
+    serial: int
+    step: int
+    epoch: float
+    running: bool
+    steps_per_s: float
+    config: TrainConfig
+    batch_loss: float | None
+    layers: tuple[LayerView, ...]
+    steps: HistoryView
+    evals: HistoryView
+    evaluation: Evaluation | None
+    marks: tuple[int, ...]
+    output: Output | None
+    halted: Flag | None
+
+
+def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
+                steps_per_s: float, output: Output | None, halted: Flag | None,
+                points: int) -> Frame:
+    """The frame numbered ``serial`` for the run as it stands; histories are reduced to
+    about ``points`` buckets (two per plot column)."""
+    stats = timeline.last
+    return Frame(
+        serial=serial, step=trainer.step_count, epoch=trainer.epoch, running=running,
+        steps_per_s=steps_per_s, config=trainer.config,
+        batch_loss=stats.loss if stats else None, layers=layer_views(trainer, timeline),
+        steps=timeline.steps.view(points), evals=timeline.evals.view(points),
+        evaluation=timeline.evaluation, marks=tuple(timeline.marks), output=output, halted=halted,
+    )
+
+
+def layer_views(trainer: Trainer, timeline: Timeline) -> tuple[LayerView, ...]:
+    """Each layer's health after the latest step (or as initialised), with its badges."""
+    stats = timeline.last
+    model = trainer.model
+    whole = stats is not None and any(f.layer in ("model", "loss") for f in stats.flagged("nonfinite"))
+    views = []
+    for i, (layer, width) in enumerate(zip(model.layers, model.sizes[1:])):
+        state = trainer.unit_states[i].copy()
+        badges = timeline.flags.for_layer(layer.name)
+        if whole:  # a NaN loss or an undone update concerns every layer
+            badges += (Flag("nonfinite", layer.name, "loss or update is NaN/Inf"),)
+        elif stats is not None and not math.isfinite(stats.layer_grad_norms[i]):
+            badges += (Flag("nonfinite", layer.name, "gradient is NaN/Inf"),)
+        if stats is None:
+            views.append(LayerView(layer.name, width, None, None,
+                                   int((state == DEAD).sum()), int((state == SATURATED).sum()), state,
+                                   np.full(width, np.nan), badges))
+            continue
+        ls = stats.layers[i]
+        views.append(LayerView(ls.name, ls.width, ls.grad_norm, ls.update_ratio, ls.dead,
+                               ls.saturated, state, ls.unit_grad.copy(), badges))
+    return tuple(views)
