@@ -32,6 +32,8 @@ MNIST_FILES = (
     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
 )
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+NPZ_MAGIC = b"PK"  # a zip archive; anything else is not an .npz (never a pickle to unpickle)
+NPY_MAGIC = b"\x93NUMPY"
 ACCEPTED = (
     f"a folder of MNIST IDX files ({', '.join(MNIST_FILES)}, optionally .gz), "
     f"a Keras-style .npz ({', '.join(NPZ_KEYS)}) or a .csv with the label in the last column"
@@ -44,15 +46,18 @@ def load_data(path: str | Path, test_fraction: float = 0.5, seed: int = 0) -> Da
     MNIST folders and .npz archives bring their own train/test split.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"data file not found: {path}")
-    if path.is_dir():
-        return load_mnist(path)
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
-        return load_npz(path)
-    if suffix == ".csv":
-        return load_csv(path, test_fraction, seed)
+    try:
+        if not path.exists():
+            raise DataError(f"data file not found: {path}")
+        if path.is_dir():
+            return load_mnist(path)
+        suffix = path.suffix.lower()
+        if suffix == ".npz":
+            return load_npz(path)
+        if suffix == ".csv":
+            return load_csv(path, test_fraction, seed)
+    except OSError as exc:  # e.g. a folder on the way that may not be searched
+        raise DataError(f"cannot read {exc.filename or path}: {exc.strerror or exc}") from None
     raise DataError(f"cannot load {path}: unknown format; accepted: {ACCEPTED}")
 
 
@@ -147,18 +152,20 @@ def _images_and_labels(images_path: Path, labels_path: Path) -> tuple[np.ndarray
 
 def load_npz(path: Path) -> Dataset:
     """Keras-style archive with x_train, y_train, x_test, y_test; uint8 pixels scaled to [0, 1]."""
-    with _reading(path):
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise DataError(f"{path}: holds a single .npy array; expected a .npz with {', '.join(NPZ_KEYS)}")
-        with archive:
-            missing = [key for key in NPZ_KEYS if key not in archive.files]
-            if missing:
-                raise DataError(
-                    f"{path}: missing key(s) {', '.join(missing)}; it has "
-                    f"{', '.join(archive.files) or 'no arrays'}; expected {', '.join(NPZ_KEYS)}"
-                )
-            x_train, y_train, x_test, y_test = (archive[key] for key in NPZ_KEYS)
+    with _reading(path), open(path, "rb") as file:
+        start = file.read(len(NPY_MAGIC))
+    if start.startswith(NPY_MAGIC):
+        raise DataError(f"{path}: holds a single .npy array; expected a .npz with {', '.join(NPZ_KEYS)}")
+    if not start.startswith(NPZ_MAGIC):
+        raise DataError(f"{path}: is not a NumPy .npz archive; expected one with {', '.join(NPZ_KEYS)}")
+    with _reading(path), np.load(path, allow_pickle=False) as archive:
+        missing = [key for key in NPZ_KEYS if key not in archive.files]
+        if missing:
+            raise DataError(
+                f"{path}: missing key(s) {', '.join(missing)}; it has "
+                f"{', '.join(archive.files) or 'no arrays'}; expected {', '.join(NPZ_KEYS)}"
+            )
+        x_train, y_train, x_test, y_test = (archive[key] for key in NPZ_KEYS)
     return _dataset(path, _unit_scaled(x_train), y_train, _unit_scaled(x_test), y_test)
 
 

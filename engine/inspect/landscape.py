@@ -9,7 +9,6 @@ happen to be scaled. Biases and batch-norm parameters are left out of the direct
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import numpy as np
 from gradtui.engine.inspect.replica import replica
 from gradtui.engine.nn.losses import Loss
 from gradtui.engine.nn.mlp import MLP
-from gradtui.engine.train.checkpoint import write_atomically
+from gradtui.engine.train.atomic import atomic_write
 
 SAMPLE_ROWS = 2000
 """Train sets bigger than this are measured on a fixed sample of this many rows by the app
@@ -59,11 +58,10 @@ class Landscape:
     def save(self, path: str) -> None:
         """Write an ``.npz`` for notebooks: alphas, betas, loss, d1, d2, weights, rows, of_rows,
         seed, step (``np.load(path)``); atomically, so a failed write leaves an old file intact."""
-        buffer = io.BytesIO()
-        np.savez(buffer, alphas=self.alphas, betas=self.betas, loss=self.loss, d1=self.directions[0],
-                 d2=self.directions[1], weights=self.weights, rows=self.rows, of_rows=self.of_rows,
-                 seed=self.seed, step=self.step)
-        write_atomically(path, buffer.getvalue())
+        with atomic_write(path) as fh:
+            np.savez(fh, alphas=self.alphas, betas=self.betas, loss=self.loss, d1=self.directions[0],
+                     d2=self.directions[1], weights=self.weights, rows=self.rows,
+                     of_rows=self.of_rows, seed=self.seed, step=self.step)
 
 
 def check_grid(span: float, steps: int) -> None:

@@ -8,14 +8,14 @@ arrays, ``data/``. NumPy's npz loader runs with ``allow_pickle=False``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import tempfile
+import stat
 import zipfile
 import numpy as np
 
 from gradtui.engine.data.dataset import Dataset
+from gradtui.engine.train.atomic import atomic_write
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.train.snapshot import Snapshot
 
@@ -47,36 +47,21 @@ def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | 
     arrays.update({f"units/{i}": s for i, s in enumerate(snap.unit_states)})
     if data is not None:
         arrays.update({f"data/{k}": getattr(data, k) for k in DATA_KEYS})
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    write_atomically(path, buf.getvalue())
-
-
-def write_atomically(path: str, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` through a temporary file in the same folder, renamed
-    over it at the end: a crash or a full disk mid-write leaves any old file intact."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".gradtui-", suffix=".tmp", dir=folder)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:  # streamed member by member: no second copy in memory
+        np.savez(fh, **arrays)
 
 
 def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
-    if os.path.isdir(path):
+    try:
+        kind = stat.S_IFMT(os.stat(path).st_mode)
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint not found: {path}") from None
+    except OSError as exc:
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror}") from None
+    if kind == stat.S_IFDIR:
         raise CheckpointError(f"{path} is a folder, not a checkpoint file")
-    if not os.path.isfile(path):
-        raise CheckpointError(f"checkpoint not found: {path}")
+    if kind != stat.S_IFREG:
+        raise CheckpointError(f"{path} is not a checkpoint file (not a regular file)")
     try:
         with open(path, "rb") as fh:
             is_zip = fh.read(4) == b"PK\x03\x04"

@@ -348,7 +348,7 @@ MORE = [
     (["run", "--dataset", "spiral", "--data", "x.csv"], "give --dataset or --data, not both"),
     (["run", "--out", "{tmp}/run.txt"], "valid: a file ending in .jsonl or .csv"),
     (["run", "--out", "{tmp}/nowhere/run.csv"], "does not exist"),
-    (["run", "--save", "{tmp}"], "is a folder"),
+    (["run", "--save", "{tmp}"], "names a folder"),
     (["run", "--scenario", "quadratic", "--hidden", "4"], "--hidden does not apply to the calculus"),
     (["run", "--scenario", "quadratic", "--save", "{tmp}/c.npz"], "a calculus run has none"),
     (["run", "--scenario", "quadratic", "--lr", "0"], "lr must be a positive finite number"),

@@ -73,15 +73,17 @@ def test_csv_writes_a_header_once_and_numbers_that_read_back_exactly():
 
 @pytest.mark.parametrize("name, kind", [("run.jsonl", JsonlWriter), ("RUN.CSV", CsvWriter)])
 def test_open_writer_picks_the_format_by_suffix(tmp_path, name, kind):
-    stream, writer = open_writer(str(tmp_path / name))
-    with stream:
+    with open_writer(str(tmp_path / name)) as writer:
         assert isinstance(writer, kind)
+        assert list(tmp_path.iterdir())[0].name.startswith(".gradtui-")  # a temp file until the end
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 @pytest.mark.parametrize("name", ["run.txt", "run"])
 def test_open_writer_rejects_other_suffixes_without_creating_a_file(tmp_path, name):
     with pytest.raises(ValueError, match="valid: a file ending in .jsonl or .csv"):
-        open_writer(str(tmp_path / name))
+        with open_writer(str(tmp_path / name)):
+            pass
     assert not (tmp_path / name).exists()
 
 

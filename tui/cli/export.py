@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import json
 import math
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterator
 
+from gradtui.engine.train.atomic import atomic_write
 from gradtui.engine.train.runner import Row
 
 FORMATS = (".jsonl", ".csv")
@@ -93,14 +95,17 @@ def check_format(path: str) -> str:
     return suffix
 
 
-def open_writer(path: str) -> tuple[IO[str], JsonlWriter | CsvWriter]:
-    """Open ``path`` for writing and pick the writer by its suffix.
+@contextmanager
+def open_writer(path: str) -> Iterator[JsonlWriter | CsvWriter]:
+    """A writer for ``path``, picked by its suffix, writing atomically: rows go to a temp file
+    that replaces ``path`` only when the block ends without an exception (``atomic_write``).
 
-    Raises ValueError for another suffix and OSError when the file cannot be created.
+    Raises ValueError for another suffix (before any file exists) and OSError when the
+    file cannot be written.
     """
     suffix = check_format(path)
-    stream = open(path, "w", encoding="utf-8", newline="")
-    return stream, (JsonlWriter(stream) if suffix == ".jsonl" else CsvWriter(stream))
+    with atomic_write(path, "w", encoding="utf-8", newline="") as stream:
+        yield JsonlWriter(stream) if suffix == ".jsonl" else CsvWriter(stream)
 
 
 # --- the human-readable table ---------------------------------------------------------

@@ -17,7 +17,8 @@ import numpy as np
 from gradtui.engine import Trace, Trainer
 from gradtui.engine.inspect.landscape import SAMPLE_ROWS, check_grid
 
-from gradtui.tui.cli.settings import Prepared, UsageError, as_usage_error, check_writable, count
+from gradtui.tui.cli.outputs import writing
+from gradtui.tui.cli.settings import Prepared, UsageError, as_usage_error, count
 
 UNITS_SHOWN = 12
 """Units listed per layer; a wider layer ends with a line saying how many are left out."""
@@ -48,7 +49,6 @@ def check_landscape_flags(args: argparse.Namespace) -> None:
         return
     if not args.landscape.endswith(".npz"):
         raise UsageError(f"--landscape {args.landscape}: expected a file name ending in .npz")
-    check_writable(args.landscape, "--landscape")
     with as_usage_error("--landscape: "):
         check_grid(args.landscape_span, args.landscape_steps)
 
@@ -73,10 +73,8 @@ def inspect_after_run(args: argparse.Namespace, trainer: Trainer | None) -> None
         print("\n".join(trace_lines(trainer.trace(args.trace), trainer.step_count)))
     if args.landscape is not None:
         land = trainer.loss_landscape(args.landscape_span, args.landscape_steps, max_rows=SAMPLE_ROWS)
-        try:
+        with writing("--landscape", args.landscape):
             land.save(args.landscape)
-        except OSError as exc:
-            raise UsageError(f"--landscape {args.landscape}: {exc.strerror or exc}") from None
         rows = (f"a fixed sample of {land.rows:,} of {land.of_rows:,} training samples" if land.sampled
                 else f"all {land.rows:,} training samples")
         centre = land.loss[len(land.alphas) // 2, len(land.betas) // 2]

@@ -1,13 +1,14 @@
 """The ``gradtui`` command line: open the app, run headless, list what exists.
 
     gradtui [--scenario NAME] [settings]                  open the app
-    gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT]
+    gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT] [--force]
                 [--trace INDEX] [--landscape FILE.npz [--landscape-span S] [--landscape-steps N]]
     gradtui list                                          scenarios, datasets, choices
     gradtui --version
 
 The settings flags, TOML configs and ``prepare`` live in ``settings``. Every user mistake
-ends in one line on stderr and exit code 2, never a traceback. ``run`` and ``list`` never
+ends in one line on stderr and exit code 2, never a traceback (``outputs`` keeps the
+user's files safe). ``run`` and ``list`` never
 import Textual; only opening the app does.
 """
 
@@ -16,22 +17,27 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import sys
-from typing import Sequence
+import threading
+import typing
+from contextlib import nullcontext
+from typing import Any, Sequence
 
 from gradtui import __version__
 from gradtui.engine import DATASETS, OBJECTIVES, SCENARIOS
 from gradtui.engine.train.config import ACTIVATIONS, CLIP_MODES, INITS, LOSSES, OPTIMIZERS
 from gradtui.engine.train.runner import Row, run_descent, run_trainer
 
-from gradtui.tui.cli.export import (NETWORK_COLUMNS, Table, check_format, descent_columns, open_writer,
+from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format, descent_columns, open_writer,
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
                                         inspect_after_run)
 from gradtui.tui.cli.progress import ProgressBar
-from gradtui.tui.cli.settings import (CALCULUS_SETTINGS, DEFAULT_STEPS, Parser, UsageError,
-                                      add_settings, as_usage_error, check_writable, count,
-                                      describe_run, flag_name, prepare)
+from gradtui.tui.cli.settings import (CALCULUS_SETTINGS, DEFAULT_STEPS, Parser, Prepared, UsageError,
+                                      add_settings, as_usage_error, count, describe_run,
+                                      flag_name, prepare)
+from gradtui.tui.cli.outputs import OUTPUTS, check_output, check_outputs_apart, writing
 
 
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
@@ -50,6 +56,9 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                    help="write a row to --out every K steps (default 1)")
     g.add_argument("--out", metavar="FILE", help="rows as JSON Lines (.jsonl) or CSV (.csv)")
     g.add_argument("--save", metavar="CHECKPOINT", help="save the run at the end")
+    g.add_argument("--force", action="store_true",
+                   help="replace an existing --out, --save or --landscape file (never the --data, "
+                        "--config or --load file, nor a read-only file)")
     add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
     return {"app": app, "run": run, "list": lister}
@@ -70,29 +79,54 @@ def _open_app(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that pending writes remove their temp files."""
+
+
+def _terminate(signum: int, frame: Any) -> typing.NoReturn:
+    raise Terminated
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         with as_usage_error():
             check_format(args.out)
-    for path, flag in ((args.out, "--out"), (args.save, "--save")):
-        if path is not None:
-            check_writable(path, flag)
     check_landscape_flags(args)
+    check_outputs_apart(args, getattr(args, "data", None))
+    for name, flag in OUTPUTS:
+        if getattr(args, name) is not None:
+            check_output(getattr(args, name), flag, args.force)
     prepared = prepare(args)
     if prepared.descent is not None and args.save:
         raise UsageError("--save writes network checkpoints; a calculus run has none")
     check_inspection(args, prepared)
-    columns = (NETWORK_COLUMNS if prepared.descent is None
-               else descent_columns(prepared.descent.objective.dim))
-    table = Table(columns, sys.stdout)
+    if prepared.trainer is not None:  # its data may come from --config or --load
+        check_outputs_apart(args, prepared.trainer.config.data)
+    with writing("--out", args.out), (open_writer(args.out) if args.out else nullcontext()) as writer:
+        summary, last_row, shown_step = _train(args, prepared, writer)
+    if last_row is not None and last_row["step"] != shown_step:
+        Table(_columns(prepared), sys.stdout).write(last_row)
+    print("\n" + "\n".join(summary.lines()))
+    if args.save:
+        with writing("--save", args.save):
+            prepared.trainer.save(args.save)
+        print(f"saved checkpoint {args.save} at step {prepared.trainer.step_count}")
+    inspect_after_run(args, prepared.trainer)
+    return 0
+
+
+def _columns(prepared: Prepared) -> list[Column]:
+    return (NETWORK_COLUMNS if prepared.descent is None
+            else descent_columns(prepared.descent.objective.dim))
+
+
+def _train(args: argparse.Namespace, prepared: Prepared,
+           writer: Any) -> tuple[Any, Row | None, int | None]:
+    """Run the steps, printing the table and feeding ``writer`` (when there is one);
+    returns (summary, last row, the step of the last row shown in the table)."""
+    table = Table(_columns(prepared), sys.stdout)
     interval = table_every(args.steps, args.every)
     bar = ProgressBar(args.steps, sys.stderr) if sys.stderr.isatty() else None
-    stream, writer = None, None
-    if args.out is not None:
-        try:
-            stream, writer = open_writer(args.out)
-        except OSError as exc:
-            raise UsageError(f"--out {args.out}: {exc.strerror or exc}") from None
     shown_step: int | None = None
     last_row: Row | None = None
 
@@ -116,21 +150,9 @@ def _run(args: argparse.Namespace) -> int:
         else:
             summary = run_descent(prepared.descent, args.steps, every, sink, bar)
     finally:
-        if stream is not None:
-            stream.close()
         if bar is not None:
             bar.clear()
-    if last_row is not None and last_row["step"] != shown_step:
-        table.write(last_row)
-    print("\n" + "\n".join(summary.lines()))
-    if args.save:
-        try:
-            prepared.trainer.save(args.save)
-        except OSError as exc:
-            raise UsageError(f"--save {args.save}: {exc.strerror or exc}") from None
-        print(f"saved checkpoint {args.save} at step {prepared.trainer.step_count}")
-    inspect_after_run(args, prepared.trainer)
-    return 0
+    return summary, last_row, shown_step
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -161,16 +183,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in ("run", "list") else "app"
     rest = argv[1:] if command != "app" else argv
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         args = build_parsers()[command].parse_args(rest)
         return COMMANDS[command](args)
     except UsageError as exc:
         message = str(exc).replace("\r", " ").replace("\n", " ")
         print(f"gradtui: error: {message}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print("gradtui: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("gradtui: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # e.g. `gradtui run | head`: stop quietly, like other Unix tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)

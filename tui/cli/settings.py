@@ -39,7 +39,9 @@ CALCULUS_SETTINGS = ("optimizer", "lr", "momentum")
 
 
 class UsageError(Exception):
-    """A user mistake: ``main`` prints it as one line on stderr and exits with code 2."""
+    """A user mistake: ``main`` prints it as one line on stderr and exits with ``exit_code``."""
+
+    exit_code = 2
 
 
 class Parser(argparse.ArgumentParser):
@@ -337,12 +339,3 @@ def describe_run(prepared: Prepared) -> str:
             f"{c.optimizer} lr {t.optimizer.lr:g}, batch {c.batch_size or 'full'}, seed {c.seed}, "
             f"from step {t.step_count}")
 
-
-def check_writable(path: str, flag: str) -> None:
-    folder = Path(path).resolve().parent
-    if Path(path).is_dir():
-        raise UsageError(f"{flag} {path}: is a folder; give a file name")
-    if not folder.is_dir():
-        raise UsageError(f"{flag} {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{flag} {path}: folder {folder} is not writable")
