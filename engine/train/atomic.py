@@ -18,10 +18,11 @@ TEMP_SUFFIX = ".tmp"
 
 
 def _permissions(path: str) -> int:
-    """An existing file's permission bits (they survive the replacement); otherwise those of a
-    file created with ``open`` (0o666 minus the umask), not mkstemp's private 0o600."""
+    """An existing file's read/write bits (they survive the replacement; a data file needs no
+    execute bits); otherwise those of a file created with ``open`` (0o666 minus the umask),
+    not mkstemp's private 0o600."""
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        return stat.S_IMODE(os.stat(path).st_mode) & 0o666
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
