@@ -20,7 +20,9 @@ class TrainConfig:
 
     ``loss=None`` picks cross-entropy for classification and MSE for regression.
     ``batch_size=None`` trains on the full batch. ``dataset=None`` with ``data=None``
-    means the arrays were handed to ``Trainer.from_arrays``.
+    means the arrays were handed to ``Trainer.from_arrays``. ``blas_threads`` limits the
+    engine's matrix products (see ``gradtui.engine.train.blas``); more than 1 may change
+    the last bits of results with the machine's core count.
     """
 
     dataset: str | None = "spiral"
@@ -52,10 +54,13 @@ class TrainConfig:
     saturation_grad: float = 0.05
     probe_size: int = 256
     probe_every: int = 10
+    # BLAS threads for the engine's matrix products; None leaves BLAS as the process has it.
+    # 1 (the default) gives the same bits on any core count and never stalls behind a busy core.
+    blas_threads: int | None = 1
 
     def __post_init__(self) -> None:
         self.hidden = _sizes(self.hidden)
-        for name in ("batch_size", "n_samples"):
+        for name in ("batch_size", "n_samples", "blas_threads"):
             if getattr(self, name) is not None:
                 setattr(self, name, _whole(name, getattr(self, name)))
         for name in ("seed", "probe_size", "probe_every"):
@@ -168,5 +173,8 @@ def validate(cfg: TrainConfig) -> None:
     for name in ("explode_norm", "explode_ratio", "vanish_ratio", "dead_fraction",
                  "saturated_fraction", "saturation_grad"):
         _positive(name, getattr(cfg, name))
+    if cfg.blas_threads is not None and cfg.blas_threads < 1:
+        raise ValueError(f"blas_threads must be at least 1 (or none to leave BLAS as it is), "
+                         f"got {cfg.blas_threads}")
     if cfg.probe_size < 1 or cfg.probe_every < 1:
         raise ValueError("probe_size and probe_every must be at least 1")

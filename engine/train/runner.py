@@ -137,18 +137,19 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
     nonfinite = 0
     nonfinite_first = None
     evaluation = None
-    for done in range(1, steps + 1):
-        stats = trainer.step()
-        tally.add(stats)
-        if stats.flagged("nonfinite"):
-            nonfinite += 1
-            nonfinite_first = nonfinite_first or stats.step
-        if _is_row(stats.step, every, last):
-            evaluation = trainer.evaluate()
-            if on_row is not None:
-                on_row(trainer_row(stats, evaluation))
-        if progress is not None:
-            progress(done)
+    with trainer.blas_limit:  # set the thread count once for the run, not per step
+        for done in range(1, steps + 1):
+            stats = trainer.step()
+            tally.add(stats)
+            if stats.flagged("nonfinite"):
+                nonfinite += 1
+                nonfinite_first = nonfinite_first or stats.step
+            if _is_row(stats.step, every, last):
+                evaluation = trainer.evaluate()
+                if on_row is not None:
+                    on_row(trainer_row(stats, evaluation))
+            if progress is not None:
+                progress(done)
     return TrainSummary(first, last, float(stats.loss), evaluation,
                         list(tally.records.values()), nonfinite, nonfinite_first)
 

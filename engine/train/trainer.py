@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from gradtui.engine.optim.clip import clip_coefficient, combine_norms
+from gradtui.engine.train.blas import BlasLimit
 from gradtui.engine.train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.data.catalog import make_dataset
@@ -51,6 +52,9 @@ class Trainer:
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None) -> None:
         self.config = config
         self.data = dataset if dataset is not None else self._load_dataset(config)
+        self.blas_limit = BlasLimit(config.blas_threads)
+        """Held by every public method that computes; hold it around a loop of ``step``
+        calls to pay for setting the thread count once (``run`` does)."""
         self.loss: Loss = self._pick_loss(config, self.data)
         n_out = (self.loss.n_outputs(self.data.n_classes) if self.is_classification
                  else self.data.y_train.shape[1])
@@ -139,13 +143,17 @@ class Trainer:
 
     # --- training -------------------------------------------------------------------
 
-    @np.errstate(all="ignore")  # NaN and Inf are states to report, not warnings to print
     def step(self, probe: bool = False) -> StepStats:
         """One optimizer update on one minibatch; returns what it measured.
 
         Unit states (dead/saturated) are re-probed every ``probe_every`` steps, or on
         this step when ``probe`` is True (e.g. when a person steps by hand).
         """
+        with self.blas_limit:
+            return self._step(probe)
+
+    @np.errstate(all="ignore")  # NaN and Inf are states to report, not warnings to print
+    def _step(self, probe: bool) -> StepStats:
         cfg, model = self.config, self.model
         idx = self.sampler.next()
         if idx is None:
@@ -261,13 +269,15 @@ class Trainer:
 
     def run(self, n: int) -> list[StepStats]:
         """``n`` steps; returns their statistics."""
-        return [self.step() for _ in range(n)]
+        with self.blas_limit:
+            return [self._step(False) for _ in range(n)]
 
     # --- inspection -----------------------------------------------------------------
 
     def predict(self, X: np.ndarray, raw: bool = False) -> np.ndarray:
         """Class labels (classification) or values (regression); ``raw`` gives the outputs."""
-        out = self.model.forward(np.asarray(X, dtype=self.model.dtype), train=False)
+        with self.blas_limit:
+            out = self.model.forward(np.asarray(X, dtype=self.model.dtype), train=False)
         if raw or not self.is_classification:
             return out
         return self.classify(out)
@@ -280,11 +290,12 @@ class Trainer:
     @np.errstate(all="ignore")
     def evaluate(self) -> Evaluation:
         """Train and test loss, and accuracy for classification, in eval mode."""
-        train_loss, train_acc = self._measure(self._X_train, self.data.y_train, self._targets_train)
-        if len(self.data.X_test):
-            test_loss, test_acc = self._measure(self._X_test, self.data.y_test, self._targets_test)
-        else:
-            test_loss = test_acc = None
+        with self.blas_limit:
+            train_loss, train_acc = self._measure(self._X_train, self.data.y_train, self._targets_train)
+            if len(self.data.X_test):
+                test_loss, test_acc = self._measure(self._X_test, self.data.y_test, self._targets_test)
+            else:
+                test_loss = test_acc = None
         return Evaluation(train_loss, test_loss, train_acc, test_acc)
 
     def _measure(self, X, y, T) -> tuple[float, float | None]:
@@ -363,6 +374,7 @@ class Trainer:
             raise ValueError(f"snapshot is of a {'-'.join(map(str, config.hidden))} hidden network, "
                              f"this trainer's is {self.model.architecture}")
         self.config = config
+        self.blas_limit = BlasLimit(config.blas_threads)
         self.model.set_activation(config.activation)
         self.model.flat_value[...] = snap.weights
         self._weight_sq = np.add.reduceat(self.model.flat_value ** 2, self.model.layer_starts)
