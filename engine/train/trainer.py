@@ -311,8 +311,9 @@ class Trainer:
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
             raise ValueError(f"sample index {index!r} out of range: the training set has {n} samples (0..{n - 1})")
         label = int(self.data.y_train[index]) if self.is_classification else None
-        return trace_sample(self.model, self.loss, self._X_train[index], self._targets_train[index],
-                            int(index), label)
+        with self.blas_limit:
+            return trace_sample(self.model, self.loss, self._X_train[index], self._targets_train[index],
+                                int(index), label)
 
     def loss_landscape(self, span: float = 1.0, steps: int = 21, seed: int = 0,
                        max_rows: int | None = None) -> Landscape:
@@ -323,7 +324,9 @@ class Trainer:
         if max_rows is not None and n > max_rows:
             rows = np.sort(np.random.default_rng([self.config.seed, 3]).choice(n, max_rows, replace=False))
             X, T = X[rows], T[rows]
-        return loss_landscape(self.model, self.loss, X, T, span, steps, seed, of_rows=n, step=self.step_count)
+        with self.blas_limit:
+            return loss_landscape(self.model, self.loss, X, T, span, steps, seed, of_rows=n,
+                                  step=self.step_count)
 
     # --- changing course ------------------------------------------------------------
 

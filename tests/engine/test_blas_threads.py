@@ -30,14 +30,18 @@ def small_trainer(**changes) -> Trainer:
 
 
 def spy_on_forward(trainer: Trainer) -> list[int]:
-    """Record the BLAS thread count each time the model computes a forward pass."""
-    seen, forward = [], trainer.model.forward
+    """Record the BLAS thread count each time the model computes a forward pass or the
+    loss is measured (inspection measures it on a replica of the model)."""
+    seen = []
 
-    def recording(*args, **kwargs):
-        seen.append(blas_threads())
-        return forward(*args, **kwargs)
+    def recording(method):
+        def record(*args, **kwargs):
+            seen.append(blas_threads())
+            return method(*args, **kwargs)
+        return record
 
-    trainer.model.forward = recording
+    trainer.model.forward = recording(trainer.model.forward)
+    trainer.loss.value = recording(trainer.loss.value)
     return seen
 
 
@@ -48,7 +52,11 @@ def test_every_engine_call_runs_on_one_thread_and_gives_the_callers_setting_back
     trainer.run(3)
     trainer.evaluate()
     trainer.predict(trainer.data.X_test)
-    assert len(seen) >= 7 and set(seen) == {1}
+    before = len(seen)
+    trainer.loss_landscape(steps=3)
+    trainer.trace(0)
+    assert len(seen) >= before + 9 and set(seen) == {1}
+    assert blas_threads() == 2
     assert blas_threads() == 2
 
 
