@@ -1,7 +1,7 @@
 """Checkpoints: one ``.npz`` file holding a Trainer's whole state, written atomically.
 
 Layout: ``meta`` (a JSON string: format tag, version, config, counters, optimizer
-step, sampler position and RNG state), ``weights``, ``sampler_perm``, and the
+step, sampler position and RNG state, the changes made mid-run), ``weights``, ``sampler_perm``, and the
 prefixed groups ``buffer/``, ``optim/``, ``units/`` and, for runs on in-memory
 arrays, ``data/``. NumPy's npz loader runs with ``allow_pickle=False``.
 """
@@ -16,6 +16,7 @@ import numpy as np
 
 from gradtui.engine.data.dataset import Dataset
 from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.train.changes import Change
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.train.snapshot import Snapshot
 
@@ -39,6 +40,7 @@ def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | 
         "sampler": {"pos": snap.sampler["pos"], "rng": snap.sampler["rng"]},
         "probe_due": snap.probe_due, "n_unit_layers": len(snap.unit_states),
         "data_name": data_name,
+        "changes": [[c.step, c.text] for c in snap.changes],
     }
     arrays = {"meta": np.array(json.dumps(meta)), "weights": snap.weights,
               "sampler_perm": snap.sampler["perm"]}
@@ -107,6 +109,7 @@ def read_checkpoint(path: str) -> tuple[TrainConfig, Dataset | None, Snapshot]:
                      "rng": meta["sampler"]["rng"]},
             unit_states=[arrays[f"units/{i}"] for i in range(int(meta["n_unit_layers"]))],
             probe_due=bool(meta["probe_due"]),
+            changes=tuple(Change(int(step), str(text)) for step, text in meta.get("changes", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None

@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from gradtui.engine.optim.schedule import Schedule
+
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "sigmoid", "tanh", "linear")
 LOSSES = ("cross_entropy", "mse", "mae", "bce", "hinge")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
@@ -19,10 +21,12 @@ class TrainConfig:
     """A complete, serialisable description of a training run.
 
     ``loss=None`` picks cross-entropy for classification and MSE for regression.
-    ``batch_size=None`` trains on the full batch. ``dataset=None`` with ``data=None``
-    means the arrays were handed to ``Trainer.from_arrays``. ``blas_threads`` limits the
-    engine's matrix products (see ``gradtui.engine.train.blas``); more than 1 may change
-    the last bits of results with the machine's core count.
+    ``batch_size=None`` trains on the full batch. ``schedule`` and ``warmup`` shape the lr
+    over the steps from ``schedule_start`` on (see ``gradtui.engine.optim.schedule``).
+    ``dataset=None`` with ``data=None`` means the arrays were handed to
+    ``Trainer.from_arrays``. ``blas_threads`` limits the engine's matrix products (see
+    ``gradtui.engine.train.blas``); more than 1 may change the last bits of results with
+    the machine's core count.
     """
 
     dataset: str | None = "spiral"
@@ -43,6 +47,9 @@ class TrainConfig:
     clip_mode: str | None = None
     clip: float = 1.0
     batch_size: int | None = 32
+    schedule: str = "constant"
+    warmup: int = 0
+    schedule_start: int = 0
     seed: int = 0
     dtype: str = "float64"
     # Gradient-health thresholds (see README, "How gradtui decides a flag").
@@ -63,7 +70,7 @@ class TrainConfig:
         for name in ("batch_size", "n_samples", "blas_threads"):
             if getattr(self, name) is not None:
                 setattr(self, name, _whole(name, getattr(self, name)))
-        for name in ("seed", "probe_size", "probe_every"):
+        for name in ("seed", "probe_size", "probe_every", "warmup", "schedule_start"):
             setattr(self, name, _whole(name, getattr(self, name)))
         if self.clip_mode in ("off", "none", ""):
             self.clip_mode = None
@@ -147,6 +154,9 @@ def validate(cfg: TrainConfig) -> None:
     _choice("dtype", cfg.dtype, DTYPES)
     _choice("clip mode", cfg.clip_mode, CLIP_MODES)
     parse_init(cfg.init)
+    if cfg.schedule_start < 0:
+        raise ValueError(f"schedule_start must be zero or more, got {cfg.schedule_start}")
+    Schedule.parse(cfg.schedule, cfg.warmup, cfg.schedule_start)
     if not cfg.hidden and cfg.batchnorm:
         raise ValueError("batchnorm needs at least one hidden layer")
     for h in cfg.hidden:

@@ -11,6 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from gradtui.engine.data.dataset import Dataset
+from gradtui.engine.train.changes import Change
+
 
 @dataclass
 class Snapshot:
@@ -25,3 +28,5 @@ class Snapshot:
     sampler: dict[str, Any]
     unit_states: list[np.ndarray]
     probe_due: bool
+    changes: tuple[Change, ...] = ()
+    dataset: Dataset | None = None  # the data trained on (shared, never copied); None: as the config says

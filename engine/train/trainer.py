@@ -17,6 +17,7 @@ import numpy as np
 from gradtui.engine.optim.clip import clip_coefficient, combine_norms
 from gradtui.engine.train.blas import BlasLimit
 from gradtui.engine.train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from gradtui.engine.train.changes import STRUCTURAL, Change, Rebuild, commit, conform, describe, n_outputs, plan
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.data.catalog import make_dataset
 from gradtui.engine.data.dataset import Dataset
@@ -25,6 +26,7 @@ from gradtui.engine.train.health import (DEAD, SATURATED, Flag, LayerArrays, Ste
 from gradtui.engine.nn.losses import Loss, get_loss
 from gradtui.engine.nn.mlp import MLP
 from gradtui.engine.optim.optimizers import Optimizer, make_optimizer
+from gradtui.engine.optim.schedule import Schedule
 from gradtui.engine.train.snapshot import Snapshot
 from gradtui.engine.data.sampler import BatchSampler
 from gradtui.engine.inspect.landscape import Landscape, loss_landscape
@@ -33,7 +35,8 @@ from gradtui.engine.inspect.trace import Trace, trace_sample
 RISKY_GRAD = 1e100  # beyond this, g * g or lr * g may overflow float64 inside an optimizer
 UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
              "batch_size", "weight_decay", "explode_norm", "explode_ratio", "vanish_ratio",
-             "dead_fraction", "saturated_fraction", "saturation_grad")
+             "dead_fraction", "saturated_fraction", "saturation_grad",
+             "schedule", "warmup", "schedule_start", *STRUCTURAL)
 
 
 @dataclass
@@ -51,37 +54,47 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None) -> None:
         self.config = config
-        self.data = dataset if dataset is not None else self._load_dataset(config)
+        data = dataset if dataset is not None else self._load_dataset(config)
         self.blas_limit = BlasLimit(config.blas_threads)
         """Held by every public method that computes; hold it around a loop of ``step``
         calls to pay for setting the thread count once (``run`` does)."""
-        self.loss: Loss = self._pick_loss(config, self.data)
-        n_out = (self.loss.n_outputs(self.data.n_classes) if self.is_classification
-                 else self.data.y_train.shape[1])
-        self.model = MLP([self.data.n_features, *config.hidden, n_out], config.activation,
-                         config.init, config.batchnorm, config.seed, dtype=np.dtype(config.dtype).type,
-                         bias_init=config.bias_init)
+        self.loss: Loss = self._pick_loss(config, data)
+        self._bind_model(MLP([data.n_features, *config.hidden, n_outputs(self.loss, data)],
+                             config.activation, config.init, config.batchnorm, config.seed,
+                             dtype=np.dtype(config.dtype).type, bias_init=config.bias_init))
         self.optimizer: Optimizer = self._make_optimizer(config)
-        self._targets_train = self._targets(self.data.y_train)
-        self._targets_test = self._targets(self.data.y_test)
-        self.sampler = BatchSampler(len(self.data.X_train), config.batch_size,
+        self.sampler = BatchSampler(len(data.X_train), config.batch_size,
                                     np.random.default_rng([config.seed, 1]),
                                     min_batch=2 if config.batchnorm else 1)
-        self._X_train = self.data.X_train.astype(self.model.dtype, copy=False)
-        self._X_test = self.data.X_test.astype(self.model.dtype, copy=False)
-        self.X_probe = self._X_train[self._probe_rows(len(self._X_train), config)]
+        self._bind_data(data)
         self.step_count = 0
         self.samples_seen = 0
-        self.unit_states = [np.zeros(layer.fan_out, dtype=np.int8) for layer in self.model.layers]
-        self._unit_counts = [(0, 0)] * len(self.model.layers)
+        self.changes: list[Change] = []
+
+    def _bind_model(self, model: MLP) -> None:
+        """Make ``model`` the one trained, with statistics buffers of its sizes."""
+        self.model = model
+        self.unit_states = [np.zeros(layer.fan_out, dtype=np.int8) for layer in model.layers]
+        self._unit_counts = [(0, 0)] * len(model.layers)
         self._unit_flags: list[Flag] = []
         self._probe_due = True
-        self._widths = [layer.fan_out for layer in self.model.layers]
-        self._names = [layer.name for layer in self.model.layers]
-        self._zeros = np.zeros(len(self.model.layers))
-        self._weight_sq = np.add.reduceat(self.model.flat_value ** 2, self.model.layer_starts)
-        self._before = np.empty_like(self.model.flat_value)  # scratch for the step's statistics
-        self._work = np.empty_like(self.model.flat_value)
+        self._widths = [layer.fan_out for layer in model.layers]
+        self._names = [layer.name for layer in model.layers]
+        self._zeros = np.zeros(len(model.layers))
+        self._weight_sq = np.add.reduceat(model.flat_value ** 2, model.layer_starts)
+        self._before = np.empty_like(model.flat_value)  # scratch for the step's statistics
+        self._work = np.empty_like(model.flat_value)
+
+    def _bind_data(self, data: Dataset) -> None:
+        """Train on ``data`` (targets as the current loss wants them; a fresh probe sample)."""
+        self.data = data
+        self._targets_train = self._targets(data.y_train)
+        self._targets_test = self._targets(data.y_test)
+        self._X_train = data.X_train.astype(self.model.dtype, copy=False)
+        self._X_test = data.X_test.astype(self.model.dtype, copy=False)
+        self.X_probe = self._X_train[self._probe_rows(len(self._X_train), self.config)]
+        self.sampler.min_batch = 2 if self.config.batchnorm else 1
+        self._probe_due = True
 
     @staticmethod
     def _probe_rows(n: int, config: TrainConfig) -> np.ndarray:
@@ -133,6 +146,12 @@ class Trainer:
         return targets
 
     @property
+    def schedule(self) -> Schedule:
+        """The lr schedule the config describes (``schedule.lr(config.lr, step)``)."""
+        cfg = self.config
+        return Schedule.parse(cfg.schedule, cfg.warmup, cfg.schedule_start)
+
+    @property
     def is_classification(self) -> bool:
         return self.data.task == "classification"
 
@@ -155,6 +174,7 @@ class Trainer:
     @np.errstate(all="ignore")  # NaN and Inf are states to report, not warnings to print
     def _step(self, probe: bool) -> StepStats:
         cfg, model = self.config, self.model
+        self.optimizer.lr = self.schedule.lr(cfg.lr, self.step_count + 1)
         idx = self.sampler.next()
         if idx is None:
             X, T = self._X_train, self._targets_train
@@ -330,23 +350,45 @@ class Trainer:
 
     # --- changing course ------------------------------------------------------------
 
-    def update(self, **changes: Any) -> None:
-        """Change hyperparameters mid-run, keeping the weights.
+    def update(self, **changes: Any) -> Change | None:
+        """Change settings mid-run, keeping what was learned where the change allows.
 
-        A new optimizer starts with fresh state; a new activation keeps the weights.
+        A new optimizer starts with fresh state; a new activation keeps the weights. A new
+        shape reshapes the network (``reshape``), new data keeps the weights when the input
+        and output sizes match, a new init re-initialises. A refused change raises
+        ``ValueError`` and applies nothing. Returns the recorded ``Change`` (None if nothing changed).
         """
         unknown = sorted(set(changes) - set(UPDATABLE))
         if unknown:
             raise ValueError(f"cannot change {unknown[0]!r} mid-run; changeable: {', '.join(UPDATABLE)}")
         old, new = self.config, self.config.replace(**changes)
-        self.config = new
-        if new.optimizer != old.optimizer:
+        if "schedule_start" not in changes and (new.schedule, new.warmup) != (old.schedule, old.warmup):
+            new = new.replace(schedule_start=self.step_count)  # a schedule starts when it is chosen
+        with self.blas_limit:  # batch norm's starting statistics are matrix products
+            rebuild = plan(self, new)
+        return self._change(old, new, rebuild)
+
+    def use_data(self, data: Dataset, what: str) -> Change:
+        """Train on ``data`` from now on (e.g. points drawn by hand), keeping the weights;
+        ``what`` says in the change log where the data came from."""
+        new = self.config.replace(dataset=None, data=None)
+        with self.blas_limit:
+            rebuild = plan(self, new, data)
+        return self._change(self.config, new, rebuild, what)
+
+    def _change(self, old: TrainConfig, new: TrainConfig, rebuild: Rebuild | None,
+                what: str = "") -> Change | None:
+        if rebuild is not None:
+            commit(self, rebuild)
+            new = rebuild.config
+        elif new.optimizer != old.optimizer:
+            self.config = new
             self.optimizer = self._make_optimizer(new)
-        else:
-            self.optimizer.lr = new.lr
-            self.optimizer.weight_decay = new.weight_decay
-            if hasattr(self.optimizer, "momentum") and new.optimizer != "sgd":
-                self.optimizer.momentum = new.momentum
+        self.config = new
+        self.optimizer.lr = new.lr
+        self.optimizer.weight_decay = new.weight_decay
+        if hasattr(self.optimizer, "momentum") and new.optimizer != "sgd":
+            self.optimizer.momentum = new.momentum
         if new.activation != old.activation:
             self.model.set_activation(new.activation)
             self._probe_due = True
@@ -354,6 +396,12 @@ class Trainer:
             self._probe_due = True
         self.sampler.batch_size = new.batch_size
         self._count_units()  # the dead/saturated fractions may have changed
+        text = ", ".join(filter(None, [what, describe(old, new, rebuild.notes if rebuild else [])]))
+        if not text:
+            return None
+        change = Change(self.step_count, text)
+        self.changes.append(change)
+        return change
 
     def snapshot(self) -> Snapshot:
         """A deep copy of the run's state; ``restore`` continues it bit-identically."""
@@ -367,15 +415,18 @@ class Trainer:
             sampler=copy.deepcopy(self.sampler.state()),
             unit_states=[s.copy() for s in self.unit_states],
             probe_due=self._probe_due,
+            changes=tuple(self.changes),
+            dataset=self.data,
         )
 
     def restore(self, snap: Snapshot) -> None:
-        """Rewind to ``snap`` exactly (weights, optimizer, batch order, step, settings)."""
+        """Rewind to ``snap`` exactly (weights, optimizer, batch order, step, settings), also
+        across reshapes and data changes made since."""
         config = TrainConfig.from_dict(snap.config)
-        if (tuple(config.hidden) != tuple(self.model.sizes[1:-1])
-                or snap.weights.shape != self.model.flat_value.shape):
-            raise ValueError(f"snapshot is of a {'-'.join(map(str, config.hidden))} hidden network, "
-                             f"this trainer's is {self.model.architecture}")
+        conform(self, config, snap.dataset)
+        if snap.weights.shape != self.model.flat_value.shape:
+            raise ValueError(f"snapshot holds {snap.weights.size} weights; a {self.model.architecture} "
+                             f"network has {self.model.flat_value.size}")
         self.config = config
         self.blas_limit = BlasLimit(config.blas_threads)
         self.model.set_activation(config.activation)
@@ -390,6 +441,7 @@ class Trainer:
         self.unit_states = [s.copy() for s in snap.unit_states]
         self._count_units()
         self._probe_due = snap.probe_due
+        self.changes = list(snap.changes)
 
     def save(self, path: str) -> None:
         """Write a checkpoint atomically (temp file, then rename)."""

@@ -274,9 +274,9 @@ def test_an_update_that_would_overflow_the_weights_is_undone():
 def test_an_undone_update_leaves_the_optimizer_state_alone(optimizer):
     trainer = Trainer(TrainConfig(init="normal:3.0", activation="linear", optimizer=optimizer, lr=1e308,
                                   batch_size=None))
-    trainer.optimizer.lr = 1e-3
+    trainer.update(lr=1e-3)
     trainer.run(2)
-    trainer.optimizer.lr = 1e308
+    trainer.update(lr=1e308)
     state = trainer.optimizer.state_dict()
     assert not trainer.step().applied
     after = trainer.optimizer.state_dict()
