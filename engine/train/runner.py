@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow
 from gradtui.engine.train.health import StepStats
+from gradtui.engine.train.stop import Stop, Stopper, parse_until
 from gradtui.engine.train.trainer import Evaluation, Trainer
 
 Row = dict[str, Any]
@@ -25,11 +26,12 @@ RowSink = Callable[[Row], None]
 Progress = Callable[[int], None]
 
 
-def trainer_row(stats: StepStats, evaluation: Evaluation) -> Row:
+def trainer_row(stats: StepStats, evaluation: Evaluation, changes: list[str] | None = None) -> Row:
     """One export row: the step's statistics plus a full evaluation taken right after it.
 
     ``accuracy`` (classification only) is on the test set, or the train set when there is
     none; ``test_loss`` is None without a test set. ``layers`` holds one dict per dense layer.
+    ``changes`` lists the settings changed since the previous row (``Trainer.changes``).
     """
     row: Row = {"step": stats.step, "epoch": float(stats.epoch), "loss": float(stats.loss),
                 "test_loss": evaluation.test_loss}
@@ -42,6 +44,7 @@ def trainer_row(stats: StepStats, evaluation: Evaluation) -> Row:
                  "update_ratio": float(ls.update_ratio), "dead": int(ls.dead),
                  "saturated": int(ls.saturated)} for ls in stats.layers],
         flags=[{"kind": f.kind, "layer": f.layer} for f in stats.flags],
+        changes=list(changes or []),
     )
     return row
 
@@ -78,6 +81,8 @@ class TrainSummary:
     flags: list[FlagRecord]
     nonfinite_steps: int = 0
     nonfinite_first: int | None = None
+    until: str | None = None
+    stop: Stop | None = None
 
     @property
     def diverged(self) -> bool:
@@ -95,6 +100,10 @@ class TrainSummary:
         elif ev.train_accuracy is not None:
             parts.append(f"train accuracy {ev.train_accuracy:.1%}")
         out = [f"steps {self.first_step}-{self.last_step}: {', '.join(parts)}"]
+        if self.stop is not None:
+            out.append(self.stop.line())
+        elif self.until is not None:
+            out.append(f"not met within {self.last_step - self.first_step + 1} steps: {self.until}")
         for rec in self.flags:
             out.append(f"{rec.kind}: {', '.join(rec.layers)} (first at step {rec.first}, "
                        f"last at step {rec.last}, {rec.steps} of {self.last_step - self.first_step + 1} steps)")
@@ -128,15 +137,19 @@ class _FlagTally:
 
 
 def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | None = None,
-                progress: Progress | None = None) -> TrainSummary:
-    """Train ``steps`` more steps; evaluate and emit a row at every step divisible by
-    ``every`` and at the last one. ``progress(done)`` is called after each step."""
+                progress: Progress | None = None, until: str | None = None) -> TrainSummary:
+    """Train up to ``steps`` more steps; evaluate and emit a row at every step divisible by
+    ``every`` and at the last one. ``progress(done)`` is called after each step. ``until``
+    (see ``gradtui.engine.train.stop``) ends the run at the first step it holds."""
     _check_counts(steps, every)
+    stopper = Stopper(parse_until(until), trainer) if until is not None else None
     first, last = trainer.step_count + 1, trainer.step_count + steps
     tally = _FlagTally()
     nonfinite = 0
     nonfinite_first = None
     evaluation = None
+    stop = None
+    shown = sum(1 for c in trainer.changes if c.step < first - 1)  # earlier changes were exported before
     with trainer.blas_limit:  # set the thread count once for the run, not per step
         for done in range(1, steps + 1):
             stats = trainer.step()
@@ -144,14 +157,21 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
             if stats.flagged("nonfinite"):
                 nonfinite += 1
                 nonfinite_first = nonfinite_first or stats.step
-            if _is_row(stats.step, every, last):
-                evaluation = trainer.evaluate()
+            due = _is_row(stats.step, every, last)
+            now = trainer.evaluate() if due or (stopper is not None and stopper.evaluates) else None
+            if stopper is not None:
+                stop = stopper.check(stats, now)
+            if due or stop is not None:
+                evaluation = now if now is not None else trainer.evaluate()
                 if on_row is not None:
-                    on_row(trainer_row(stats, evaluation))
+                    on_row(trainer_row(stats, evaluation, [c.text for c in trainer.changes[shown:]]))
+                shown = len(trainer.changes)
             if progress is not None:
                 progress(done)
-    return TrainSummary(first, last, float(stats.loss), evaluation,
-                        list(tally.records.values()), nonfinite, nonfinite_first)
+            if stop is not None:
+                break
+    return TrainSummary(first, stats.step, float(stats.loss), evaluation,
+                        list(tally.records.values()), nonfinite, nonfinite_first, until, stop)
 
 
 @dataclass

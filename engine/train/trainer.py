@@ -28,6 +28,7 @@ from gradtui.engine.nn.mlp import MLP
 from gradtui.engine.optim.optimizers import Optimizer, make_optimizer
 from gradtui.engine.optim.schedule import Schedule
 from gradtui.engine.train.snapshot import Snapshot
+from gradtui.engine.train.stop import Stop, run_until
 from gradtui.engine.data.sampler import BatchSampler
 from gradtui.engine.inspect.landscape import Landscape, loss_landscape
 from gradtui.engine.inspect.trace import Trace, trace_sample
@@ -291,6 +292,12 @@ class Trainer:
         """``n`` steps; returns their statistics."""
         with self.blas_limit:
             return [self._step(False) for _ in range(n)]
+
+    def run_until(self, until: str, max_steps: int = 10_000) -> tuple[Stop | None, list[StepStats]]:
+        """Steps until a condition such as ``"test_accuracy>=0.95, plateau:200"`` holds (see
+        ``gradtui.engine.train.stop``) or ``max_steps`` ran: the ``Stop`` (None if no
+        condition was met) and every step's statistics."""
+        return run_until(self, until, max_steps)
 
     # --- inspection -----------------------------------------------------------------
 

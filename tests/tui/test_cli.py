@@ -90,7 +90,7 @@ def test_network_jsonl_nests_layers_and_flags(tmp_path):
     rows = read_jsonl(out)
     assert [r["step"] for r in rows] == [10, 20, 25]
     assert list(rows[0]) == ["step", "epoch", "loss", "test_loss", "accuracy", "grad_norm", "clipped",
-                             "lr", "layers", "flags"]
+                             "lr", "layers", "flags", "changes"]
     assert [ls["name"] for ls in rows[0]["layers"]] == [f"layers.{i}" for i in range(6)]
     assert set(rows[0]["layers"][0]) == {"name", "grad_norm", "update_ratio", "dead", "saturated"}
     assert {"kind": "exploding", "layer": "layers.0"} in rows[0]["flags"]
@@ -372,8 +372,8 @@ def test_more_mistakes(files, capsys, argv, fragment):
     assert len(err.splitlines()) == 1 and fragment in err
 
 
-def test_load_refuses_flags_that_would_change_the_network(tmp_path, capsys):
+def test_load_refuses_flags_that_would_start_another_run(tmp_path, capsys):
     path = checkpoint(tmp_path, steps=2)
-    assert main(["run", "--load", str(path), "--hidden", "4"]) == 2
+    assert main(["run", "--load", str(path), "--seed", "4"]) == 2
     err = capsys.readouterr().err
-    assert "--load: cannot change 'hidden' mid-run; changeable: lr" in err
+    assert "--load: cannot change 'seed' mid-run; changeable: lr" in err

@@ -7,7 +7,8 @@ Rows are the plain dicts made by ``gradtui.engine.train.runner`` (network rows w
   (the row's ``nonfinite`` flag says which step went non-finite).
 - CSV flattens: a list of dicts with a ``name`` is spread into columns prefixed by
   that name (``layers.0.grad_norm``), a list of numbers into ``x.0``, ``x.1``, and the
-  flags become one column of space-separated ``kind:layer`` words. NaN and Inf are
+  flags become one column of space-separated ``kind:layer`` words, the changes made
+  mid-run one column of ``; ``-separated lines. NaN and Inf are
   written as ``nan``, ``inf`` and ``-inf``; a missing value as an empty cell.
 """
 
@@ -42,6 +43,8 @@ def flatten(row: Row) -> dict[str, Any]:
     for key, value in row.items():
         if key == "flags":
             flat[key] = " ".join(f"{f['kind']}:{f['layer']}" for f in value)
+        elif key == "changes":
+            flat[key] = "; ".join(value)
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             for item in value:
                 prefix = item["name"]

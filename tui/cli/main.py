@@ -28,6 +28,7 @@ from gradtui import __version__
 from gradtui.engine import DATASETS, OBJECTIVES, SCENARIOS
 from gradtui.engine.train.config import ACTIVATIONS, CLIP_MODES, INITS, LOSSES, OPTIMIZERS
 from gradtui.engine.train.runner import Row, run_descent, run_trainer
+from gradtui.engine.train.stop import Stopper, parse_until
 
 from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format, descent_columns, open_writer,
                                     table_every)
@@ -59,6 +60,9 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     g.add_argument("--force", action="store_true",
                    help="replace an existing --out, --save or --landscape file (never the --data, "
                         "--config or --load file, nor a read-only file)")
+    g.add_argument("--until", metavar="CONDITION",
+                   help="stop at the first step where it holds, --steps at most: e.g. "
+                        "test_accuracy>=0.95, loss<=0.05, flag:dead, plateau:200 (comma: any of them)")
     add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
     return {"app": app, "run": run, "list": lister}
@@ -141,12 +145,17 @@ def _train(args: argparse.Namespace, prepared: Prepared,
             shown_step = row["step"]
         last_row = row
 
+    if args.until is not None:
+        if prepared.descent is not None:
+            raise UsageError("--until applies to network runs; a calculus run has no such conditions")
+        with as_usage_error("--until: "):
+            Stopper(parse_until(args.until), prepared.trainer)
     print(describe_run(prepared))
     table.header()
     every = args.every if writer is not None else interval
     try:
         if prepared.descent is None:
-            summary = run_trainer(prepared.trainer, args.steps, every, sink, bar)
+            summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until)
         else:
             summary = run_descent(prepared.descent, args.steps, every, sink, bar)
     finally:

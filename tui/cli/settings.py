@@ -30,8 +30,9 @@ from gradtui.engine import Descent, Scenario, TrainConfig, Trainer, get_objectiv
 
 DEFAULT_STEPS = 1000
 
-SETTINGS = ("dataset", "data", "hidden", "activation", "loss", "optimizer", "lr", "momentum",
-            "clip", "clip_mode", "batch_size", "init", "batchnorm", "seed")
+SETTINGS = ("dataset", "data", "noise", "n_samples", "test_fraction", "hidden", "activation", "loss",
+            "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "clip", "clip_mode",
+            "batch_size", "init", "bias_init", "batchnorm", "seed")
 """TrainConfig fields that have a flag of their own (``--clip-mode`` sets ``clip_mode``)."""
 
 CALCULUS_SETTINGS = ("optimizer", "lr", "momentum")
@@ -73,7 +74,7 @@ def count(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
+def whole_or_zero(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -125,20 +126,30 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--dataset", default=s, metavar="NAME", help="a toy dataset or digits")
     g.add_argument("--data", default=s, metavar="PATH",
                    help="MNIST IDX folder, Keras-style .npz, or .csv (label in the last column)")
+    g.add_argument("--noise", default=s, type=_number, metavar="X", help="label noise of a toy dataset")
+    g.add_argument("--n-samples", default=s, type=count, metavar="N", help="points in a toy dataset")
+    g.add_argument("--test-fraction", default=s, type=_number, metavar="F",
+                   help="share of the data held out for testing, 0 to below 1")
     g.add_argument("--hidden", default=s, type=parse_hidden, metavar="SIZES",
                    help="hidden layer sizes, e.g. 16,16; '' for none")
     g.add_argument("--activation", default=s, metavar="NAME")
     g.add_argument("--loss", default=s, metavar="NAME")
     g.add_argument("--init", default=s, metavar="SCHEME", help="he, xavier, torch or normal:STD")
+    g.add_argument("--bias-init", default=s, type=_number, metavar="X",
+                   help="every bias starts at X (default: the init scheme's)")
     g.add_argument("--batchnorm", default=s, action=argparse.BooleanOptionalAction)
     g.add_argument("--optimizer", default=s, metavar="NAME")
     g.add_argument("--lr", default=s, type=_number, metavar="RATE")
     g.add_argument("--momentum", default=s, type=_number, metavar="BETA")
+    g.add_argument("--weight-decay", default=s, type=_number, metavar="X")
+    g.add_argument("--schedule", default=s, metavar="SPEC",
+                   help="lr schedule: constant, step:FACTOR:EVERY or cosine:STEPS:FLOOR")
+    g.add_argument("--warmup", default=s, type=whole_or_zero, metavar="N", help="linear lr warm-up steps")
     g.add_argument("--clip", default=s, type=_number, metavar="LIMIT")
     g.add_argument("--clip-mode", default=s, metavar="MODE", help="off, norm or value")
     g.add_argument("--batch-size", default=s, type=_batch_size, metavar="N",
                    help="a number, or 'full' for full-batch")
-    g.add_argument("--seed", default=s, type=_seed, metavar="N")
+    g.add_argument("--seed", default=s, type=whole_or_zero, metavar="N")
 
 
 
