@@ -128,13 +128,14 @@ def n_outputs(loss: Loss, data: Dataset) -> int:
 
 def describe(old: TrainConfig, new: TrainConfig, notes: list[str]) -> str:
     """``hidden 16,16 -> 16,32 (function unchanged: ...)``: what changed, in one line."""
-    parts = [f"{key} {_show(key, getattr(old, key))} -> {_show(key, getattr(new, key))}"
+    parts = [f"{key} {show_setting(key, getattr(old, key))} -> {show_setting(key, getattr(new, key))}"
              for key in old.to_dict() if key != "schedule_start" and getattr(old, key) != getattr(new, key)]
     text = ", ".join(parts)
     return f"{text} ({'; '.join(notes)})" if notes else text
 
 
-def _show(key: str, value: Any) -> str:
+def show_setting(key: str, value: Any) -> str:
+    """A setting's value as people write it: ``16,16``, ``full``, ``off``, ``0.01``."""
     if key == "hidden":
         return ",".join(map(str, value)) or "none"
     if isinstance(value, (list, tuple)):

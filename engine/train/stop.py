@@ -99,13 +99,9 @@ def _number(text: str, raw: str) -> float:
 
 
 def _whole(text: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
+    if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{text!r}: {raw!r} must be a whole number of at least 1")
-    return value
+    return int(raw)
 
 
 class Stopper:

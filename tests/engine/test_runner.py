@@ -52,7 +52,7 @@ def test_trainer_row_holds_the_step_the_evaluation_and_each_layer():
     ev = trainer.evaluate()
     row = trainer_row(stats, ev)
     assert list(row) == ["step", "epoch", "loss", "test_loss", "accuracy", "grad_norm", "clipped",
-                         "lr", "layers", "flags"]
+                         "lr", "layers", "flags", "changes"]
     assert (row["step"], row["loss"], row["test_loss"], row["accuracy"]) == (
         1, stats.loss, ev.test_loss, ev.test_accuracy)
     assert [ls["name"] for ls in row["layers"]] == ["layers.0", "layers.1"]

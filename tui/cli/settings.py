@@ -27,6 +27,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from gradtui.engine import Descent, Scenario, TrainConfig, Trainer, get_objective, get_scenario
+from gradtui.engine.train.changes import show_setting
 
 DEFAULT_STEPS = 1000
 
@@ -270,17 +271,7 @@ def prepare(args: argparse.Namespace) -> Prepared:
 
 def _listed(settings: Iterable[tuple[str, Any]]) -> str:
     """``hidden none, lr 0.1``: settings as a story names them."""
-    return ", ".join(f"{key} {_show_setting(key, value)}" for key, value in settings)
-
-
-def _show_setting(key: str, value: Any) -> str:
-    if key == "hidden":
-        return ",".join(map(str, value)) or "none"
-    if key == "activation" and not isinstance(value, str):
-        return ",".join(value)
-    if value is None:
-        return {"batch_size": "full", "clip_mode": "off"}.get(key, "none")
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return ", ".join(f"{key} {show_setting(key, value)}" for key, value in settings)
 
 
 def as_launched(scenario: Scenario, config: TrainConfig) -> Scenario:
