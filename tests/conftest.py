@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+from types import ModuleType
 from typing import Callable
 
 import numpy as np
@@ -78,3 +81,21 @@ def manual_backprop(Ws: list[np.ndarray], bs: list[np.ndarray], X: np.ndarray, l
 def backprop() -> Callable:
     """``backprop(Ws, bs, X, labels, activation)``: see ``manual_backprop``."""
     return manual_backprop
+
+
+def import_tool(name: str, why: str) -> ModuleType:
+    """An optional test tool (torch, playwright): a developer machine without it skips the test
+    with the reason; in CI (the ``CI`` variable set, as ``.ci/run`` runs) its absence fails it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        message = f"{name} is not installed ({exc}); {why}; .ci/run installs it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def tool() -> Callable[[str, str], ModuleType]:
+    """``tool(name, why)``: see ``import_tool``."""
+    return import_tool
