@@ -4,6 +4,7 @@
     gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT] [--force]
                 [--trace INDEX] [--landscape FILE.npz [--landscape-span S] [--landscape-steps N]]
     gradtui list                                          scenarios, datasets, choices
+    gradtui export CKPT --format torch|numpy|json [-o FILE]  the trained network as a file
     gradtui --version
 
 The settings flags, TOML configs and ``prepare`` live in ``settings``. Every user mistake
@@ -34,6 +35,7 @@ from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
                                         inspect_after_run)
+from gradtui.tui.cli import export_model
 from gradtui.tui.cli.progress import ProgressBar
 from gradtui.tui.cli.settings import (CALCULUS_SETTINGS, DEFAULT_STEPS, Parser, Prepared, UsageError,
                                       add_settings, as_usage_error, count, describe_run,
@@ -45,7 +47,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     """The parsers for the app (``gradtui``), ``gradtui run`` and ``gradtui list``."""
     app = Parser(prog="gradtui", description="Watch gradients flow, explode, vanish and die.",
                  epilog="commands: 'gradtui run --help' trains headless; 'gradtui list' shows "
-                        "scenarios, datasets and choices.")
+                        "scenarios, datasets and choices; 'gradtui export --help' writes a "
+                        "trained network as PyTorch, NumPy or JSON.")
     app.add_argument("--version", action="version", version=f"gradtui {__version__}")
     add_settings(app)
     run = Parser(prog="gradtui run", description="Train headless; print a table and a summary.")
@@ -65,7 +68,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                         "test_accuracy>=0.95, loss<=0.05, flag:dead, plateau:200 (comma: any of them)")
     add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
-    return {"app": app, "run": run, "list": lister}
+    return {"app": app, "run": run, "list": lister, "export": export_model.build_parser()}
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -184,13 +187,13 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"app": _open_app, "run": _run, "list": _list}
+COMMANDS = {"app": _open_app, "run": _run, "list": _list, "export": export_model.command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gradtui`` script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv[0] if argv and argv[0] in ("run", "list") else "app"
+    command = argv[0] if argv and argv[0] in COMMANDS and argv[0] != "app" else "app"
     rest = argv[1:] if command != "app" else argv
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
