@@ -206,7 +206,7 @@ def classify(outputs: torch.Tensor) -> torch.Tensor:
              "Or:      python model.py FEATURES.csv   prints the outputs of each row.\n"
              "Needs PyTorch only; build_model() returns the network in eval mode (batch norm "
              "uses its running statistics).").format(model["dtype"])
-    main = _MAIN.format(predict=f"build_model()(torch.tensor(_read_rows(sys.argv[1]), dtype=DTYPE)).detach()")
+    main = _MAIN.format(predict="build_model()(torch.tensor(_read_rows(sys.argv[1]), dtype=DTYPE)).detach()")
     return (_header(model, "A gradtui network as a PyTorch module", usage)
             + f'''
 import csv

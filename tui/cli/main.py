@@ -4,6 +4,7 @@
     gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT] [--force]
                 [--trace INDEX] [--landscape FILE.npz [--landscape-span S] [--landscape-steps N]]
     gradtui list                                          scenarios, datasets, choices
+    gradtui serve [--host H] [--port P] [settings]      the app in web browsers
     gradtui export CKPT --format torch|numpy|json [-o FILE]  the trained network as a file
     gradtui --version
 
@@ -35,11 +36,11 @@ from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
                                         inspect_after_run)
-from gradtui.tui.cli import export_model
+from gradtui.tui.cli import export_model, serve
 from gradtui.tui.cli.progress import ProgressBar
-from gradtui.tui.cli.settings import (CALCULUS_SETTINGS, DEFAULT_STEPS, Parser, Prepared, UsageError,
+from gradtui.tui.cli.settings import (DEFAULT_STEPS, Parser, Prepared, UsageError,
                                       add_settings, as_usage_error, count, describe_run,
-                                      flag_name, prepare)
+                                      prepare, prepare_app)
 from gradtui.tui.cli.outputs import OUTPUTS, check_output, check_outputs_apart, writing
 
 
@@ -48,7 +49,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     app = Parser(prog="gradtui", description="Watch gradients flow, explode, vanish and die.",
                  epilog="commands: 'gradtui run --help' trains headless; 'gradtui list' shows "
                         "scenarios, datasets and choices; 'gradtui export --help' writes a "
-                        "trained network as PyTorch, NumPy or JSON.")
+                        "trained network as PyTorch, NumPy or JSON; 'gradtui serve --help' serves the app "
+                        "to web browsers.")
     app.add_argument("--version", action="version", version=f"gradtui {__version__}")
     add_settings(app)
     run = Parser(prog="gradtui run", description="Train headless; print a table and a summary.")
@@ -68,18 +70,14 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                         "test_accuracy>=0.95, loss<=0.05, flag:dead, plateau:200 (comma: any of them)")
     add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
-    return {"app": app, "run": run, "list": lister, "export": export_model.build_parser()}
+    return {"app": app, "run": run, "list": lister, "export": export_model.build_parser(),
+            "serve": serve.build_parser()}
 
 
 # --- commands -----------------------------------------------------------------------------
 
 def _open_app(args: argparse.Namespace) -> int:
-    prepared = prepare(args)
-    if prepared.scenario.is_calculus:
-        given = [k for k in CALCULUS_SETTINGS if hasattr(args, k)]
-        if given:
-            raise UsageError(f"{flag_name(given[0])} applies to calculus scenarios in 'gradtui run'; "
-                             "in the app, change it on the calculus screen")
+    prepared = prepare_app(args)
     from gradtui.tui.app import GradtuiApp  # imported here: only the app needs Textual
 
     GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild).run()
@@ -187,7 +185,8 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"app": _open_app, "run": _run, "list": _list, "export": export_model.command}
+COMMANDS = {"app": _open_app, "run": _run, "list": _list, "export": export_model.command,
+            "serve": serve.command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

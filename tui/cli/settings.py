@@ -269,6 +269,17 @@ def prepare(args: argparse.Namespace) -> Prepared:
     return Prepared(as_launched(scenario, config), trainer=trainer)
 
 
+def prepare_app(args: argparse.Namespace) -> Prepared:
+    """``prepare`` for the app, which changes a calculus run's settings on its own screen."""
+    prepared = prepare(args)
+    if prepared.scenario.is_calculus:
+        given = [k for k in CALCULUS_SETTINGS if hasattr(args, k)]
+        if given:
+            raise UsageError(f"{flag_name(given[0])} applies to calculus scenarios in 'gradtui run'; "
+                             "in the app, change it on the calculus screen")
+    return prepared
+
+
 def _listed(settings: Iterable[tuple[str, Any]]) -> str:
     """``hidden none, lr 0.1``: settings as a story names them."""
     return ", ".join(f"{key} {show_setting(key, value)}" for key, value in settings)

@@ -1,0 +1,146 @@
+"""``gradtui serve`` end to end: the real server on a free localhost port, the page over HTTP,
+and the app driven from headless Chromium (Debian's, through Playwright; never a downloaded
+browser). Without Chromium or Playwright a developer machine skips with the reason; CI fails."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from gradtui.tui.cli.serve import app_command, build_parser
+from gradtui.tui.cli.main import main
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+ANSI = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78])")
+STEP = re.compile(r"step ([\d,]+)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, timeout: float, what: str, poll=lambda: time.sleep(0.1)):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        poll()
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode()
+    except OSError:
+        return None
+
+
+@pytest.fixture
+def server(tmp_path, tool):
+    """``gradtui serve`` on a free port in ``tmp_path``; yields its URL, stops it afterwards."""
+    tool("textual_serve", "gradtui serve needs the serve extra")
+    port = free_port()
+    log = open(tmp_path / "server.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "gradtui", "serve", "--port", str(port)],
+                               cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(lambda: fetch(url) or process.poll() is not None, 30, "the server to answer")
+        assert process.poll() is None, (tmp_path / "server.log").read_text()
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)  # textual-serve's graceful exit: app processes stop too
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_server_answers_with_the_page_on_localhost(server):
+    page = fetch(server)
+    assert "<title>" in page or "textual-terminal" in page
+    assert 'data-session-websocket-url="ws://127.0.0.1:' in page
+
+
+def screen_steps(frames: list[bytes]) -> list[int]:
+    """Every step counter the app has drawn so far, read from the terminal bytes it sent."""
+    text = ANSI.sub(b"", b"".join(frames)).decode("utf-8", "replace")
+    return [int(m.replace(",", "")) for m in STEP.findall(text)]
+
+
+def test_app_runs_in_chromium(server, tmp_path, tool):
+    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium); .ci/run installs it")
+    sync_api = tool("playwright.sync_api", "the browser test drives Chromium with Playwright")
+    frames: list[bytes] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("websocket", lambda ws: ws.on(
+                "framereceived", lambda data: frames.append(data if isinstance(data, bytes) else data.encode())))
+            page.goto(server)
+            pause = lambda: page.wait_for_timeout(100)  # noqa: E731 - lets Playwright deliver events
+            wait_for(lambda: screen_steps(frames), 60, "the app's first frame", pause)
+            assert screen_steps(frames)[-1] == 0
+            page.locator("#terminal").click()
+            for _ in range(3):
+                page.keyboard.press("s")
+            wait_for(lambda: 3 in screen_steps(frames), 20, "three steps by s", pause)
+            page.keyboard.press("Space")
+            wait_for(lambda: max(screen_steps(frames)) > 3, 20, "training started by space", pause)
+            page.keyboard.press("Space")
+            page.wait_for_timeout(500)
+            shot = tmp_path / "gradtui-in-chromium.png"
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+# --- the command itself, without a server ---------------------------------------------------
+
+def test_serve_passes_the_settings_to_every_app():
+    args = build_parser().parse_args(["--hidden", "", "--batch-size", "full", "--no-batchnorm",
+                                      "--lr", "1e-3", "--config", "my run.toml", "--host", "0.0.0.0"])
+    command = app_command(args)
+    assert command.startswith(f"{sys.executable} -m gradtui ")
+    assert "'--config=my run.toml'" in command and "--hidden=" in command
+    assert "--lr=0.001" in command and "--batch-size=full" in command and "--no-batchnorm" in command
+    assert "--host" not in command and "--port" not in command
+    reparsed = build_parser().parse_args(shlex.split(command)[3:])  # the app reads what serve read
+    server_only = ("host", "port", "public_url")
+    assert {k: v for k, v in vars(reparsed).items() if k not in server_only} == \
+        {k: v for k, v in vars(args).items() if k not in server_only}
+
+
+def test_serve_refuses_bad_settings_and_busy_ports(capsys):
+    assert main(["serve", "--lr", "fast"]) == 2
+    assert "--lr" in capsys.readouterr().err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "port number" in capsys.readouterr().err

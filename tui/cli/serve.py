@@ -1,0 +1,105 @@
+"""``gradtui serve [--host H] [--port P] [--public-url URL] [app settings]``: the app in web browsers.
+
+textual-serve (the ``serve`` extra) answers each browser that opens the page with a
+process of its own running ``python -m gradtui`` with the same settings, so every viewer
+has their own run and costs one Python process. There is no authentication: the server
+listens on 127.0.0.1 unless told otherwise; to reach it from other machines, put it
+behind a proxy that authenticates and give that proxy's address as ``--public-url``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import socket
+import sys
+
+from gradtui.tui.cli.settings import SETTINGS, Parser, UsageError, add_settings, flag_name, prepare_app
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+PLACES = ("scenario", "config", "load")
+"""Flags that say where a run comes from, passed on to every viewer's app with the settings."""
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""Each viewer's app gets one BLAS thread: several processes that each start one thread per
+core would fight over the cores and all run slower."""
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="gradtui serve",
+                    description="Serve the app to web browsers (textual-serve): every browser that "
+                                "opens the page gets its own app process with these settings.",
+                    epilog="No authentication: keep the default host, or put an authenticating "
+                           "proxy in front and pass its address as --public-url.")
+    g = parser.add_argument_group("the server")
+    g.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    g.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    g.add_argument("--public-url", metavar="URL",
+                   help="the address browsers use, when it is not http://HOST:PORT (behind a proxy)")
+    add_settings(parser)
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return port
+
+
+def app_argv(args: argparse.Namespace) -> list[str]:
+    """The app's flags among parsed ``serve`` arguments, written back as ``--flag=value``
+    (so a value starting with '-' stays a value)."""
+    argv = []
+    for key in (*PLACES, *SETTINGS):
+        if not hasattr(args, key):
+            continue
+        value, flag = getattr(args, key), flag_name(key)
+        if isinstance(value, bool):
+            argv.append(flag if value else f"--no-{flag[2:]}")
+        elif key == "hidden":
+            argv.append(f"{flag}={','.join(map(str, value))}")
+        elif key == "batch_size" and value is None:
+            argv.append(f"{flag}=full")
+        else:
+            argv.append(f"{flag}={value!r}" if isinstance(value, float) else f"{flag}={value}")
+    return argv
+
+
+def app_command(args: argparse.Namespace) -> str:
+    """The shell command each browser's app process runs."""
+    return shlex.join([sys.executable, "-m", "gradtui", *app_argv(args)])
+
+
+def check_free(host: str, port: int) -> None:
+    """Raise UsageError unless ``host:port`` can be listened on."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except socket.gaierror:
+        raise UsageError(f"--host {host}: not an address of this machine") from None
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                         "pick another --port") from None
+
+
+def command(args: argparse.Namespace) -> int:
+    prepare_app(args)  # a mistake in the settings fails here, once, not in every browser
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise UsageError("gradtui serve needs textual-serve: pip install 'gradtui[serve]'") from None
+    check_free(args.host, args.port)
+    for name in ONE_THREAD:
+        os.environ.setdefault(name, "1")
+    server = Server(app_command(args), host=args.host, port=args.port, title="gradtui",
+                    public_url=args.public_url)
+    server.serve()
+    return 0
