@@ -10,7 +10,6 @@ behind a proxy that authenticates and give that proxy's address as ``--public-ur
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import socket
 import sys
@@ -21,9 +20,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 PLACES = ("scenario", "config", "load")
 """Flags that say where a run comes from, passed on to every viewer's app with the settings."""
-ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-"""Each viewer's app gets one BLAS thread: several processes that each start one thread per
-core would fight over the cores and all run slower."""
 
 
 def build_parser() -> Parser:
@@ -97,8 +93,6 @@ def command(args: argparse.Namespace) -> int:
     except ImportError:
         raise UsageError("gradtui serve needs textual-serve: pip install 'gradtui[serve]'") from None
     check_free(args.host, args.port)
-    for name in ONE_THREAD:
-        os.environ.setdefault(name, "1")
     server = Server(app_command(args), host=args.host, port=args.port, title="gradtui",
                     public_url=args.public_url)
     server.serve()
