@@ -3,9 +3,11 @@
 Imports NumPy only: no terminal, no plotting.
 """
 
-from gradtui.engine.nn.activations import ACTIVATION_CLASSES, get_activation, sigmoid, softmax, softmax_jvp
+from gradtui.engine.nn.activations import (ACTIVATION_CLASSES, ACTIVATIONS, get_activation, sigmoid, softmax,
+                                           softmax_jvp)
+from gradtui.engine.nn.init import INITS
 from gradtui.engine.train.checkpoint import CheckpointError
-from gradtui.engine.optim.clip import clip_grad_norm, clip_grad_value
+from gradtui.engine.optim.clip import CLIP_MODES, clip_grad_norm, clip_grad_value
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.data.catalog import DATASETS, make_dataset
 from gradtui.engine.data.dataset import Dataset
@@ -13,9 +15,11 @@ from gradtui.engine.nn.gradcheck import gradcheck
 from gradtui.engine.inspect.landscape import Landscape
 from gradtui.engine.inspect.trace import LayerTrace, Trace
 from gradtui.engine.train.health import FLAG_KINDS, UNIT_STATES, Flag, LayerStats, StepStats
-from gradtui.engine.nn.losses import LOSS_CLASSES, get_loss
+from gradtui.engine.nn.losses import LOSS_CLASSES, LOSSES, get_loss
 from gradtui.engine.nn.mlp import MLP
-from gradtui.engine.optim.optimizers import SGD, Adam, Optimizer, RMSprop, make_optimizer
+from gradtui.engine.optim.optimizers import (OPTIMIZER_FACTORIES, OPTIMIZERS, SGD, Adam, Optimizer, RMSprop,
+                                             check_optimizer, make_optimizer)
+from gradtui.engine.calculus.objectives import REACH_TOL
 from gradtui.engine.nn.parameter import Parameter
 from gradtui.engine.train.runner import DescentSummary, FlagRecord, TrainSummary, run_descent, run_trainer, trainer_row
 from gradtui.engine.scenarios.catalog import SCENARIOS, Scenario, get_scenario
@@ -26,6 +30,8 @@ from gradtui.engine.calculus.secant import (DIVERGENCE_LIMIT, OBJECTIVES, RULES,
                        secant_slopes)
 
 __all__ = [
+    "ACTIVATIONS", "CLIP_MODES", "INITS", "LOSSES", "OPTIMIZERS", "OPTIMIZER_FACTORIES", "REACH_TOL",
+    "check_optimizer",
     "ACTIVATION_CLASSES", "Adam", "CheckpointError", "DATASETS", "Dataset", "Evaluation",
     "FLAG_KINDS", "Flag", "LOSS_CLASSES", "Landscape", "LayerTrace", "Trace", "LayerStats", "MLP", "Optimizer", "Parameter",
     "RMSprop", "SGD", "Snapshot", "StepStats", "TrainConfig", "Trainer", "UNIT_STATES",

@@ -13,9 +13,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from gradtui.engine.optim.clip import global_norm
-from gradtui.engine.train.config import OPTIMIZERS
-from gradtui.engine.calculus.objectives import Objective
-from gradtui.engine.optim.optimizers import make_optimizer
+from gradtui.engine.calculus.objectives import REACH_TOL, Objective
+from gradtui.engine.optim.optimizers import OPTIMIZERS, check_optimizer, make_optimizer
 from gradtui.engine.nn.parameter import Parameter
 
 DIVERGENCE_LIMIT = 1e6
@@ -47,8 +46,7 @@ class Descent:
 
     def __init__(self, objective: Objective, optimizer: str = "sgd", lr: float | None = None,
                  start: Iterable[float] | float | None = None, momentum: float = 0.9) -> None:
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+        check_optimizer(optimizer)
         self.objective = objective
         self.optimizer_name = optimizer
         self.lr = _checked_lr(objective.lrs[optimizer] if lr is None else lr)
@@ -90,10 +88,10 @@ class Descent:
         last = self.trajectory[-1]
         return not (np.isfinite(last.f) and np.all(np.abs(last.x) <= DIVERGENCE_LIMIT))
 
-    def steps_to_minimum(self, tol: float) -> int | None:
-        """The first step whose point lies within ``tol`` of a known minimum, or None."""
-        return next((r.step for r in self.trajectory
-                     if self.objective.distance_to_minimum(r.x) <= tol), None)
+    def steps_to_minimum(self, tol: float = REACH_TOL, since: int = 0) -> int | None:
+        """The first step from ``since`` on whose point lies within ``tol`` of a known
+        minimum, or None."""
+        return next((r.step for r in self.trajectory[since:] if self.objective.reached(r.x, tol)), None)
 
     def _record(self, step: int, step_size: float) -> TrajectoryRow:
         """Evaluate f and the gradient at the current point and hand the gradient to the optimizer."""
@@ -131,7 +129,7 @@ class Race:
 
     def __init__(self, objective: Objective, optimizers: Iterable[str] = OPTIMIZERS,
                  lrs: dict[str, float] | None = None,
-                 start: Iterable[float] | float | None = None, tol: float = 1e-3) -> None:
+                 start: Iterable[float] | float | None = None, tol: float = REACH_TOL) -> None:
         names = list(optimizers)
         lrs = dict(lrs or {})
         if not names or len(set(names)) != len(names):

@@ -17,6 +17,10 @@ Point = tuple[float, ...]
 Window = tuple[float, float] | tuple[tuple[float, float], tuple[float, float]]
 
 
+REACH_TOL = 1e-3
+"""Distance to a known minimum that counts as having reached it."""
+
+
 @dataclass(frozen=True)
 class Objective:
     """A function f: R^dim -> R with its exact gradient and viewing hints.
@@ -48,6 +52,11 @@ class Objective:
         if len(coords) != self.dim:
             raise ValueError(f"{self.name} takes {self.dim} coordinate array(s), got {len(coords)}")
         return np.asarray(self._f(*(np.asarray(c, dtype=float) for c in coords)), dtype=float)
+
+    def reached(self, x: Any, tol: float = REACH_TOL) -> bool:
+        """Whether ``x`` lies within ``tol`` of a known minimum: the one rule every mode and
+        report uses for "reached the minimum"."""
+        return self.distance_to_minimum(x) <= tol
 
     def distance_to_minimum(self, x: Any) -> float:
         """Euclidean distance from ``x`` to the nearest known minimum (inf when there is none)."""

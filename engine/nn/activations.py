@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from gradtui.engine.registry import check_name
+
 LEAKY_SLOPE = 0.01
 
 
@@ -111,16 +113,14 @@ class Tanh(Activation):
 
 
 ACTIVATION_CLASSES = {cls.name: cls for cls in (ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Linear)}
+ACTIVATIONS = tuple(ACTIVATION_CLASSES)
+"""Every activation name, in the order the app's activation key cycles them."""
 
 
 def get_activation(name: str) -> Activation:
     """The activation called ``name``; raises ValueError naming the valid ones."""
-    try:
-        return ACTIVATION_CLASSES[name]()
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}; valid: {', '.join(ACTIVATION_CLASSES)}"
-        ) from None
+    check_name("activation", name, ACTIVATIONS)
+    return ACTIVATION_CLASSES[name]()
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Weight initialisation schemes: he, xavier, torch and normal:STD."""
+"""Weight initialisation schemes: he, xavier, torch and normal:STD (the registry, ``INITS``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,24 @@ import math
 
 import numpy as np
 
-from gradtui.engine.train.config import parse_init
+from gradtui.engine.registry import check_name
+
+INITS = ("he", "xavier", "torch", "normal:STD")
+"""Every init scheme; ``normal:STD`` stands for ``normal:`` followed by a positive std."""
+
+
+def parse_init(init: str) -> tuple[str, float | None]:
+    """Split an init name into (scheme, std); ``normal:2.0`` gives ("normal", 2.0)."""
+    if isinstance(init, str) and init.startswith("normal:"):
+        try:
+            std = float(init.split(":", 1)[1])
+        except ValueError:
+            raise ValueError(f"init {init!r}: the std after 'normal:' must be a number") from None
+        if not std > 0 or std == float("inf"):
+            raise ValueError(f"init {init!r}: the std after 'normal:' must be positive")
+        return "normal", std
+    check_name("init", init, INITS)
+    return init, None
 
 
 def init_dense(scheme: str, fan_in: int, fan_out: int, gain: float,

@@ -6,6 +6,7 @@ import numpy as np
 
 from gradtui.engine.nn.activations import sigmoid
 from gradtui.engine.nn.fastops import ones
+from gradtui.engine.registry import check_name
 
 
 class Loss:
@@ -139,11 +140,11 @@ class Hinge(BinaryLoss):
 
 
 LOSS_CLASSES = {cls.name: cls for cls in (CrossEntropy, MSE, MAE, BCEWithLogits, Hinge)}
+LOSSES = tuple(LOSS_CLASSES)
+"""Every loss name."""
 
 
 def get_loss(name: str) -> Loss:
     """The loss called ``name``; raises ValueError naming the valid ones."""
-    try:
-        return LOSS_CLASSES[name]()
-    except KeyError:
-        raise ValueError(f"unknown loss {name!r}; valid: {', '.join(LOSS_CLASSES)}") from None
+    check_name("loss", name, LOSSES)
+    return LOSS_CLASSES[name]()

@@ -6,6 +6,9 @@ import numpy as np
 
 from gradtui.engine.nn.parameter import Parameter
 
+CLIP_MODES = (None, "norm", "value")
+"""Every clip mode: None (off), ``norm`` (``clip_grad_norm``) or ``value`` (``clip_grad_value``)."""
+
 
 def combine_norms(norms: np.ndarray) -> float:
     """sqrt(sum(norms^2)) without overflow when the norms themselves are huge."""

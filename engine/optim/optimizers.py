@@ -8,11 +8,12 @@ Hyperparameters are plain attributes and may change between steps.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from gradtui.engine.nn.parameter import Parameter, flat_buffers
+from gradtui.engine.registry import check_name
 
 
 class Optimizer:
@@ -150,16 +151,31 @@ class Adam(Optimizer):
 
 
 
+OptimizerFactory = Callable[[list[Parameter], float, float, float], Optimizer]
+"""Builds an optimizer from (params, lr, momentum, weight_decay)."""
+
+OPTIMIZER_FACTORIES: dict[str, OptimizerFactory] = {
+    "sgd": lambda params, lr, momentum, wd: SGD(params, lr, weight_decay=wd),
+    "momentum": lambda params, lr, momentum, wd: SGD(params, lr, momentum=momentum, weight_decay=wd),
+    "nesterov": lambda params, lr, momentum, wd: SGD(params, lr, momentum=momentum, nesterov=True,
+                                                     weight_decay=wd),
+    "rmsprop": lambda params, lr, momentum, wd: RMSprop(params, lr, weight_decay=wd),
+    "adam": lambda params, lr, momentum, wd: Adam(params, lr, weight_decay=wd),
+}
+"""The optimizer registry: every config name and how to build it. A new optimizer is a
+subclass of ``Optimizer`` and one entry here."""
+
+OPTIMIZERS = tuple(OPTIMIZER_FACTORIES)
+"""Every optimizer name, in the order the app's optimizer key cycles them and a race lines them up."""
+
+
+def check_optimizer(name: str) -> None:
+    """Raise a one-line ValueError naming the valid optimizers unless ``name`` is one."""
+    check_name("optimizer", name, OPTIMIZERS)
+
+
 def make_optimizer(name: str, params: list[Parameter], lr: float, momentum: float = 0.9,
                    weight_decay: float = 0.0) -> Optimizer:
-    """Build an optimizer by its config name: sgd, momentum, nesterov, rmsprop or adam."""
-    if name == "sgd":
-        return SGD(params, lr, weight_decay=weight_decay)
-    if name in ("momentum", "nesterov"):
-        return SGD(params, lr, momentum=momentum, nesterov=name == "nesterov",
-                   weight_decay=weight_decay)
-    if name == "rmsprop":
-        return RMSprop(params, lr, weight_decay=weight_decay)
-    if name == "adam":
-        return Adam(params, lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {name!r}; valid: sgd, momentum, nesterov, rmsprop, adam")
+    """Build an optimizer by its config name (one of ``OPTIMIZERS``)."""
+    check_optimizer(name)
+    return OPTIMIZER_FACTORIES[name](params, lr, momentum, weight_decay)

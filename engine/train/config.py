@@ -1,4 +1,8 @@
-"""TrainConfig: every knob of a training run, validated in one place."""
+"""TrainConfig: every knob of a training run, validated in one place.
+
+The names it accepts come from the registries of their concepts (activations, losses and
+init schemes in ``nn``, optimizers and clip modes in ``optim``); only dtypes are its own.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,19 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from gradtui.engine.nn.activations import ACTIVATIONS
+from gradtui.engine.nn.init import INITS, parse_init
+from gradtui.engine.nn.losses import LOSSES
+from gradtui.engine.optim.clip import CLIP_MODES
+from gradtui.engine.optim.optimizers import OPTIMIZERS
 from gradtui.engine.optim.schedule import Schedule
+from gradtui.engine.registry import check_name
 
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "sigmoid", "tanh", "linear")
-LOSSES = ("cross_entropy", "mse", "mae", "bce", "hinge")
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
-INITS = ("he", "xavier", "torch", "normal:STD")
-CLIP_MODES = (None, "norm", "value")
+__all__ = ["ACTIVATIONS", "CLIP_MODES", "DTYPES", "INITS", "LOSSES", "OPTIMIZERS", "TrainConfig",
+           "parse_init", "validate"]  # the registries' names stay importable from here
+
 DTYPES = ("float64", "float32")
+"""The float types a run may compute in."""
 
 
 @dataclass
@@ -113,12 +122,6 @@ def _sizes(hidden: Any) -> tuple[int, ...]:
     return tuple(_whole("hidden layer size", h) for h in hidden)
 
 
-def _choice(name: str, value: Any, valid: tuple) -> None:
-    if value not in valid:
-        shown = ", ".join("none" if v is None else str(v) for v in valid)
-        raise ValueError(f"unknown {name} {value!r}; valid: {shown}")
-
-
 def _positive(name: str, value: Any, allow_zero: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be a number, got {value!r}")
@@ -129,30 +132,16 @@ def _positive(name: str, value: Any, allow_zero: bool = False) -> None:
         raise ValueError(f"{name} must be {bound}, got {value!r}")
 
 
-def parse_init(init: str) -> tuple[str, float | None]:
-    """Split an init name into (scheme, std); ``normal:2.0`` gives ("normal", 2.0)."""
-    if isinstance(init, str) and init.startswith("normal:"):
-        try:
-            std = float(init.split(":", 1)[1])
-        except ValueError:
-            raise ValueError(f"init {init!r}: the std after 'normal:' must be a number") from None
-        if not std > 0 or std == float("inf"):
-            raise ValueError(f"init {init!r}: the std after 'normal:' must be positive")
-        return "normal", std
-    _choice("init", init, INITS[:-1] + ("normal:STD",))
-    return init, None
-
-
 def validate(cfg: TrainConfig) -> None:
     """Raise ``ValueError`` with a one-line message for the first invalid field."""
     acts = (cfg.activation,) if isinstance(cfg.activation, str) else tuple(cfg.activation)
     for act in acts:
-        _choice("activation", act, ACTIVATIONS)
+        check_name("activation", act, ACTIVATIONS)
     if cfg.loss is not None:
-        _choice("loss", cfg.loss, LOSSES)
-    _choice("optimizer", cfg.optimizer, OPTIMIZERS)
-    _choice("dtype", cfg.dtype, DTYPES)
-    _choice("clip mode", cfg.clip_mode, CLIP_MODES)
+        check_name("loss", cfg.loss, LOSSES)
+    check_name("optimizer", cfg.optimizer, OPTIMIZERS)
+    check_name("dtype", cfg.dtype, DTYPES)
+    check_name("clip mode", cfg.clip_mode, CLIP_MODES)
     parse_init(cfg.init)
     if cfg.schedule_start < 0:
         raise ValueError(f"schedule_start must be zero or more, got {cfg.schedule_start}")

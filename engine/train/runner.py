@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow
+from gradtui.engine.calculus.objectives import REACH_TOL
 from gradtui.engine.train.health import StepStats
 from gradtui.engine.train.stop import Stop, Stopper, parse_until
 from gradtui.engine.train.trainer import Evaluation, Trainer
@@ -232,7 +233,7 @@ class DescentSummary:
 
 
 def run_descent(descent: Descent, steps: int, every: int = 1, on_row: RowSink | None = None,
-                progress: Progress | None = None, tol: float = 1e-3) -> DescentSummary:
+                progress: Progress | None = None, tol: float = REACH_TOL) -> DescentSummary:
     """Up to ``steps`` descent steps, stopping early once diverged. Emits the current point
     first, then every step divisible by ``every`` and the last one."""
     _check_counts(steps, every)
@@ -249,8 +250,7 @@ def run_descent(descent: Descent, steps: int, every: int = 1, on_row: RowSink | 
             on_row(row.to_dict())
         if progress is not None:
             progress(done)
-    reached = next((r.step for r in descent.trajectory[start.step:]
-                    if descent.objective.distance_to_minimum(r.x) <= tol), None)
+    reached = descent.steps_to_minimum(tol, since=start.step)
     objective = descent.objective
     return DescentSummary(objective.name, descent.optimizer_name, descent.lr, start, row,
                           descent.diverged, reached, tol, bool(objective.minima))

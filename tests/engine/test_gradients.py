@@ -10,8 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from gradtui.engine import MLP, get_activation, get_loss, gradcheck, softmax, softmax_jvp
-from gradtui.engine.train.config import ACTIVATIONS, LOSSES
+from gradtui.engine import ACTIVATIONS, LOSSES, MLP, get_activation, get_loss, gradcheck, softmax, softmax_jvp
 
 KINK = 1e-4
 BATCH = 5

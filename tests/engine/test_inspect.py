@@ -9,11 +9,10 @@ chain-rule identity the inspector shows is checked term by term; the landscape a
 import numpy as np
 import pytest
 
-from gradtui.engine import TrainConfig, Trainer
+from gradtui.engine import ACTIVATIONS, LOSSES, TrainConfig, Trainer
 from gradtui.engine.inspect.landscape import filter_normalised_direction, grid
 from gradtui.engine.inspect.replica import layer_outputs
 from gradtui.engine.inspect.trace import chain_terms
-from gradtui.engine.train.config import ACTIVATIONS, LOSSES
 
 EPS = 1e-6
 KINK = 1e-4

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from gradtui.engine import SGD, Adam, TrainConfig, Trainer
-from gradtui.engine.train.config import ACTIVATIONS
+from gradtui.engine import ACTIVATIONS, SGD, Adam, TrainConfig, Trainer
 
 CONFIGS = {
     "default": TrainConfig(),

@@ -10,8 +10,7 @@ import pytest
 from rich.console import Console
 from textual import events
 
-from gradtui.engine import SCENARIOS, Scenario, TrainConfig, Trainer
-from gradtui.engine.train.config import ACTIVATIONS, OPTIMIZERS
+from gradtui.engine import ACTIVATIONS, OPTIMIZERS, SCENARIOS, Scenario, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.controls_panel import ControlsPanel
 from gradtui.tui.widgets.event_log import EventLog

@@ -9,8 +9,7 @@ from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Static
 
-from gradtui.engine import OBJECTIVES, get_objective
-from gradtui.engine.train.config import OPTIMIZERS
+from gradtui.engine import OBJECTIVES, OPTIMIZERS, get_objective
 from gradtui.tui.calculus.panels import fmt
 from gradtui.tui.calculus.plot import OPTIMIZER_COLOURS, CalculusPlot, render_picture
 from gradtui.tui.calculus.screen import CalculusCommands, CalculusScreen

@@ -14,17 +14,14 @@ from typing import Callable
 
 import numpy as np
 
-from gradtui.engine import OBJECTIVES, Race, SecantRow, TrajectoryRow, get_objective, secant_slopes
-from gradtui.engine.train.config import OPTIMIZERS
+from gradtui.engine import (OBJECTIVES, OPTIMIZERS, Race, SecantRow, TrajectoryRow, check_optimizer,
+                            get_objective, secant_slopes)
 
 from gradtui.tui.widgets.ladders import LR_LADDER, cycle, step_ladder
 from gradtui.tui.widgets.publisher import Publisher
 
 MAX_STEPS = 10_000
 """Steps after which a run stops by itself: every path stays drawable and memory bounded."""
-
-TOL = 1e-3
-"""Distance to a known minimum that counts as having reached it."""
 
 START_NUDGE = 1 / 20
 """Fraction of the window one start-point key press moves the start."""
@@ -72,7 +69,7 @@ class Lane:
         self._count += 1
         if self.descent.diverged:
             return f"{self.name} diverged at step {row.step}"
-        if self.reached is None and self.objective.distance_to_minimum(row.x) <= self.tol:
+        if self.reached is None and self.objective.reached(row.x, self.tol):
             self.reached = row.step
             return f"{self.name} reached the minimum at step {row.step}"
         return None
@@ -101,8 +98,7 @@ class CalculusSession(Publisher):
     def __init__(self, objective: str = "quadratic", optimizer: str = "sgd",
                  racing: bool = False) -> None:
         super().__init__()
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+        check_optimizer(optimizer)
         self.optimizer = optimizer
         self.racing = racing
         self.set_objective(objective)
@@ -127,7 +123,7 @@ class CalculusSession(Publisher):
     def reset(self) -> None:
         """Every lane back to the start, with the current learning rates."""
         names = OPTIMIZERS if self.racing else (self.optimizer,)
-        self.race = Race(self.objective, names, {n: self.lrs[n] for n in names}, self.start, TOL)
+        self.race = Race(self.objective, names, {n: self.lrs[n] for n in names}, self.start)
         self.lanes = {name: Lane(name, self.race) for name in names}
         self.announce()
 

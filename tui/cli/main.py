@@ -27,8 +27,7 @@ from contextlib import nullcontext
 from typing import Any, Sequence
 
 from gradtui import __version__
-from gradtui.engine import DATASETS, OBJECTIVES, SCENARIOS
-from gradtui.engine.train.config import ACTIVATIONS, CLIP_MODES, INITS, LOSSES, OPTIMIZERS
+from gradtui.engine import ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OBJECTIVES, OPTIMIZERS, SCENARIOS
 from gradtui.engine.train.runner import Row, run_descent, run_trainer
 from gradtui.engine.train.stop import Stopper, parse_until
 

@@ -26,7 +26,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from gradtui.engine import Descent, Scenario, TrainConfig, Trainer, get_objective, get_scenario
+from gradtui.engine import (ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OPTIMIZERS, Descent, Scenario,
+                            TrainConfig, Trainer, get_objective, get_scenario)
 from gradtui.engine.train.changes import show_setting
 
 DEFAULT_STEPS = 1000
@@ -117,6 +118,12 @@ def _batch_size(text: str) -> int | None:
 
 # --- parsers -----------------------------------------------------------------------------
 
+def one_of(names: Iterable[str | None]) -> str:
+    """A registry's names for a flag's help: "a, b or c" (None, an optional setting's off, as off)."""
+    *head, last = ["off" if name is None else name for name in names]
+    return f"{', '.join(head)} or {last}" if head else last
+
+
 def add_settings(parser: argparse.ArgumentParser) -> None:
     """The flags shared by the app and ``run``; a flag left out keeps the lower-priority value."""
     s = argparse.SUPPRESS
@@ -124,7 +131,7 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--scenario", default=s, metavar="NAME", help="a named scenario (gradtui list)")
     g.add_argument("--config", default=s, metavar="FILE.toml", help="TrainConfig keys in TOML")
     g.add_argument("--load", default=s, metavar="CHECKPOINT", help="continue a saved run")
-    g.add_argument("--dataset", default=s, metavar="NAME", help="a toy dataset or digits")
+    g.add_argument("--dataset", default=s, metavar="NAME", help=one_of(DATASETS))
     g.add_argument("--data", default=s, metavar="PATH",
                    help="MNIST IDX folder, Keras-style .npz, or .csv (label in the last column)")
     g.add_argument("--noise", default=s, type=_number, metavar="X", help="label noise of a toy dataset")
@@ -133,13 +140,13 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
                    help="share of the data held out for testing, 0 to below 1")
     g.add_argument("--hidden", default=s, type=parse_hidden, metavar="SIZES",
                    help="hidden layer sizes, e.g. 16,16; '' for none")
-    g.add_argument("--activation", default=s, metavar="NAME")
-    g.add_argument("--loss", default=s, metavar="NAME")
-    g.add_argument("--init", default=s, metavar="SCHEME", help="he, xavier, torch or normal:STD")
+    g.add_argument("--activation", default=s, metavar="NAME", help=one_of(ACTIVATIONS))
+    g.add_argument("--loss", default=s, metavar="NAME", help=one_of(LOSSES))
+    g.add_argument("--init", default=s, metavar="SCHEME", help=one_of(INITS))
     g.add_argument("--bias-init", default=s, type=_number, metavar="X",
                    help="every bias starts at X (default: the init scheme's)")
     g.add_argument("--batchnorm", default=s, action=argparse.BooleanOptionalAction)
-    g.add_argument("--optimizer", default=s, metavar="NAME")
+    g.add_argument("--optimizer", default=s, metavar="NAME", help=one_of(OPTIMIZERS))
     g.add_argument("--lr", default=s, type=_number, metavar="RATE")
     g.add_argument("--momentum", default=s, type=_number, metavar="BETA")
     g.add_argument("--weight-decay", default=s, type=_number, metavar="X")
@@ -147,7 +154,7 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
                    help="lr schedule: constant, step:FACTOR:EVERY or cosine:STEPS:FLOOR")
     g.add_argument("--warmup", default=s, type=whole_or_zero, metavar="N", help="linear lr warm-up steps")
     g.add_argument("--clip", default=s, type=_number, metavar="LIMIT")
-    g.add_argument("--clip-mode", default=s, metavar="MODE", help="off, norm or value")
+    g.add_argument("--clip-mode", default=s, metavar="MODE", help=one_of(CLIP_MODES))
     g.add_argument("--batch-size", default=s, type=_batch_size, metavar="N",
                    help="a number, or 'full' for full-batch")
     g.add_argument("--seed", default=s, type=whole_or_zero, metavar="N")

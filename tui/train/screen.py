@@ -19,8 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from gradtui.engine import Scenario
-from gradtui.engine.train.config import ACTIVATIONS, OPTIMIZERS
+from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario
 
 from gradtui.tui.train.controls_panel import ControlsPanel
 from gradtui.tui.widgets.event_log import EventLog

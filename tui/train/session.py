@@ -37,7 +37,7 @@ from gradtui.engine import Flag, TrainConfig, Trainer
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
 from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
-from gradtui.tui.widgets.event_log import Event
+from gradtui.tui.widgets.event_log import EVENTS_KEPT, Event
 from gradtui.tui.widgets.ladders import format_setting
 from gradtui.tui.widgets.publisher import Publisher
 
@@ -61,7 +61,6 @@ costlier work moves to a background thread."""
 QUIET = 0.3
 """That thread waits for a pause this long in the key presses before it evaluates, so a
 burst of presses is applied as they come and evaluated once."""
-EVENTS_KEPT = 500
 
 
 @dataclass(frozen=True)

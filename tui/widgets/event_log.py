@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import RichLog
 
-KEPT = 400
+EVENTS_KEPT = 400
+"""Lines the event log keeps; the session's queue of events not yet shown has the same bound."""
 STYLES = {
     "raised": "bold red",
     "cleared": "green",
@@ -42,8 +43,8 @@ class EventLog(RichLog):
     """A bounded log; newest at the bottom."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(max_lines=KEPT, wrap=True, markup=False, min_width=20, **kwargs)
-        self.events: deque[Event] = deque(maxlen=KEPT)
+        super().__init__(max_lines=EVENTS_KEPT, wrap=True, markup=False, min_width=20, **kwargs)
+        self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
 
     def add(self, events: list[Event]) -> None:
         for event in events:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence, TypeVar
 
-from gradtui.engine.train.config import CLIP_MODES  # the clip key cycles them; None is "off"
+from gradtui.engine import CLIP_MODES  # the clip key cycles them; None is "off"
 
 T = TypeVar("T")
 
