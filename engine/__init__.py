@@ -25,6 +25,7 @@ from gradtui.engine.train.runner import DescentSummary, FlagRecord, TrainSummary
 from gradtui.engine.scenarios.catalog import SCENARIOS, Scenario, get_scenario
 from gradtui.engine.train.snapshot import Snapshot
 from gradtui.engine.train.trainer import Evaluation, Trainer
+from gradtui.engine.train.twin import SideSummary, Twin, TwinSummary
 from gradtui.engine.calculus.secant import (DIVERGENCE_LIMIT, OBJECTIVES, RULES, Descent, Objective, Race, RaceResult,
                        SecantRow, TrajectoryRow, central_secant, get_objective, secant,
                        secant_slopes)
@@ -38,6 +39,7 @@ __all__ = [
     "clip_grad_norm", "clip_grad_value", "get_activation", "get_loss", "gradcheck",
     "make_dataset", "make_optimizer", "sigmoid", "softmax", "softmax_jvp",
     "SCENARIOS", "Scenario", "get_scenario",
+    "SideSummary", "Twin", "TwinSummary",
     "DescentSummary", "FlagRecord", "TrainSummary", "run_descent", "run_trainer", "trainer_row",
     "DIVERGENCE_LIMIT", "OBJECTIVES", "RULES", "Descent", "Objective", "Race", "RaceResult",
     "SecantRow", "TrajectoryRow", "central_secant", "get_objective", "secant", "secant_slopes",

@@ -13,7 +13,7 @@ store those). A trainer row is evaluated on the whole train and test sets, so
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow
@@ -62,13 +62,16 @@ def _check_counts(steps: int, every: int) -> None:
 
 @dataclass
 class FlagRecord:
-    """How often one kind of flag was raised during a run, and on which layers."""
+    """How often one kind of flag was raised during a run, and on which layers.
+
+    ``first_at`` maps each layer in ``layers`` to the first step that flagged it."""
 
     kind: str
     layers: list[str]
     first: int
     last: int
     steps: int
+    first_at: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,9 +122,13 @@ class TrainSummary:
         return out
 
 
-class _FlagTally:
+class RunTally:
+    """What a run's steps raised, step by step: a ``FlagRecord`` per kind and the non-finite steps."""
+
     def __init__(self) -> None:
         self.records: dict[str, FlagRecord] = {}
+        self.nonfinite_steps = 0
+        self.nonfinite_first: int | None = None
 
     def add(self, stats: StepStats) -> None:
         seen = set()
@@ -129,12 +136,23 @@ class _FlagTally:
             rec = self.records.get(flag.kind)
             if rec is None:
                 rec = self.records[flag.kind] = FlagRecord(flag.kind, [], stats.step, stats.step, 0)
-            if flag.layer not in rec.layers:
+            if flag.layer not in rec.first_at:
                 rec.layers.append(flag.layer)
+                rec.first_at[flag.layer] = stats.step
             if flag.kind not in seen:
                 seen.add(flag.kind)
                 rec.last = stats.step
                 rec.steps += 1
+        if "nonfinite" in seen:
+            self.nonfinite_steps += 1
+            if self.nonfinite_first is None:
+                self.nonfinite_first = stats.step
+
+    def summary(self, first_step: int, last_step: int, last_loss: float, evaluation: Evaluation,
+                until: str | None = None, stop: Stop | None = None) -> "TrainSummary":
+        """The run's ``TrainSummary`` from what was tallied and its final numbers."""
+        return TrainSummary(first_step, last_step, last_loss, evaluation, list(self.records.values()),
+                            self.nonfinite_steps, self.nonfinite_first, until, stop)
 
 
 def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | None = None,
@@ -145,9 +163,7 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
     _check_counts(steps, every)
     stopper = Stopper(parse_until(until), trainer) if until is not None else None
     first, last = trainer.step_count + 1, trainer.step_count + steps
-    tally = _FlagTally()
-    nonfinite = 0
-    nonfinite_first = None
+    tally = RunTally()
     evaluation = None
     stop = None
     shown = sum(1 for c in trainer.changes if c.step < first - 1)  # earlier changes were exported before
@@ -155,9 +171,6 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
         for done in range(1, steps + 1):
             stats = trainer.step()
             tally.add(stats)
-            if stats.flagged("nonfinite"):
-                nonfinite += 1
-                nonfinite_first = nonfinite_first or stats.step
             due = _is_row(stats.step, every, last)
             now = trainer.evaluate() if due or (stopper is not None and stopper.evaluates) else None
             if stopper is not None:
@@ -171,8 +184,7 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
                 progress(done)
             if stop is not None:
                 break
-    return TrainSummary(first, stats.step, float(stats.loss), evaluation,
-                        list(tally.records.values()), nonfinite, nonfinite_first, until, stop)
+    return tally.summary(first, stats.step, float(stats.loss), evaluation, until, stop)
 
 
 @dataclass

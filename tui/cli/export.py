@@ -73,20 +73,34 @@ class JsonlWriter:
     def write(self, row: Row) -> None:
         self.stream.write(json.dumps(_json_safe(row), allow_nan=False) + "\n")
 
+    def write_rows(self, rows: list[Row]) -> None:
+        for row in rows:
+            self.write(row)
+
 
 class CsvWriter:
-    """A header from the first row's columns, then one line per row."""
+    """A header from the columns of the first rows written, then one line per row.
+
+    ``write_rows`` takes rows that belong together (twin runs A and B at one step), and
+    the header is the union of their columns, so two runs whose layers differ share one
+    file; a row lacking a column leaves its cell empty."""
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self._writer: csv.DictWriter | None = None
 
     def write(self, row: Row) -> None:
-        flat = flatten(row)
+        self.write_rows([row])
+
+    def write_rows(self, rows: list[Row]) -> None:
+        flats = [flatten(row) for row in rows]
         if self._writer is None:
-            self._writer = csv.DictWriter(self.stream, fieldnames=list(flat), lineterminator="\n")
+            columns = list(dict.fromkeys(key for flat in flats for key in flat))
+            self._writer = csv.DictWriter(self.stream, fieldnames=columns, restval="",
+                                          lineterminator="\n")
             self._writer.writeheader()
-        self._writer.writerow({k: _cell(v) for k, v in flat.items()})
+        for flat in flats:
+            self._writer.writerow({k: _cell(v) for k, v in flat.items()})
 
 
 def check_format(path: str) -> str:

@@ -3,6 +3,7 @@
     gradtui [--scenario NAME] [settings]                  open the app
     gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT] [--force]
                 [--trace INDEX] [--landscape FILE.npz [--landscape-span S] [--landscape-steps N]]
+    gradtui compare [settings] --change KEY=VALUE [--steps N] [--every K] [--out FILE] [--force]
     gradtui list                                          scenarios, datasets, choices
     gradtui serve [--host H] [--port P] [settings]      the app in web browsers
     gradtui export CKPT --format torch|numpy|json [-o FILE]  the trained network as a file
@@ -31,6 +32,7 @@ from gradtui.engine import ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OBJ
 from gradtui.engine.train.runner import Row, run_descent, run_trainer
 from gradtui.engine.train.stop import Stopper, parse_until
 
+from gradtui.tui.cli import compare
 from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format, descent_columns, open_writer,
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
@@ -44,12 +46,12 @@ from gradtui.tui.cli.outputs import OUTPUTS, check_output, check_outputs_apart, 
 
 
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
-    """The parsers for the app (``gradtui``), ``gradtui run`` and ``gradtui list``."""
+    """The parsers for the app (``gradtui``) and each of its commands."""
     app = Parser(prog="gradtui", description="Watch gradients flow, explode, vanish and die.",
-                 epilog="commands: 'gradtui run --help' trains headless; 'gradtui list' shows "
-                        "scenarios, datasets and choices; 'gradtui export --help' writes a "
-                        "trained network as PyTorch, NumPy or JSON; 'gradtui serve --help' serves the app "
-                        "to web browsers.")
+                 epilog="commands: 'gradtui run --help' trains headless; 'gradtui compare --help' "
+                        "trains twice with one change; 'gradtui list' shows scenarios, datasets "
+                        "and choices; 'gradtui export --help' writes a trained network as PyTorch, "
+                        "NumPy or JSON; 'gradtui serve --help' serves the app to web browsers.")
     app.add_argument("--version", action="version", version=f"gradtui {__version__}")
     add_settings(app)
     run = Parser(prog="gradtui run", description="Train headless; print a table and a summary.")
@@ -69,8 +71,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                         "test_accuracy>=0.95, loss<=0.05, flag:dead, plateau:200 (comma: any of them)")
     add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
-    return {"app": app, "run": run, "list": lister, "export": export_model.build_parser(),
-            "serve": serve.build_parser()}
+    return {"app": app, "run": run, "compare": compare.build_parser(), "list": lister,
+            "export": export_model.build_parser(), "serve": serve.build_parser()}
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -184,8 +186,8 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"app": _open_app, "run": _run, "list": _list, "export": export_model.command,
-            "serve": serve.command}
+COMMANDS = {"app": _open_app, "run": _run, "compare": compare.command, "list": _list,
+            "export": export_model.command, "serve": serve.command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -218,6 +218,47 @@ def read_toml(path: str) -> dict[str, Any]:
     return values
 
 
+def parse_change(text: str) -> tuple[str, Any]:
+    """``"clip_mode=norm"`` -> ("clip_mode", "norm"): a TrainConfig key (dashes allowed) and a
+    value read by the key's type (``none``/``off``/``full`` for an optional one, ``16,16`` for
+    ``hidden``). Raises UsageError naming the fault; the value's range is TrainConfig's to check."""
+    key, sep, value = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not sep or not key:
+        raise UsageError(f"--change {text!r}: expected KEY=VALUE, e.g. --change clip_mode=norm")
+    if key not in _FIELD_TYPES:
+        raise UsageError(f"--change {text}: unknown setting {key!r}; valid keys: {', '.join(sorted(_FIELD_TYPES))}")
+    hint = _FIELD_TYPES[key]
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    value = value.strip()
+    if type(None) in options and value.lower() in ("none", "off", "full"):
+        return key, None
+    for option in options:
+        try:
+            return key, _read_as(option, value)
+        except ValueError:
+            continue
+    raise UsageError(f"--change {text}: {key} must be {_describe(hint)}, got {value!r}")
+
+
+def _read_as(hint: Any, text: str) -> Any:
+    """``text`` as a value of type ``hint``; ValueError when it is not one."""
+    if hint is bool:
+        words = {"true": True, "yes": True, "on": True, "false": False, "no": False}
+        if text.lower() not in words:
+            raise ValueError(text)
+        return words[text.lower()]
+    if hint is int or hint is float:
+        return hint(text)
+    if typing.get_origin(hint) is tuple:
+        try:
+            return parse_hidden(text)
+        except argparse.ArgumentTypeError:
+            raise ValueError(text) from None
+    if hint is str and text:
+        return text
+    raise ValueError(text)
+
 # --- from arguments to something to train -----------------------------------------------------
 
 @contextmanager
