@@ -10,7 +10,7 @@ after and one line saying what changed and what it did to the network's function
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,10 +32,16 @@ PRESERVED = 1e-12
 
 @dataclass(frozen=True)
 class Change:
-    """One change made mid-run: after ``step`` updates, what changed and what it did."""
+    """One change made mid-run: after ``step`` updates, what changed and what it did.
+
+    ``settings`` holds the new values of the settings that changed and ``before`` their old
+    ones (JSON-ready), so the run can be replayed (``gradtui.engine.train.replay``); both are
+    None for changes read from a checkpoint written before gradtui recorded them."""
 
     step: int
     text: str
+    settings: dict[str, Any] | None = field(default=None, hash=False)
+    before: dict[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass
@@ -126,6 +132,13 @@ def n_outputs(loss: Loss, data: Dataset) -> int:
     return loss.n_outputs(data.n_classes) if data.task == "classification" else int(data.y_train.shape[1])
 
 
+def differences(old: TrainConfig, new: TrainConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings that differ between ``old`` and ``new``: (new values, old values), JSON-ready."""
+    a, b = old.to_dict(), new.to_dict()
+    keys = [k for k in a if a[k] != b[k]]
+    return {k: b[k] for k in keys}, {k: a[k] for k in keys}
+
+
 def describe(old: TrainConfig, new: TrainConfig, notes: list[str]) -> str:
     """``hidden 16,16 -> 16,32 (function unchanged: ...)``: what changed, in one line."""
     parts = [f"{key} {show_setting(key, getattr(old, key))} -> {show_setting(key, getattr(new, key))}"
@@ -138,6 +151,10 @@ def show_setting(key: str, value: Any) -> str:
     """A setting's value as people write it: ``16,16``, ``full``, ``off``, ``0.01``."""
     if key == "hidden":
         return ",".join(map(str, value)) or "none"
+    if key == "changes":
+        return "; ".join(f"at step {e['step']} " + ", ".join(f"{k} {show_setting(k, v)}"
+                                                         for k, v in e.items() if k != "step")
+                         for e in value) or "none"
     if isinstance(value, (list, tuple)):
         return ",".join(map(str, value))
     if value is None:

@@ -40,7 +40,7 @@ def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | 
         "sampler": {"pos": snap.sampler["pos"], "rng": snap.sampler["rng"]},
         "probe_due": snap.probe_due, "n_unit_layers": len(snap.unit_states),
         "data_name": data_name,
-        "changes": [[c.step, c.text] for c in snap.changes],
+        "changes": [[c.step, c.text, c.settings, c.before] for c in snap.changes],
     }
     arrays = {"meta": np.array(json.dumps(meta)), "weights": snap.weights,
               "sampler_perm": snap.sampler["perm"]}
@@ -109,7 +109,8 @@ def read_checkpoint(path: str) -> tuple[TrainConfig, Dataset | None, Snapshot]:
                      "rng": meta["sampler"]["rng"]},
             unit_states=[arrays[f"units/{i}"] for i in range(int(meta["n_unit_layers"]))],
             probe_due=bool(meta["probe_due"]),
-            changes=tuple(Change(int(step), str(text)) for step, text in meta.get("changes", [])),
+            changes=tuple(Change(int(entry[0]), str(entry[1]), *entry[2:4])
+                          for entry in meta.get("changes", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None

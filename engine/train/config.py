@@ -7,7 +7,7 @@ init schemes in ``nn``, optimizers and clip modes in ``optim``); only dtypes are
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gradtui.engine.nn.activations import ACTIVATIONS
@@ -35,7 +35,8 @@ class TrainConfig:
     ``dataset=None`` with ``data=None`` means the arrays were handed to
     ``Trainer.from_arrays``. ``blas_threads`` limits the engine's matrix products (see
     ``gradtui.engine.train.blas``); more than 1 may change the last bits of results with
-    the machine's core count.
+    the machine's core count. ``changes`` plans changes of settings at given steps (see
+    ``planned_changes``; the trainer applies them, ``gradtui.engine.train.replay``).
     """
 
     dataset: str | None = "spiral"
@@ -73,6 +74,8 @@ class TrainConfig:
     # BLAS threads for the engine's matrix products; None leaves BLAS as the process has it.
     # 1 (the default) gives the same bits on any core count and never stalls behind a busy core.
     blas_threads: int | None = 1
+    # Changes planned mid-run, applied by the trainer at their steps: ({"step": 120, "lr": 0.03}, ...).
+    changes: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         self.hidden = _sizes(self.hidden)
@@ -84,6 +87,7 @@ class TrainConfig:
         if self.clip_mode in ("off", "none", ""):
             self.clip_mode = None
         validate(self)
+        self.changes = planned_changes(self)
 
     def replace(self, **changes: Any) -> "TrainConfig":
         """A validated copy with ``changes`` applied."""
@@ -93,6 +97,7 @@ class TrainConfig:
         """Plain JSON-ready dict (tuples become lists)."""
         out = dataclasses.asdict(self)
         out["hidden"] = list(self.hidden)
+        out["changes"] = [dict(entry) for entry in self.changes]
         return out
 
     @classmethod
@@ -177,3 +182,39 @@ def validate(cfg: TrainConfig) -> None:
                          f"got {cfg.blas_threads}")
     if cfg.probe_size < 1 or cfg.probe_every < 1:
         raise ValueError("probe_size and probe_every must be at least 1")
+
+
+NOT_PLANNED = ("seed", "dtype", "changes")
+"""Settings a planned change may not set: they define the run itself."""
+
+
+def planned_changes(cfg: TrainConfig) -> tuple[dict[str, Any], ...]:
+    """``cfg.changes`` checked and in order of step: each entry a dict with a whole ``step``
+    (0 or more: applied after that many updates, before the next) and the settings it sets,
+    each valid where it applies. Lists become tuples. Raises a one-line ``ValueError``."""
+    if not cfg.changes:
+        return ()
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    entries = []
+    for entry in cfg.changes:
+        if not isinstance(entry, dict) or "step" not in entry:
+            raise ValueError(f"changes: each entry needs a step and settings, like "
+                             f"{{step = 100, lr = 0.03}}; got {entry!r}")
+        step = _whole("changes: step", entry["step"])
+        if step < 0:
+            raise ValueError(f"changes: step must be zero or more, got {step}")
+        settings = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items() if k != "step"}
+        if not settings:
+            raise ValueError(f"changes at step {step}: no setting to change")
+        for key in settings:
+            if key not in fields or key in NOT_PLANNED:
+                raise ValueError(f"changes at step {step}: {key!r} cannot be changed mid-run")
+        entries.append({"step": step, **settings})
+    entries.sort(key=lambda e: e["step"])
+    probe = dataclasses.replace(cfg, changes=())
+    for entry in entries:  # each change must be valid on top of the ones before it
+        try:
+            probe = dataclasses.replace(probe, **{k: v for k, v in entry.items() if k != "step"})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"changes at step {entry['step']}: {exc}") from None
+    return tuple(entries)

@@ -17,8 +17,10 @@ import numpy as np
 from gradtui.engine.optim.clip import clip_coefficient, combine_norms
 from gradtui.engine.train.blas import BlasLimit
 from gradtui.engine.train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
-from gradtui.engine.train.changes import STRUCTURAL, Change, Rebuild, commit, conform, describe, n_outputs, plan
+from gradtui.engine.train.changes import (STRUCTURAL, Change, Rebuild, commit, conform, describe,
+                                          differences, n_outputs, plan)
 from gradtui.engine.train.config import TrainConfig
+from gradtui.engine.train.replay import apply_planned
 from gradtui.engine.data.catalog import make_dataset
 from gradtui.engine.data.dataset import Dataset
 from gradtui.engine.train.health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
@@ -174,6 +176,8 @@ class Trainer:
 
     @np.errstate(all="ignore")  # NaN and Inf are states to report, not warnings to print
     def _step(self, probe: bool) -> StepStats:
+        if self.config.changes:  # changes planned for this step come first (they may reshape)
+            apply_planned(self)
         cfg, model = self.config, self.model
         self.optimizer.lr = self.schedule.lr(cfg.lr, self.step_count + 1)
         idx = self.sampler.next()
@@ -406,7 +410,7 @@ class Trainer:
         text = ", ".join(filter(None, [what, describe(old, new, rebuild.notes if rebuild else [])]))
         if not text:
             return None
-        change = Change(self.step_count, text)
+        change = Change(self.step_count, text, *differences(old, new))
         self.changes.append(change)
         return change
 

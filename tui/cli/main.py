@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 from gradtui import __version__
 from gradtui.engine import ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OBJECTIVES, OPTIMIZERS, SCENARIOS
+from gradtui.engine.train.replay import PlannedChangeError
 from gradtui.engine.train.runner import Row, run_descent, run_trainer
 from gradtui.engine.train.stop import Stopper, parse_until
 
@@ -160,6 +161,8 @@ def _train(args: argparse.Namespace, prepared: Prepared,
             summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until)
         else:
             summary = run_descent(prepared.descent, args.steps, every, sink, bar)
+    except PlannedChangeError as exc:  # the settings file planned a change that does not fit
+        raise UsageError(str(exc)) from None
     finally:
         if bar is not None:
             bar.clear()

@@ -188,8 +188,9 @@ def _describe(hint: Any) -> str:
 
 
 def read_toml(path: str) -> dict[str, Any]:
-    """TrainConfig keys from a TOML file, type-checked; ``hidden`` may also be "16,16"
-    and ``batch_size`` "full". Raises UsageError naming the file and the fault."""
+    """TrainConfig keys from a TOML file, type-checked; ``hidden`` may also be "16,16",
+    ``batch_size`` "full", any optional setting "none", and ``changes`` a list of tables
+    such as ``{step = 100, lr = 0.03}``. Raises UsageError naming the file and the fault."""
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -201,20 +202,9 @@ def read_toml(path: str) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: malformed TOML: {exc}") from None
-    values = {}
-    for key, value in data.items():
-        if key not in _FIELD_TYPES:
-            raise UsageError(f"{path}: unknown key {key!r}; valid keys: {', '.join(sorted(_FIELD_TYPES))}")
-        try:
-            if key == "hidden" and isinstance(value, str):
-                value = list(parse_hidden(value))
-        except argparse.ArgumentTypeError as exc:
-            raise UsageError(f"{path}: hidden: {exc}") from None
-        if key == "batch_size" and value == "full":
-            value = None
-        if not _matches(value, _FIELD_TYPES[key]):
-            raise UsageError(f"{path}: {key} must be {_describe(_FIELD_TYPES[key])}, got {value!r}")
-        values[key] = value
+    values = {key: _toml_setting(path, key, value) for key, value in data.items() if key != "changes"}
+    if "changes" in data:
+        values["changes"] = _toml_changes(path, data["changes"])
     return values
 
 
@@ -226,7 +216,7 @@ def parse_change(text: str) -> tuple[str, Any]:
     key = key.strip().replace("-", "_")
     if not sep or not key:
         raise UsageError(f"--change {text!r}: expected KEY=VALUE, e.g. --change clip_mode=norm")
-    if key not in _FIELD_TYPES:
+    if key not in _FIELD_TYPES or key == "changes":
         raise UsageError(f"--change {text}: unknown setting {key!r}; valid keys: {', '.join(sorted(_FIELD_TYPES))}")
     hint = _FIELD_TYPES[key]
     options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
@@ -258,6 +248,44 @@ def _read_as(hint: Any, text: str) -> Any:
     if hint is str and text:
         return text
     raise ValueError(text)
+
+
+def _toml_setting(where: str, key: str, value: Any) -> Any:
+    """One TOML value as the TrainConfig field ``key`` takes it, or a UsageError."""
+    if key not in _FIELD_TYPES or key == "changes":
+        valid = ", ".join(sorted(_FIELD_TYPES))
+        raise UsageError(f"{where}: unknown key {key!r}; valid keys: {valid}")
+    hint = _FIELD_TYPES[key]
+    try:
+        if key == "hidden" and isinstance(value, str):
+            value = list(parse_hidden(value))
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{where}: hidden: {exc}") from None
+    if key == "batch_size" and value == "full":
+        value = None
+    if value == "none" and _matches(None, hint):
+        value = None
+    if key == "activation" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value  # one activation per hidden layer
+    if not _matches(value, hint):
+        raise UsageError(f"{where}: {key} must be {_describe(hint)}, got {value!r}")
+    return value
+
+
+def _toml_changes(path: str, entries: Any) -> list[dict[str, Any]]:
+    """``changes = [{step = 100, lr = 0.03}, ...]``: each entry's settings checked like the file's."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise UsageError(f"{path}: changes must be a list of tables like {{step = 100, lr = 0.03}}")
+    checked = []
+    for entry in entries:
+        step = entry.get("step")
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise UsageError(f"{path}: changes: every entry needs a step of 0 or more, got {entry!r}")
+        where = f"{path}: changes at step {step}"
+        checked.append({"step": step, **{k: _toml_setting(where, k, v) for k, v in entry.items()
+                                         if k != "step"}})
+    return checked
+
 
 # --- from arguments to something to train -----------------------------------------------------
 
