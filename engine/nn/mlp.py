@@ -15,6 +15,12 @@ MAX_PARAMETERS = 20_000_000  # 160 MB per float64 buffer; the trainer keeps seve
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
 
+def parameter_count(sizes: Sequence[int], batchnorm: bool) -> int:
+    """Parameters of an MLP with layer ``sizes`` (batch norm adds gamma and beta to hidden layers)."""
+    dense = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+    return dense + (2 * sum(sizes[1:-1]) if batchnorm else 0)
+
+
 class Dense:
     """x @ W + b, then optional BatchNorm1d, then the activation.
 
@@ -111,6 +117,10 @@ class MLP:
             raise ValueError(f"sizes must be at least [n_in, n_out], all >= 1; got {list(sizes)}")
         self.init, self.batchnorm, self.seed, self.dtype = init, batchnorm, seed, dtype
         n_hidden = len(self.sizes) - 2
+        total = parameter_count(self.sizes, batchnorm)
+        if total > MAX_PARAMETERS:  # checked before anything is allocated
+            raise ValueError(f"a {self.architecture} network has {total:,} parameters; "
+                             f"gradtui trains up to {MAX_PARAMETERS:,}")
         acts = self._activation_names(activation, n_hidden)
         self.layers = [
             Dense(i, fan_in, fan_out,
@@ -133,9 +143,6 @@ class MLP:
     def _allocate(self) -> None:
         shapes = [(layer, name, shape) for layer in self.layers for name, shape in layer.param_shapes()]
         total = sum(int(np.prod(shape)) for _, _, shape in shapes)
-        if total > MAX_PARAMETERS:
-            raise ValueError(f"a {self.architecture} network has {total:,} parameters; "
-                             f"gradtui trains up to {MAX_PARAMETERS:,}")
         self.flat_value = np.zeros(total, dtype=self.dtype)
         self.flat_grad = np.zeros(total, dtype=self.dtype)
         self._params: list[Parameter] = []

@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from gradtui.engine.nn.activations import ACTIVATIONS
 from gradtui.engine.nn.init import INITS, parse_init
 from gradtui.engine.nn.losses import LOSSES
@@ -23,6 +25,12 @@ __all__ = ["ACTIVATIONS", "CLIP_MODES", "DTYPES", "INITS", "LOSSES", "OPTIMIZERS
 
 DTYPES = ("float64", "float32")
 """The float types a run may compute in."""
+MAX_SAMPLES = 1_000_000
+"""The most samples a toy dataset may be asked for (``n_samples``)."""
+MAX_HIDDEN_LAYERS = 1_000
+"""The deepest network gradtui builds; deeper ones take minutes per step in Python loops."""
+INIT_HEADROOM = 1e3
+"""An init std or bias_init must stay this factor below the dtype's largest number."""
 
 
 @dataclass
@@ -137,6 +145,29 @@ def _positive(name: str, value: Any, allow_zero: bool = False) -> None:
         raise ValueError(f"{name} must be {bound}, got {value!r}")
 
 
+def _fraction(name: str, value: Any) -> None:
+    _positive(name, value)
+    if value > 1:
+        raise ValueError(f"{name} is a fraction: it must be above 0 and at most 1, got {value!r}")
+
+
+def _check_init_scale(cfg: TrainConfig) -> None:
+    """The init std and ``bias_init`` must be finite and leave room below the dtype's largest
+    number (``INIT_HEADROOM``), so the initial weights cannot be Inf."""
+    limit = float(np.finfo(cfg.dtype).max) / INIT_HEADROOM
+    _, std = parse_init(cfg.init)
+    if std is not None and std > limit:
+        raise ValueError(f"init {cfg.init!r}: the std must be at most {limit:.3g} for {cfg.dtype} "
+                         "weights, or they start as Inf")
+    bias = cfg.bias_init
+    if bias is not None:
+        if isinstance(bias, bool) or not isinstance(bias, (int, float)):
+            raise ValueError(f"bias_init must be a number or none, got {bias!r}")
+        if not abs(bias) <= limit:  # NaN fails too
+            raise ValueError(f"bias_init must be finite and at most {limit:.3g} in size for "
+                             f"{cfg.dtype} weights, got {bias!r}")
+
+
 def validate(cfg: TrainConfig) -> None:
     """Raise ``ValueError`` with a one-line message for the first invalid field."""
     acts = (cfg.activation,) if isinstance(cfg.activation, str) else tuple(cfg.activation)
@@ -172,14 +203,18 @@ def validate(cfg: TrainConfig) -> None:
             raise ValueError(f"batch_size must be at least 1 (or none for the full batch), got {cfg.batch_size}")
         if cfg.batchnorm and cfg.batch_size < 2:
             raise ValueError("batch norm needs a batch_size of at least 2")
-    if cfg.n_samples is not None and cfg.n_samples < 4:
-        raise ValueError(f"n_samples must be at least 4, got {cfg.n_samples}")
-    for name in ("explode_norm", "explode_ratio", "vanish_ratio", "dead_fraction",
-                 "saturated_fraction", "saturation_grad"):
+    if cfg.n_samples is not None and not 4 <= cfg.n_samples <= MAX_SAMPLES:
+        raise ValueError(f"n_samples must be from 4 to {MAX_SAMPLES:,}, got {cfg.n_samples}")
+    if len(cfg.hidden) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"{len(cfg.hidden):,} hidden layers; gradtui trains up to {MAX_HIDDEN_LAYERS}")
+    for name in ("explode_norm", "explode_ratio", "vanish_ratio"):
         _positive(name, getattr(cfg, name))
     if cfg.blas_threads is not None and cfg.blas_threads < 1:
         raise ValueError(f"blas_threads must be at least 1 (or none to leave BLAS as it is), "
                          f"got {cfg.blas_threads}")
+    for name in ("dead_fraction", "saturated_fraction", "saturation_grad"):
+        _fraction(name, getattr(cfg, name))
+    _check_init_scale(cfg)
     if cfg.probe_size < 1 or cfg.probe_every < 1:
         raise ValueError("probe_size and probe_every must be at least 1")
 

@@ -84,7 +84,7 @@ class Trainer:
         self._widths = [layer.fan_out for layer in model.layers]
         self._names = [layer.name for layer in model.layers]
         self._zeros = np.zeros(len(model.layers))
-        self._weight_sq = np.add.reduceat(model.flat_value ** 2, model.layer_starts)
+        self._weight_sq = self._squared_norms()
         self._before = np.empty_like(model.flat_value)  # scratch for the step's statistics
         self._work = np.empty_like(model.flat_value)
 
@@ -93,11 +93,27 @@ class Trainer:
         self.data = data
         self._targets_train = self._targets(data.y_train)
         self._targets_test = self._targets(data.y_test)
-        self._X_train = data.X_train.astype(self.model.dtype, copy=False)
-        self._X_test = data.X_test.astype(self.model.dtype, copy=False)
+        self._X_train = self._in_range(data.X_train, "features")
+        self._X_test = self._in_range(data.X_test, "test features")
         self.X_probe = self._X_train[self._probe_rows(len(self._X_train), self.config)]
         self.sampler.min_batch = 2 if self.config.batchnorm else 1
         self._probe_due = True
+
+    def _in_range(self, X: np.ndarray, what: str) -> np.ndarray:
+        """``X`` in the model's dtype; ValueError when a value overflows it (above 3.4e38 in
+        float32), like any other non-finite input."""
+        with np.errstate(over="ignore"):
+            cast = X.astype(self.model.dtype, copy=False)
+        if cast is not X and not np.isfinite(cast).all():
+            largest = float(np.abs(X).max())
+            raise ValueError(f"{self.data.name}: {what} reach {largest:.3g}, beyond the range of "
+                             f"{self.config.dtype}; scale them or use float64")
+        return cast
+
+    @np.errstate(over="ignore")  # huge weights have an Inf squared norm: a state, not a warning
+    def _squared_norms(self) -> np.ndarray:
+        """Per-layer squared norms of the weights."""
+        return np.add.reduceat(self.model.flat_value ** 2, self.model.layer_starts)
 
     @staticmethod
     def _probe_rows(n: int, config: TrainConfig) -> np.ndarray:
@@ -144,9 +160,7 @@ class Trainer:
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """What the loss compares outputs with, in the model's dtype where it is numeric."""
         targets = self.loss.targets(y, self.data.n_classes) if self.is_classification else y
-        if targets.dtype.kind == "f":
-            targets = targets.astype(self.model.dtype)
-        return targets
+        return self._in_range(targets, "targets") if targets.dtype.kind == "f" else targets
 
     @property
     def schedule(self) -> Schedule:
@@ -442,7 +456,7 @@ class Trainer:
         self.blas_limit = BlasLimit(config.blas_threads)
         self.model.set_activation(config.activation)
         self.model.flat_value[...] = snap.weights
-        self._weight_sq = np.add.reduceat(self.model.flat_value ** 2, self.model.layer_starts)
+        self._weight_sq = self._squared_norms()
         self.model.load_buffers(snap.buffers)
         self.optimizer = self._make_optimizer(config)
         self.optimizer.load_state_dict(snap.optimizer)

@@ -129,7 +129,7 @@ def test_the_table_shows_about_twenty_rows_that_are_also_exported(tmp_path, caps
 def test_run_without_out_prints_a_table_and_summary(capsys):
     assert main(["run", "--steps", "40"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("default: spiral, 2-16-16-2 relu, adam lr 0.01, batch 32")
+    assert out.splitlines()[0].startswith("default: spiral (2 classes), 2-16-16-2 relu, adam lr 0.01, batch 32")
     assert sorted(table(out)) == list(range(2, 41, 2))
     assert "steps 1-40: train loss" in out and "no health flags raised" in out
 

@@ -176,6 +176,8 @@ def _matches(value: Any, hint: Any) -> bool:
         return value is None
     if isinstance(value, bool):
         return hint is bool
+    if hint is int and isinstance(value, float):  # 1e6 is a whole number; TrainConfig says so
+        return value.is_integer()
     return isinstance(value, (int, float)) if hint is float else isinstance(value, hint)
 
 
@@ -330,15 +332,10 @@ def prepare(args: argparse.Namespace) -> Prepared:
         return _prepare_descent(args, scenario)
     config = scenario.config
     if hasattr(args, "config"):
+        values = _one_data_source(read_toml(args.config), f"{args.config}: give dataset or data, not both")
         with as_usage_error(f"{args.config}: "):
-            config = config.replace(**read_toml(args.config))
-    flags = _given(args)
-    if "dataset" in flags and "data" in flags:
-        raise UsageError("give --dataset or --data, not both")
-    if "data" in flags:
-        flags["dataset"] = None
-    elif "dataset" in flags:
-        flags["data"] = None
+            config = config.replace(**values)
+    flags = _one_data_source(_given(args), "give --dataset or --data, not both")
     with as_usage_error():
         config = config.replace(**flags)
         trainer = Trainer(config)
@@ -354,6 +351,18 @@ def prepare_app(args: argparse.Namespace) -> Prepared:
             raise UsageError(f"{flag_name(given[0])} applies to calculus scenarios in 'gradtui run'; "
                              "in the app, change it on the calculus screen")
     return prepared
+
+
+def _one_data_source(values: dict[str, Any], both: str) -> dict[str, Any]:
+    """``values`` naming a dataset or a data path clear the other one, which a lower-priority
+    source may have set; naming both is the mistake ``both``."""
+    if "dataset" in values and "data" in values:
+        raise UsageError(both)
+    if "data" in values:
+        return {**values, "dataset": None}
+    if "dataset" in values:
+        return {**values, "data": None}
+    return values
 
 
 def _listed(settings: Iterable[tuple[str, Any]]) -> str:
@@ -424,7 +433,8 @@ def describe_run(prepared: Prepared) -> str:
     t = prepared.trainer
     c = t.config
     act = c.activation if isinstance(c.activation, str) else ",".join(c.activation)
-    return (f"{prepared.scenario.name}: {t.data.name}, {t.model.architecture} {act}, "
+    task = f"{t.data.n_classes} classes" if t.is_classification else "regression"
+    return (f"{prepared.scenario.name}: {t.data.name} ({task}), {t.model.architecture} {act}, "
             f"{c.optimizer} lr {t.optimizer.lr:g}, batch {c.batch_size or 'full'}, seed {c.seed}, "
             f"from step {t.step_count}")
 

@@ -1,0 +1,65 @@
+"""Values that would give non-finite weights or allocate without bound are refused before
+anything is built: through the command line (one stderr line, exit 2, no traceback, in a
+real process) for each way a user can give them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+
+TOML = {
+    "bias_nan.toml": "bias_init = nan\n",
+    "bias_inf.toml": "bias_init = -inf\n",
+    "float32_init.toml": 'dtype = "float32"\ninit = "normal:1e150"\n',
+    "float32_big.toml": 'dtype = "float32"\ndata = "big.csv"\n',
+    "many_samples.toml": "n_samples = 1e14\n",
+    "deep.toml": 'hidden = "' + ",".join(["1"] * 200_000) + '"\n',
+    "wide.toml": "hidden = [10000000000]\n",
+    "dead.toml": "dead_fraction = 5\n",
+    "saturated.toml": "saturated_fraction = 0\n",
+    "both.toml": 'dataset = "moons"\ndata = "big.csv"\n',
+}
+
+CASES = [
+    (["--init", "normal:1e308"], "init 'normal:1e308': the std must be at most 1.8e+305 for float64"),
+    (["--config", "bias_nan.toml"], "bias_init must be finite", "got nan"),
+    (["--config", "bias_inf.toml"], "bias_init must be finite", "got -inf"),
+    (["--config", "float32_init.toml"], "the std must be at most 3.4e+35 for float32"),
+    (["--config", "float32_big.toml"], "features reach 1e+39, beyond the range of float32"),
+    (["--hidden", "10000000000"], "50,000,000,002 parameters; gradtui trains up to 20,000,000"),
+    (["--config", "wide.toml"], "gradtui trains up to 20,000,000"),
+    (["--config", "many_samples.toml"], "n_samples must be from 4 to 1,000,000"),
+    (["--config", "deep.toml"], "200,000 hidden layers; gradtui trains up to 1000"),
+    (["--config", "dead.toml"], "dead_fraction is a fraction: it must be above 0 and at most 1, got 5"),
+    (["--config", "saturated.toml"], "saturated_fraction must be greater than zero"),
+    (["--config", "both.toml"], "both.toml: give dataset or data, not both"),
+]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("values")
+    for name, text in TOML.items():
+        (folder / name).write_text(text)
+    rows = [f"{i},{1e39 if i == 3 else i},{i % 2}" for i in range(12)]
+    (folder / "big.csv").write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: " ".join(c[0]))
+def test_refused_in_one_line_before_anything_is_built(folder, case):
+    argv, *fragments = case
+    result = subprocess.run([sys.executable, "-m", "gradtui", "run", "--steps", "2", *argv],
+                            capture_output=True, text=True, cwd=folder, env=ENV, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradtui: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert result.stdout == ""
