@@ -71,9 +71,12 @@ class Dense:
             mean = z.mean(axis=0)
             var = z.var(axis=0)
             n = z.shape[0]
-            self.running_mean = (1 - BN_MOMENTUM) * self.running_mean + BN_MOMENTUM * mean
             unbiased = var * n / (n - 1) if n > 1 else var
-            self.running_var = (1 - BN_MOMENTUM) * self.running_var + BN_MOMENTUM * unbiased
+            running_mean = (1 - BN_MOMENTUM) * self.running_mean + BN_MOMENTUM * mean
+            running_var = (1 - BN_MOMENTUM) * self.running_var + BN_MOMENTUM * unbiased
+            if np.isfinite(running_mean).all() and np.isfinite(running_var).all():
+                # a non-finite batch (its step is skipped) leaves the running statistics as they were
+                self.running_mean, self.running_var = running_mean, running_var
         else:
             mean, var = self.running_mean, self.running_var
         self._invstd = 1.0 / np.sqrt(var + BN_EPS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,17 @@ from gradtui.engine.data.sampler import BatchSampler
 from gradtui.engine.inspect.landscape import Landscape, loss_landscape
 from gradtui.engine.inspect.trace import Trace, trace_sample
 
-RISKY_GRAD = 1e100  # beyond this, g * g or lr * g may overflow float64 inside an optimizer
+OVERFLOW_MARGIN = 1e4
+"""How far below sqrt(largest number) a step stays to be sure no optimizer arithmetic overflows."""
+
+
+def risky_size(dtype: np.dtype) -> float:
+    """Gradient (times max(lr, 1)) or weight sizes beyond which g * g, lr * g, a momentum buffer
+    or a weight may overflow ``dtype`` inside an optimizer step: 1.3e150 for float64, 1.8e15
+    for float32. Below it every optimizer's state and update stay finite."""
+    return math.sqrt(float(np.finfo(dtype).max)) / OVERFLOW_MARGIN
+
+
 UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
              "batch_size", "weight_decay", "explode_norm", "explode_ratio", "vanish_ratio",
              "dead_fraction", "saturated_fraction", "saturation_grad",
@@ -87,6 +98,7 @@ class Trainer:
         self._weight_sq = self._squared_norms()
         self._before = np.empty_like(model.flat_value)  # scratch for the step's statistics
         self._work = np.empty_like(model.flat_value)
+        self._risky_size = risky_size(model.dtype)
 
     def _bind_data(self, data: Dataset) -> None:
         """Train on ``data`` (targets as the current loss wants them; a fresh probe sample)."""
@@ -233,9 +245,11 @@ class Trainer:
         else:
             clipped, largest = self._clip(g, grad_norm, float(grad_max.max()))
             decay = self.optimizer.weight_decay
-            step_scale = largest + (decay * math.sqrt(sum(self._weight_sq.tolist())) if decay else 0.0)
-            applied, update_sq, weight_sq = self._apply_update(
-                risky=step_scale * max(self.optimizer.lr, 1.0) > RISKY_GRAD)
+            weight_norm = math.sqrt(sum(self._weight_sq.tolist()))
+            step_scale = largest + (decay * weight_norm if decay else 0.0)  # 0 * Inf is NaN
+            risky = (step_scale * max(self.optimizer.lr, 1.0) > self._risky_size
+                     or weight_norm > self._risky_size)
+            applied, update_sq, weight_sq = self._apply_update(risky)
             if not applied:
                 flags.append(Flag("nonfinite", "model", "update would overflow to Inf/NaN; update undone"))
         if not applied:
@@ -256,8 +270,9 @@ class Trainer:
 
         Returns (applied, per-layer squared update norms, per-layer squared weight norms,
         None when the step was undone).
-        Only gradients beyond ``RISKY_GRAD`` can overflow the optimizer's arithmetic, so
-        only then is its state copied first, to be put back exactly with the weights.
+        Only gradients or weights beyond ``risky_size`` can overflow the optimizer's arithmetic
+        or a weight, so only then is its state copied first, to be put back exactly with the
+        weights: a refused step leaves the optimizer as it was (``t`` and moments included).
         """
         w, before, work, starts = self.model.flat_value, self._before, self._work, self.model.layer_starts
         np.copyto(before, w)
@@ -469,9 +484,13 @@ class Trainer:
         self.changes = list(snap.changes)
 
     def save(self, path: str) -> None:
-        """Write a checkpoint atomically (temp file, then rename)."""
+        """Write a checkpoint atomically (temp file, then rename). A ``data`` path is stored
+        absolute, so the checkpoint finds its file when loaded from another folder."""
         own_arrays = self.config.dataset is None and self.config.data is None
-        write_checkpoint(path, self.snapshot(), self.data.name, self.data if own_arrays else None)
+        snap = self.snapshot()
+        if self.config.data is not None:
+            snap.config["data"] = os.path.abspath(self.config.data)
+        write_checkpoint(path, snap, self.data.name, self.data if own_arrays else None)
 
     @classmethod
     def load(cls, path: str) -> "Trainer":

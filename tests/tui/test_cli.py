@@ -179,7 +179,7 @@ def test_priority_through_a_real_process(tmp_path):
     toml.write_text('hidden = "4,4"\nlr = 0.05\n')
     result = gradtui("run", "--config", str(toml), "--lr", "0.2", "--steps", "1")
     assert result.returncode == 0
-    assert result.stdout.startswith("default-modified: spiral, 2-4-4-2 relu, adam lr 0.2, batch 32")
+    assert result.stdout.startswith("default-modified: spiral (2 classes), 2-4-4-2 relu, adam lr 0.2, batch 32")
 
 
 def test_a_run_changed_at_launch_is_named_and_told_as_such(tmp_path):

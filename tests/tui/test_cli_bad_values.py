@@ -4,11 +4,15 @@ real process) for each way a user can give them."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+
+from gradtui.engine import Trainer
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
 
@@ -63,3 +67,19 @@ def test_refused_in_one_line_before_anything_is_built(folder, case):
     for fragment in fragments:
         assert fragment in lines[0]
     assert result.stdout == ""
+
+
+def test_a_float32_run_on_huge_features_refuses_its_steps_and_stays_finite(folder):
+    """Features around 1e30 in float32 with MAE and Adam: every step is refused and says so;
+    the saved optimizer state is finite, so the checkpoint loads."""
+    rows = [f"{i * 1e29},{-i * 1e29},{i / 7}" for i in range(1, 21)]
+    (folder / "huge.csv").write_text("\n".join(rows) + "\n")
+    (folder / "huge.toml").write_text('data = "huge.csv"\ndtype = "float32"\nloss = "mae"\n')
+    result = subprocess.run([sys.executable, "-m", "gradtui", "run", "--config", "huge.toml", "--steps", "5",
+                             "--out", "huge.jsonl", "--save", "huge.npz", "--force"],
+                            capture_output=True, text=True, cwd=folder, env=ENV, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    rows = [json.loads(line) for line in (folder / "huge.jsonl").read_text().splitlines()]
+    assert all({"kind": "nonfinite", "layer": "model"} in row["flags"] for row in rows)
+    trainer = Trainer.load(str(folder / "huge.npz"))
+    assert trainer.optimizer.t == 0 and np.isfinite(trainer.model.flat_value).all()
