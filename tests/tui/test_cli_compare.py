@@ -48,7 +48,7 @@ def test_exploding_without_and_with_clipping(tmp_path):
     assert a[1]["loss"] != b[1]["loss"]
     first_nan = next(r["step"] for r in a if r["loss"] is None)
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("A = exploding: spiral, 2-32-32-32-32-32-2 leaky_relu, sgd lr 0.1")
+    assert lines[0].startswith("A = exploding: spiral (2 classes), 2-32-32-32-32-32-2 leaky_relu, sgd lr 0.1")
     assert lines[1] == "B = A with clip_mode=norm"
     assert "A and B started from the same weights, probe set and batch order" in lines
     assert lines[-1] == f"verdict: B never went non-finite; A hit NaN at step {first_nan}"
