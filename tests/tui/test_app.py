@@ -47,6 +47,12 @@ async def send_keys(app, *keys: str) -> None:
     await asyncio.sleep(0.05)
 
 
+async def settle(app) -> None:
+    """Wait until presses queued for a background evaluation (a paused run's refresh that
+    cost over ``UI_BUDGET`` on a loaded machine) have been applied."""
+    await wait_until(lambda: not app.session.busy)
+
+
 async def pause_training(pilot, app) -> None:
     """Press space and wait for the worker to leave its loop."""
     await pilot.press("space")
@@ -199,9 +205,11 @@ async def test_u_rewinds_to_earlier_snapshots_keeping_the_controls():
         for _ in range(250):
             app.session.step()
         await pilot.press("right_square_bracket", "u")
+        await settle(app)
         assert app.session.trainer.step_count == 200
         assert app.session.trainer.config.lr == 0.03
         await pilot.press("u")
+        await settle(app)
         assert app.session.trainer.step_count == 100
         assert app.session.frame.steps.steps.max() <= 100
         assert len(logged(app, "rewind")) == 2
@@ -212,10 +220,12 @@ async def test_rewind_continues_bit_identically():
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(105):
             app.session.step()
+        await settle(app)
         after = app.session.trainer.model.flat_value.copy()
         await pilot.press("u")
         for _ in range(5):
             app.session.step()
+        await settle(app)
         np.testing.assert_array_equal(app.session.trainer.model.flat_value, after)
 
 
@@ -439,6 +449,7 @@ async def test_line_fit_shows_m_and_b_converging_to_2_and_1():
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(300):
             app.session.step()
+        await settle(app)
         await pilot.pause()
         output = app.session.frame.output
         assert isinstance(output, Curve)
