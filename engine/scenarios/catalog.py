@@ -1,16 +1,20 @@
-"""Named scenarios: small stories that each reproduce one training pathology, with a fix to try.
+"""Named scenarios: small stories that each reproduce one training pathology, with a fix to try
+and a question to answer before the first step.
 
-Every network scenario shows its phenomenon with its own seed (tests/test_scenarios.py
-checks each one headless); every calculus objective is a scenario too.
+Every network scenario shows its phenomenon with its own seed, and its hint names only keys
+the app has and promises only what doing exactly that produces, measured headless
+(tests/engine/test_scenarios.py) and in the app (tests/tui/test_app_stories.py). Every
+calculus objective is a scenario too.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.calculus.objectives import OBJECTIVES
-
+from gradtui.engine.scenarios.predictions import Evidence, Prediction, pick
 
 @dataclass(frozen=True)
 class Scenario:
@@ -21,66 +25,248 @@ class Scenario:
     hint: str
     config: TrainConfig | None = None
     objective: str | None = None
+    prediction: Prediction | None = None
 
     @property
     def is_calculus(self) -> bool:
         return self.objective is not None
 
 
+# --- how each prediction's answer is read off the run ------------------------------------
+
+def _accuracy_judge(bounds: tuple[float, ...], order: tuple[int, ...]):
+    """Judge by test accuracy: the band it falls in (``bounds``, ascending) mapped to an
+    answer index by ``order``."""
+    def judge(trainer, stats, first) -> tuple[int, str]:
+        accuracy = trainer.evaluate().test_accuracy
+        return order[pick(accuracy, bounds)], f"step {stats.step}: test accuracy {accuracy:.1%}"
+    return judge
+
+
+def _nonfinite(stats) -> bool:
+    return bool(stats.flagged("nonfinite"))
+
+
+def _loss_path(trainer, stats, first) -> tuple[int, str]:
+    """0 fell, 1 blew up (NaN/Inf or a thousand times its start), 2 stayed."""
+    start = f"{first.loss:.3g} at step {first.step}"
+    if not math.isfinite(stats.loss) or stats.loss > 1e3 * first.loss or _nonfinite(stats):
+        return 1, (f"step {stats.step}: the loss is {stats.loss:.3g} (from {start}); "
+                   f"the update is skipped")
+    if stats.loss < 0.5 * first.loss:
+        return 0, f"step {stats.step}: the loss fell to {stats.loss:.3g} from {start}"
+    return 2, f"step {stats.step}: the loss is {stats.loss:.3g}, from {start}"
+
+
+def _slowest_layer(trainer, stats, first) -> tuple[int, str]:
+    """0 the first layer, 1 a middle one, 2 the output layer: the smallest update/w."""
+    ratios = [ls.update_ratio for ls in stats.layers]
+    slowest = min(range(len(ratios)), key=ratios.__getitem__)
+    answer = 0 if slowest == 0 else 2 if slowest == len(ratios) - 1 else 1
+    first_layer, out = stats.layers[0], stats.layers[-1]
+    return answer, (f"step {stats.step}: update/w is {ratios[0]:.2g} in {first_layer.name} and "
+                    f"{ratios[-1]:.2g} in {out.name}; {first_layer.name}'s gradient norm is "
+                    f"{first_layer.grad_norm / out.grad_norm:.2g} times the output layer's")
+
+
+def _dead_share(trainer, stats, first) -> tuple[int, str]:
+    layer = stats.layers[1]
+    share = layer.dead / layer.width
+    answer = 0 if share == 0 else 1 if share < 0.5 else 2
+    return answer, (f"step {stats.step}: {layer.dead} of {layer.width} units of {layer.name} output "
+                    f"zero for every probe input")
+
+
+def _saturated_accuracy(trainer, stats, first) -> tuple[int, str]:
+    answer, text = _accuracy_judge((0.6, 0.9), (2, 1, 0))(trainer, stats, first)
+    layer = stats.layers[1]
+    return answer, f"{text}; {layer.saturated} of {layer.width} units of {layer.name} saturated"
+
+
+def _loss_share(trainer, stats, first) -> tuple[int, str]:
+    share = stats.loss / first.loss
+    return pick(share, (0.1, 0.7)), (f"step {stats.step}: the loss is {stats.loss:.3g}, "
+                                     f"{share:.0%} of step {first.step}'s {first.loss:.3g}")
+
+
+def _line_first(trainer, stats, first) -> tuple[int, str]:
+    """0 m, 1 b: whichever is relatively closer to its target (slope 2, intercept 1)."""
+    layer = trainer.model.layers[0]
+    m, b = float(layer.W.value[0, 0]), float(layer.b.value[0])
+    m_off, b_off = abs(m - 2) / 2, abs(b - 1)
+    return (1 if b_off < m_off else 0), (f"step {stats.step}: b = {b:.4f} ({b_off:.1%} from 1), "
+                                         f"m = {m:.4f} ({m_off:.1%} from 2)")
+
+
 _SINE_SGD = TrainConfig(dataset="sine", hidden=(16, 16), activation="tanh", optimizer="sgd",
                         batch_size=None)
 """lr-too-high and lr-too-low share this net (full-batch SGD on a sine fit) and differ only in lr."""
 
+_CHANCE_TO_HIGH = ("near chance, below 65%", "between 65% and 95%", "above 95%")
+
 _NETWORKS = (
-    Scenario("default", "A healthy 2-16-16-2 ReLU network learns the two-arm spiral.",
-             "Press ] a few times to raise the learning rate and watch it break.",
-             TrainConfig()),
+    Scenario("default", "A healthy 2-16-16-2 ReLU network learns the two-arm spiral with Adam at lr 0.01.",
+             "Press ] twice (lr 0.1) and watch it break: within 100 steps ReLU units start dying "
+             "(a DEAD badge) and test accuracy falls below 80%.",
+             TrainConfig(),
+             prediction=Prediction("Adam at lr 0.01 on the two-arm spiral: where will test accuracy be at step 2,000?",
+                        _CHANCE_TO_HIGH, 2, Evidence(2000, _accuracy_judge((0.65, 0.95), (0, 1, 2))))),
     Scenario("exploding",
              "Five leaky-ReLU layers with weights drawn too large (std 0.5) under SGD at lr 0.1: "
              "every update makes the next gradient bigger, until the loss is NaN.",
-             "Reset with norm clipping on (clip mode norm, clip 1): the same network then trains.",
+             "When it pauses at NaN, press x (clip the gradient norm at 1) or [ (lr 0.03), then r "
+             "(back to step 0, controls kept) and space: the loss stays finite and test accuracy "
+             "passes 90% within 1,000 steps.",
              TrainConfig(hidden=(32,) * 5, activation="leaky_relu", init="normal:0.5",
-                         optimizer="sgd", lr=0.1)),
+                         optimizer="sgd", lr=0.1),
+             prediction=Prediction("Five leaky-ReLU layers, weights std 0.5, SGD at lr 0.1: what will the loss do "
+                        "in the first 100 steps?",
+                        ("fall steadily", "blow up to NaN", "barely move"), 1,
+                        Evidence(100, _loss_path, _nonfinite))),
     Scenario("vanishing",
              "Six sigmoid layers: each passes back at most a quarter of the gradient it gets, "
              "so the first layer receives a ten-thousandth of the output layer's and barely moves.",
-             "Switch to a ReLU-family activation (best with He init), or turn on batch norm.",
+             "Press a three times (tanh, linear, then relu, whose slope is 1 wherever a unit is "
+             "active): VANISHING clears and test accuracy passes 90% within 1,500 steps and stays there.",
              TrainConfig(hidden=(16,) * 6, activation="sigmoid", init="xavier",
-                         optimizer="sgd", lr=0.1)),
+                         optimizer="sgd", lr=0.1),
+             prediction=Prediction("The learning rate is 0.1 and the network is 6 sigmoid layers deep. "
+                        "Which layer will learn slowest?",
+                        ("layers.0, nearest the input", "a middle layer", "layers.6, the output layer"),
+                        0, Evidence(100, _slowest_layer))),
     Scenario("dying-relu",
-             "Adam at lr 0.1, ten times the default, knocks ReLU units below zero for every input; "
-             "most of the second layer dies and never comes back.",
-             "Use leaky_relu (a unit with a slope below zero cannot die) or a lower lr such as 0.01.",
-             TrainConfig(hidden=(16, 16), activation="relu", optimizer="adam", lr=0.1)),
+             "Adam at lr 0.1, ten times the default, knocks ReLU units below zero for every input: "
+             "within a dozen steps half of the second layer is dead, soon nearly all of it, and test "
+             "accuracy stays near chance.",
+             "When the DEAD badge shows, press a (leaky_relu: a unit with a slope below zero cannot "
+             "die) and [ (lr 0.03): test accuracy passes 90% within 1,000 steps and stays there.",
+             TrainConfig(hidden=(16, 16), activation="relu", optimizer="adam", lr=0.1, seed=2),
+             prediction=Prediction("Adam at lr 0.1 trains a 2-16-16-2 ReLU network. How much of the second "
+                        "hidden layer will be dead at step 100?",
+                        ("none of it", "a few units", "half of it or more"), 2,
+                        Evidence(100, _dead_share))),
     Scenario("saturation",
              "Every tanh unit starts with a bias of 5, pinned near +1 where tanh is flat: "
              "almost no gradient gets through, and plain SGD leaves them stuck at chance.",
-             "Switch the optimizer to adam (per-weight step sizes pull units out of the tails), "
-             "or compare with the same tanh net with zero biases: gradtui --activation tanh.",
+             "Press o four times (to adam), then [ twice (lr 0.01): Adam's per-weight steps pull the "
+             "units out of the tails; SATURATED clears within 100 steps and test accuracy passes "
+             "90% within 2,000 steps and stays there.",
              TrainConfig(hidden=(16, 16), activation="tanh", init="xavier", bias_init=5.0,
-                         optimizer="sgd", lr=0.1)),
+                         optimizer="sgd", lr=0.1),
+             prediction=Prediction("Every tanh unit starts with a bias of 5 and SGD runs at lr 0.1. "
+                        "Where will test accuracy be at step 1,000?",
+                        ("above 90%", "between 60% and 90%", "near chance, below 60%"), 2,
+                        Evidence(1000, _saturated_accuracy))),
     Scenario("lr-too-high",
              "Full-batch SGD at lr 0.3 on a sine fit: each step overshoots the valley, the loss "
-             "bounces up and down, then grows without bound.",
-             "Lower the lr ten times, to 0.03. lr-too-low is the same net at 0.0003.",
-             _SINE_SGD.replace(lr=0.3)),
+             "bounces up and down, then grows without bound until it is NaN.",
+             "When it pauses at NaN, press [ twice (lr 0.03), then r (back to step 0, controls kept) "
+             "and space: the loss falls below 0.01 within 1,000 steps.",
+             _SINE_SGD.replace(lr=0.3),
+             prediction=Prediction("Full-batch SGD at lr 0.3 fits a sine: what will the loss do?",
+                        ("fall smoothly", "grow without bound, to NaN", "stay about where it starts"),
+                        1, Evidence(300, _loss_path, _nonfinite))),
     Scenario("lr-too-low",
              "The same sine fit at lr 0.0003, a thousand times smaller: every step is safe and "
              "tiny, and after a thousand of them the loss has barely moved.",
-             "Raise the lr a hundred times, to 0.03, and watch it converge.",
-             _SINE_SGD.replace(lr=0.0003)),
+             "Press ] four times (lr 0.03): the loss falls to a tenth of where it was within "
+             "1,000 steps.",
+             _SINE_SGD.replace(lr=0.0003),
+             prediction=Prediction("The same sine fit at lr 0.0003: at step 1,000, how much of its first "
+                        "loss will be left?",
+                        ("under 10%", "between 10% and 70%", "over 70%: it barely moves"), 2,
+                        Evidence(1000, _loss_share))),
     Scenario("line-fit",
              "One linear neuron, y = m x + b, learning the line y = 2x + 1: "
              "watch m and b walk to 2 and 1.",
-             "Raise the lr to 1 or more and the same walk overshoots and diverges.",
+             "Press ] twice (lr 1): every step overshoots further, and the loss grows from step 3 on.",
              TrainConfig(dataset="linear", hidden=(), activation="linear", optimizer="sgd",
-                         lr=0.1, batch_size=None)),
+                         lr=0.1, batch_size=None),
+             prediction=Prediction("y = m x + b learns y = 2x + 1 at lr 0.1, from m and b near 0. "
+                        "Which gets within 1% of its target first?",
+                        ("m, the slope", "b, the intercept"), 1, Evidence(60, _line_first))),
     Scenario("xor-linear",
              "XOR with linear activations: layers of linear maps stay one linear map, and no "
              "line separates XOR, so accuracy stays near chance.",
-             "Switch the activation to tanh: the same weights start to bend and XOR is solved.",
-             TrainConfig(dataset="xor", hidden=(8, 8), activation="linear")),
+             "Press a (relu): the same weights start to bend, and test accuracy passes 95% within "
+             "200 steps.",
+             TrainConfig(dataset="xor", hidden=(8, 8), activation="linear"),
+             prediction=Prediction("Two hidden layers of 8 linear units learn XOR. Where will test accuracy "
+                        "be at step 500?",
+                        ("above 95%", "between 65% and 95%", "near chance, below 65%"), 2,
+                        Evidence(500, _accuracy_judge((0.65, 0.95), (2, 1, 0))))),
 )
+
+
+def _quadratic_path(descent, row, first) -> tuple[int, str]:
+    """0 one side, shrinking; 1 overshooting back and forth; 2 not closing in."""
+    xs = [float(r.x[0]) - float(descent.objective.minima[0][0]) for r in descent.trajectory[: row.step + 1]]
+    crossings = sum(a * b < 0 for a, b in zip(xs, xs[1:]))
+    shown = " -> ".join(f"{x:.3g}" for x in xs[:4])
+    if abs(xs[-1]) >= abs(xs[0]):
+        return 2, f"step {row.step}: x = {xs[-1]:.3g}, no closer than at the start"
+    if crossings:
+        return 1, f"x = {shown} ...: it crossed the vertex {crossings} times in {row.step} steps"
+    return 0, (f"x = {shown} ... {xs[-1]:.3g} at step {row.step}: always on the same side, "
+               f"keeping {xs[1] / xs[0]:.3g} of the distance each step")
+
+
+def _rosenbrock_arrival(descent, row, first) -> tuple[int, str]:
+    step = descent.steps_to_minimum(1e-3)
+    if step is None:
+        x, y = row.x
+        return 2, (f"step {row.step}: (x, y) = ({x:.3g}, {y:.3g}), f = {row.f:.3g}: still crawling "
+                   f"along the valley floor toward (1, 1)")
+    return pick(step, (501, 3001)), f"it reached the minimum (within 0.001) at step {step}"
+
+
+def _saddle_escape(descent, row, first) -> tuple[int, str]:
+    """0 stays at the saddle, 1 slides in along x then leaves along y, 2 anything else."""
+    x, y = (float(v) for v in row.x)
+    if abs(y) > 1 and abs(x) < 0.1:
+        x0, y0 = (float(v) for v in descent.start)
+        return 1, (f"step {row.step}: x = {x:.2g} (from {x0:g}) and y = {y:.3g} (from {y0:g}): "
+                   f"in along x, out along y")
+    if math.hypot(x, y) < 0.01:
+        return 0, f"step {row.step}: (x, y) = ({x:.2g}, {y:.2g}), at the saddle"
+    return 2, f"step {row.step}: (x, y) = ({x:.3g}, {y:.3g})"
+
+
+def _himmelblau_minimum(descent, row, first) -> tuple[int, str]:
+    minima = descent.objective.minima
+    x = row.x
+    nearest = min(range(len(minima)), key=lambda i: math.dist(x, minima[i]))
+    return nearest, f"step {row.step}: (x, y) = ({x[0]:.4g}, {x[1]:.4g}), f = {row.f:.3g}"
+
+
+def _near_minimum(row) -> bool:
+    return bool(row.f < 1e-6)
+
+
+_CALCULUS_PREDICTIONS = {
+    "quadratic": Prediction(
+        "SGD at lr 0.1 on f = x^2, from x = 10. How will x approach the minimum at 0?",
+        ("from one side, a fixed share closer each step", "overshooting back and forth across 0",
+         "it never gets closer"), 0, Evidence(30, _quadratic_path)),
+    "rosenbrock": Prediction(
+        "SGD at lr 0.001 from (-1.2, 1) in the banana valley: when will it reach the minimum at (1, 1)?",
+        ("within 500 steps", "between 500 and 3,000 steps", "not within 3,000 steps"), 2,
+        Evidence(3000, _rosenbrock_arrival, lambda row: _reached_row(row, (1.0, 1.0)))),
+    "saddle": Prediction(
+        "SGD at lr 0.1 starts at (1.5, 0.001), almost on the line straight into the saddle point "
+        "(0, 0). Where will it go?",
+        ("it stops at the saddle point", "in along x, then away along y", "away along x"), 1,
+        Evidence(300, _saddle_escape, lambda row: abs(float(row.x[1])) > 1)),
+    "himmelblau": Prediction(
+        "SGD at lr 0.01 starts at (0, 0) among four equal minima. Which one will it find?",
+        ("(3, 2)", "(-2.81, 3.13)", "(-3.78, -3.28)", "(3.58, -1.85)"), 0,
+        Evidence(1000, _himmelblau_minimum, _near_minimum)),
+}
+
+
+def _reached_row(row, minimum: tuple[float, ...]) -> bool:
+    return math.dist(row.x, minimum) <= 1e-3
+
 
 _CALCULUS_HINTS = {
     "quadratic": "Try lr 1.0 (x bounces between 10 and -10 forever), 1.1 (it diverges) and 0.01 "
@@ -93,7 +279,8 @@ _CALCULUS_HINTS = {
 }
 
 _CALCULUS = tuple(
-    Scenario(name, cls.story, _CALCULUS_HINTS[name], None, name) for name, cls in OBJECTIVES.items()
+    Scenario(name, cls.story, _CALCULUS_HINTS[name], None, name, _CALCULUS_PREDICTIONS.get(name))
+    for name, cls in OBJECTIVES.items()
 )
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*_NETWORKS, *_CALCULUS)}

@@ -169,9 +169,11 @@ def gradient_flags(cfg: TrainConfig, names: list[str], norms: list[float]) -> li
         if norm > cfg.explode_norm:
             flags.append(Flag("exploding", name, f"gradient norm {norm:.3g} > {cfg.explode_norm:g}"))
         elif ratio > cfg.explode_ratio:
-            flags.append(Flag("exploding", name, f"gradient norm {ratio:.3g}x the output layer's"))
+            flags.append(Flag("exploding", name, f"gradient norm {ratio:.2g} times the output layer's"))
         elif i < last and ratio < cfg.vanish_ratio:
-            flags.append(Flag("vanishing", name, f"gradient norm {ratio:.2g}x the output layer's"))
+            detail = (f"gradient norm {ratio:.2g} times the output layer's" if norm > 0 else
+                      f"no gradient reaches it (norm 0; the output layer's is {out_norm:.2g})")
+            flags.append(Flag("vanishing", name, detail))
     return flags
 
 

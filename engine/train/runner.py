@@ -16,8 +16,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow
 from gradtui.engine.calculus.objectives import REACH_TOL
+from gradtui.engine.scenarios.predictions import Watch
 from gradtui.engine.train.health import StepStats
 from gradtui.engine.train.stop import Stop, Stopper, parse_until
 from gradtui.engine.train.trainer import Evaluation, Trainer
@@ -87,6 +90,8 @@ class TrainSummary:
     nonfinite_first: int | None = None
     until: str | None = None
     stop: Stop | None = None
+    prediction: list[str] = field(default_factory=list)
+    """The scenario's question, its answer and the run's evidence, when a watch was given."""
 
     @property
     def diverged(self) -> bool:
@@ -119,7 +124,7 @@ class TrainSummary:
             else:
                 out.append(f"diverged: loss or gradients became NaN/Inf at step {self.nonfinite_first} "
                            f"({self.nonfinite_steps} non-finite steps, their updates skipped)")
-        return out
+        return out + self.prediction
 
 
 class RunTally:
@@ -156,10 +161,12 @@ class RunTally:
 
 
 def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | None = None,
-                progress: Progress | None = None, until: str | None = None) -> TrainSummary:
+                progress: Progress | None = None, until: str | None = None,
+                watch: Watch | None = None) -> TrainSummary:
     """Train up to ``steps`` more steps; evaluate and emit a row at every step divisible by
     ``every`` and at the last one. ``progress(done)`` is called after each step. ``until``
-    (see ``gradtui.engine.train.stop``) ends the run at the first step it holds."""
+    (see ``gradtui.engine.train.stop``) ends the run at the first step it holds. ``watch``
+    (a scenario's prediction) sees every step and its outcome ends the summary."""
     _check_counts(steps, every)
     stopper = Stopper(parse_until(until), trainer) if until is not None else None
     first, last = trainer.step_count + 1, trainer.step_count + steps
@@ -171,6 +178,8 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
         for done in range(1, steps + 1):
             stats = trainer.step()
             tally.add(stats)
+            if watch is not None:
+                watch.see(trainer, stats)
             due = _is_row(stats.step, every, last)
             now = trainer.evaluate() if due or (stopper is not None and stopper.evaluates) else None
             if stopper is not None:
@@ -184,7 +193,10 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
                 progress(done)
             if stop is not None:
                 break
-    return tally.summary(first, stats.step, float(stats.loss), evaluation, until, stop)
+    summary = tally.summary(first, stats.step, float(stats.loss), evaluation, until, stop)
+    if watch is not None:
+        summary.prediction = watch.lines()
+    return summary
 
 
 @dataclass
@@ -201,6 +213,8 @@ class DescentSummary:
     reached: int | None
     tol: float
     has_minima: bool
+    prediction: list[str] = field(default_factory=list)
+    """The scenario's question, its answer and the run's evidence, when a watch was given."""
 
     @property
     def steps(self) -> int:
@@ -208,10 +222,11 @@ class DescentSummary:
 
     @property
     def outcome(self) -> str:
-        """One of: reached, diverged, diverging (f ended above its start), stalled (f back
-        where it started), descending."""
+        """One of: reached, escaped (left for ever lower f on a surface with no minimum),
+        diverged, diverging (f ended above its start), stalled (f back where it started),
+        descending."""
         if self.diverged:
-            return "diverged"
+            return "escaped" if not self.has_minima and self.end.f < self.start.f else "diverged"
         if self.reached is not None:
             return "reached"
         if self.end.f > self.start.f:
@@ -228,6 +243,12 @@ class DescentSummary:
         outcome = self.outcome
         if outcome == "reached":
             tail = f"reached a minimum (within {self.tol:g}) at step {self.reached}"
+        elif outcome == "escaped":
+            axis = int(np.argmax(np.abs(end.x)))
+            name = "xyz"[axis] if len(end.x) <= 3 else f"x{axis}"
+            tail = (f"escaped along {name}: f has no minimum, so descent follows it down without "
+                    f"bound (f fell from {start.f!r} to {end.f!r}); the run stopped at step "
+                    f"{end.step}, when |{name}| passed {DIVERGENCE_LIMIT:g}")
         elif outcome == "diverged":
             tail = (f"diverged at step {end.step}: f(x) is non-finite or a coordinate passed "
                     f"{DIVERGENCE_LIMIT:g}; the run stopped there")
@@ -241,13 +262,15 @@ class DescentSummary:
             tail = f"descending: f(x) fell from {start.f!r} to {end.f!r}"
             if self.has_minima:
                 tail += f", not yet within {self.tol:g} of a minimum"
-        return [head, tail]
+        return [head, tail, *self.prediction]
 
 
 def run_descent(descent: Descent, steps: int, every: int = 1, on_row: RowSink | None = None,
-                progress: Progress | None = None, tol: float = REACH_TOL) -> DescentSummary:
+                progress: Progress | None = None, tol: float = REACH_TOL,
+                watch: Watch | None = None) -> DescentSummary:
     """Up to ``steps`` descent steps, stopping early once diverged. Emits the current point
-    first, then every step divisible by ``every`` and the last one."""
+    first, then every step divisible by ``every`` and the last one; ``watch`` (a
+    scenario's prediction) sees every step and its outcome ends the summary."""
     _check_counts(steps, every)
     start = descent.trajectory[-1]
     if on_row is not None:
@@ -258,6 +281,8 @@ def run_descent(descent: Descent, steps: int, every: int = 1, on_row: RowSink | 
         if descent.diverged:
             break
         row = descent.step()
+        if watch is not None:
+            watch.see(descent, row)
         if on_row is not None and (_is_row(row.step, every, last) or descent.diverged):
             on_row(row.to_dict())
         if progress is not None:
@@ -265,7 +290,8 @@ def run_descent(descent: Descent, steps: int, every: int = 1, on_row: RowSink | 
     reached = descent.steps_to_minimum(tol, since=start.step)
     objective = descent.objective
     return DescentSummary(objective.name, descent.optimizer_name, descent.lr, start, row,
-                          descent.diverged, reached, tol, bool(objective.minima))
+                          descent.diverged, reached, tol, bool(objective.minima),
+                          watch.lines() if watch is not None else [])
 
 
 def _num(x: float) -> str:

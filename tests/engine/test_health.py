@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import UNIT_STATES, Parameter, TrainConfig, Trainer, clip_grad_norm
+from gradtui.engine.train.health import gradient_flags
 
 ALIVE, DEAD, SATURATED = (UNIT_STATES.index(s) for s in ("alive", "dead", "saturated"))
 
@@ -283,3 +284,15 @@ def test_an_undone_update_leaves_the_optimizer_state_alone(optimizer):
     assert after["t"] == state["t"]
     for k, v in state["arrays"].items():
         np.testing.assert_array_equal(after["arrays"][k], v)
+
+
+def test_ratios_in_flag_details_are_never_a_bare_0x():
+    cfg = TrainConfig()
+    names = ["layers.0", "layers.1", "layers.2"]
+    zero, tiny, huge = gradient_flags(cfg, names, [0.0, 1e-7, 1.0]) + gradient_flags(
+        cfg, names, [0.1, 250.0, 0.1])
+    assert zero.detail == "no gradient reaches it (norm 0; the output layer's is 1)"
+    assert tiny.detail == "gradient norm 1e-07 times the output layer's"
+    assert huge.kind == "exploding" and huge.detail.startswith("gradient norm 2.5e+03 times")
+    for flag in (zero, tiny, huge):
+        assert "0x" not in flag.detail

@@ -140,6 +140,14 @@ def test_a_surface_without_minima_never_claims_distance_to_one():
     assert "within" not in " ".join(summary.lines())
 
 
+def test_the_saddle_escaping_along_y_is_said_as_such_not_diverged():
+    _, summary = collect(run_descent, Descent(get_objective("saddle"), "sgd"), 500)
+    assert summary.diverged and summary.outcome == "escaped"
+    tail = summary.lines()[1]
+    assert tail.startswith("escaped along y: f has no minimum") and "diverged" not in tail
+    assert f"stopped at step {summary.end.step}, when |y| passed 1e+06" in tail
+
+
 def test_descent_rows_are_json_ready_lists():
     rows, _ = collect(run_descent, Descent(get_objective("bowl"), "adam"), 3)
     assert all(isinstance(r["x"], list) and len(r["x"]) == 2 for r in rows)

@@ -14,6 +14,7 @@ from gradtui.tui.calculus.panels import fmt
 from gradtui.tui.calculus.plot import OPTIMIZER_COLOURS, CalculusPlot, render_picture
 from gradtui.tui.calculus.screen import CalculusCommands, CalculusScreen
 from gradtui.tui.calculus.session import MAX_STEPS, CalculusSession
+from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.widgets.ladders import LR_LADDER
 
 
@@ -335,3 +336,46 @@ def test_pictures_survive_points_far_outside_the_window():
     for derivative in (False, True):
         strips = render_picture(session, 80, 24, derivative)
         assert len(strips) == 24 and {s.cell_length for s in strips} == {80}
+
+
+async def test_race_status_names_the_first_arrival_even_when_later_ones_arrive_in_later_ticks():
+    async with Host("rosenbrock").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("R")
+        while not screen.session.all_finished:
+            screen.advance(500)
+        await pilot.pause()
+        lanes = screen.session.lanes.values()
+        reached = {lane.name: lane.reached for lane in lanes if lane.reached is not None}
+        first = min(reached, key=reached.get)
+        later = [name for name, step in reached.items() if step > reached[first] + 500]
+        assert later  # someone arrived in a later tick than the winner
+        status = text_of(screen, "#calc-status")
+        assert f"{first} reached the minimum first, at step {reached[first]}" in status
+        assert all(f"{name} reached the minimum first" not in status for name in later)
+
+
+async def test_each_table_row_holds_one_step_x_its_gradient_and_the_move_taken_from_it():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        for _ in range(4):
+            await pilot.press("s")
+        lines = {line.split()[0]: line.split() for line in text_of(screen, "#calc-table").splitlines()
+                 if line.split() and line.split()[0].isdigit()}
+        # step 3: x = 5.12, f = 26.2144, gradient 2x = 10.24, then the move 0.1 * 10.24 to 4.096
+        assert lines["3"] == ["3", "5.12", "26.2144", "10.24", "1.024"]
+        assert lines["4"] == ["4", "4.096", "16.777216", "8.192"]  # its move is still to come
+        assert "next move" in text_of(screen, "#calc-table")
+
+
+async def test_question_mark_opens_calculus_help_and_the_footer_lists_it():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        shown = [active.binding.key_display for active in screen.active_bindings.values()
+                 if active.binding.show]
+        assert "?" in shown
+        await pilot.press("question_mark")
+        assert isinstance(pilot.app.screen, HelpScreen)
+        assert "next move" in pilot.app.screen.notes and pilot.app.screen.title_text == "calculus keys"
+        await pilot.press("escape")
+        assert pilot.app.screen is screen

@@ -83,6 +83,26 @@ def test_lr_above_one_diverges_and_still_exits_0():
 
 # --- network runs and their exports ---------------------------------------------------------
 
+def test_run_summary_ends_with_the_scenario_s_question_answer_and_evidence():
+    result = gradtui("run", "--scenario", "exploding", "--steps", "20")
+    tail = result.stdout.splitlines()[-3:]
+    assert tail[0] == "prediction: " + SCENARIOS["exploding"].prediction.question
+    assert tail[1] == "answer: blow up to NaN"
+    assert tail[2].startswith("evidence: step 14: the loss is nan")
+    calculus = gradtui("run", "--scenario", "saddle", "--steps", "50").stdout.splitlines()
+    assert calculus[-2] == "answer: in along x, then away along y"
+    assert calculus[-1].startswith("evidence: step 38: ")
+
+
+def test_run_summary_says_when_the_evidence_has_not_shown_and_drops_it_for_changed_runs():
+    short = gradtui("run", "--scenario", "saturation", "--steps", "10").stdout.splitlines()
+    assert short[-1] == "evidence: not shown yet (it shows by step 1000)"
+    changed = gradtui("run", "--scenario", "saddle", "--lr", "0.05", "--steps", "10").stdout
+    assert "prediction:" not in changed
+    modified = gradtui("run", "--scenario", "exploding", "--lr", "0.01", "--steps", "5").stdout
+    assert "prediction:" not in modified
+
+
 def test_network_jsonl_nests_layers_and_flags(tmp_path):
     out = tmp_path / "run.jsonl"
     result = gradtui("run", "--scenario", "exploding", "--steps", "25", "--every", "10", "--out", str(out))

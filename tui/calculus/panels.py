@@ -71,7 +71,9 @@ def lane_legend(session: CalculusSession) -> RenderableType:
 
 
 def trajectory_table(session: CalculusSession, rows: int, width: int) -> Table:
-    """The selected lane's last ``rows`` steps: step, x, f(x), gradient and step size."""
+    """The selected lane's last ``rows`` points, one step per row: step, x, f(x), the
+    gradient at x and the size of the move taken from x (blank for the current point,
+    whose move is still to come), so every number in a row belongs to the same step."""
     lane = session.focus
     dim = session.objective.dim
     unit = max(6, (width - 8 - 14) // (2 * dim + 2))
@@ -79,12 +81,15 @@ def trajectory_table(session: CalculusSession, rows: int, width: int) -> Table:
                   title=Text(f"{lane.name} · lr {fmt(session.lr)}", style="bold"),
                   title_justify="left")
     table.add_column("step", justify="right", width=6)
-    for name, share in (("x", dim), ("f(x)", 1), ("gradient", dim), ("step size", 1)):
+    for name, share in (("x", dim), ("f(x)", 1), ("gradient", dim), ("next move", 1)):
         table.add_column(name, justify="right", width=unit * share + 2 * (share - 1))
-    for row in lane.descent.trajectory[-rows:] if rows > 0 else []:
+    trajectory = lane.descent.trajectory
+    shown = trajectory[-rows:] if rows > 0 else []
+    for row in shown:
+        following = trajectory[row.step + 1] if row.step + 1 < len(trajectory) else None
         table.add_row(str(row.step), fmt_vector(row.x, unit * dim + 2 * (dim - 1)),
                       fmt(row.f, unit), fmt_vector(row.grad, unit * dim + 2 * (dim - 1)),
-                      fmt(row.step_size, unit))
+                      fmt(following.step_size, unit) if following is not None else "")
     return table
 
 

@@ -37,6 +37,19 @@ from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_re
 from gradtui.tui.calculus.plot import CalculusPlot
 from gradtui.tui.calculus.session import CalculusSession
 from gradtui.tui.widgets.publisher import FrameReady
+from gradtui.tui.widgets.help_screen import HelpScreen
+
+CALCULUS_NOTES = (
+    "Table, one step per row: step k, the point x at step k, f(x) there, the gradient at x, and "
+    "next move = the length of the step taken from x to the next point (blank on the current "
+    "point, whose move is still to come).\n"
+    "Legend: one line per optimizer (colour, lr), then its status: still going, minimum at step N "
+    "(within 0.001 of a known minimum), diverged (non-finite, or a coordinate past 1e6), or out of "
+    "steps; f is its current value. In a race the status line names who reached a minimum first.\n"
+    "Picture: ○ start, ● now, ✕ known minima; the arrow points along -grad f, straight downhill "
+    "(on a curve, the green line is the tangent). DIVERGED in the status line means the followed "
+    "lane left for infinity: r restarts, [ lowers the lr first."
+)
 
 TICK_SECONDS = 0.1
 """How often a running descent advances (by ``CalculusSession.steps_per_tick`` steps)."""
@@ -82,8 +95,10 @@ class CalculusScreen(Screen):
         Binding("r", "reset", "reset", tooltip="reset to the start point"),
         Binding("right_square_bracket", "lr(1)", "lr", key_display="[ ]",
                 tooltip="learning rate up one rung"),
-        Binding("left_square_bracket", "lr(-1)", show=False, tooltip="learning rate down one rung"),
-        Binding("left,h", "move_start(-1, 0)", "start", key_display="←↑↓→"),
+        Binding("left_square_bracket", "lr(-1)", show=False, key_display="[",
+                tooltip="learning rate down one rung"),
+        Binding("left,h", "move_start(-1, 0)", "start", key_display="←↑↓→",
+                tooltip="move the start point (h j k l too); the run restarts from there"),
         Binding("right,l", "move_start(1, 0)", show=False),
         Binding("up,k", "move_start(0, 1)", show=False),
         Binding("down,j", "move_start(0, -1)", show=False),
@@ -94,9 +109,11 @@ class CalculusScreen(Screen):
         Binding("d", "derivative", "derivative", tooltip="derivative view on/off"),
         Binding("minus", "scale_h(0.5)", "h", key_display="-/=", tooltip="halve the secant step h"),
         Binding("equals_sign", "scale_h(2)", show=False, tooltip="double the secant step h"),
-        Binding("underscore", "scale_h(0.1)", show=False),
-        Binding("plus", "scale_h(10)", show=False),
-        Binding("escape", "back", "back"),
+        Binding("underscore", "scale_h(0.1)", show=False, key_display="_",
+                tooltip="divide the secant step h by ten"),
+        Binding("plus", "scale_h(10)", show=False, key_display="+", tooltip="multiply h by ten"),
+        Binding("question_mark", "help", "help", key_display="?", tooltip="keys and what the numbers mean"),
+        Binding("escape", "back", "back", tooltip="back to the training screen"),
     ]
 
     running: reactive[bool] = reactive(False)
@@ -174,6 +191,11 @@ class CalculusScreen(Screen):
         self.session.scale_h(factor)
         self._say(f"h = {fmt(self.session.secant_h)}")
 
+    def action_help(self) -> None:
+        rows = [(b.key_display or b.key, b.description or b.action, b.tooltip) for b in self.BINDINGS
+                if b.tooltip]
+        self.app.push_screen(HelpScreen("calculus keys", rows, CALCULUS_NOTES))
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
@@ -207,7 +229,7 @@ class CalculusScreen(Screen):
         before = self.session.steps
         events = self.session.step(n)
         if events:
-            self.message = "; ".join(events[-2:])
+            self.message = self.session.headline(events)
             if self.session.all_finished:
                 self.running = False
         elif self.session.steps == before:

@@ -221,6 +221,18 @@ class CalculusSession(Publisher):
         self.announce()
         return events
 
+    def headline(self, events: list[str]) -> str:
+        """What a tick's events say, led (in a race) by whoever reached a minimum first:
+        a later tick's arrivals never hide an earlier winner."""
+        arrived = [lane for lane in self.lanes.values() if lane.reached is not None]
+        if not (self.racing and arrived):
+            return "; ".join(events[-2:])
+        step = min(lane.reached for lane in arrived)
+        first = [lane.name for lane in arrived if lane.reached == step]
+        head = f"{' and '.join(first)} reached the minimum first, at step {step}"
+        rest = [e for e in events if not any(e.startswith(f"{name} reached") for name in first)]
+        return "; ".join([head, *rest[-1:]])
+
     # --- the derivative view -------------------------------------------------------
 
     def slice(self) -> tuple[Callable[[float], float], float, float]:

@@ -156,11 +156,13 @@ def _train(args: argparse.Namespace, prepared: Prepared,
     print(describe_run(prepared))
     table.header()
     every = args.every if writer is not None else interval
+    prediction = prepared.scenario.prediction
+    watch = prediction.watch() if prediction is not None else None
     try:
         if prepared.descent is None:
-            summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until)
+            summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until, watch=watch)
         else:
-            summary = run_descent(prepared.descent, args.steps, every, sink, bar)
+            summary = run_descent(prepared.descent, args.steps, every, sink, bar, watch=watch)
     except PlannedChangeError as exc:  # the settings file planned a change that does not fit
         raise UsageError(str(exc)) from None
     finally:

@@ -422,6 +422,8 @@ def _prepare_descent(args: argparse.Namespace, scenario: Scenario) -> Prepared:
     with as_usage_error():
         descent = Descent(get_objective(scenario.objective), getattr(args, "optimizer", "sgd"),
                           getattr(args, "lr", None), momentum=momentum)
+    if any(hasattr(args, k) for k in CALCULUS_SETTINGS):  # the question is about the default run
+        scenario = dataclasses.replace(scenario, prediction=None)
     return Prepared(scenario, descent=descent)
 
 

@@ -1,4 +1,5 @@
-"""The ``?`` help screen: every key, generated from the key table so it cannot drift."""
+"""The ``?`` help screen: every key, generated from a screen's key table so it cannot
+drift, and notes on what the numbers and marks on that screen mean."""
 
 from __future__ import annotations
 
@@ -21,16 +22,25 @@ GLOSSARY = (
 )
 
 
-def keys_table() -> Table:
+KeyRow = tuple[str, str, str]
+"""(key as shown, short name, what it does)."""
+
+
+def training_rows() -> list[KeyRow]:
+    """The training screen's keys, then the app-wide ones."""
+    rows = [(b.key_display or b.key, b.description, HELP[b.action]) for b in KEYS]
+    return rows + [("ctrl+p", "Commands", "command palette: every action, scenario and calculus objective"),
+                   ("q", "Quit", "leave (ctrl+c too); the terminal is restored")]
+
+
+def keys_table(rows: list[KeyRow] | None = None) -> Table:
+    """One line per key: the key cap, its name and what it does."""
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold reverse", justify="center")
     table.add_column(style="bold")
     table.add_column()
-    for binding in KEYS:
-        table.add_row(f" {binding.key_display or binding.key} ", binding.description,
-                      HELP[binding.action])
-    table.add_row(" ctrl+p ", "Commands", "command palette: every action, scenario and calculus objective")
-    table.add_row(" q ", "Quit", "leave (ctrl+c too); the terminal is restored")
+    for key, name, what in training_rows() if rows is None else rows:
+        table.add_row(f" {key} ", name, what)
     return table
 
 
@@ -43,8 +53,13 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False),
     ]
 
+    def __init__(self, title: str = "gradtui keys", rows: list[KeyRow] | None = None,
+                 notes: str = GLOSSARY) -> None:
+        super().__init__()
+        self.title_text, self.rows, self.notes = title, rows, notes
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static("[b]gradtui keys[/b]  (escape closes)")
-            yield Static(keys_table())
-            yield Static(GLOSSARY, id="glossary")
+            yield Static(f"[b]{self.title_text}[/b]  (escape closes)")
+            yield Static(keys_table(self.rows))
+            yield Static(self.notes, id="glossary")

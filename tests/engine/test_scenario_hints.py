@@ -1,0 +1,186 @@
+"""Every hint does what it promises when done exactly as it says, when it says, and every
+prediction's evidence, read off the scenario's own run, bears out the answer it calls correct.
+
+The hints name keys; here each key is the config change it makes in the app (] and [ move
+the lr one rung of the 1-3-10 ladder, a and o move one step along ACTIVATIONS and
+OPTIMIZERS). tests/tui/test_app_stories.py presses the keys themselves.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gradtui.engine import SCENARIOS, Descent, Trainer, get_objective
+from gradtui.engine.train.config import ACTIVATIONS, OPTIMIZERS
+
+
+def trainer(name: str, **changes) -> Trainer:
+    return Trainer(SCENARIOS[name].config.replace(**changes))
+
+
+def accuracies(t: Trainer, steps: int, every: int = 100) -> list[float]:
+    """Test accuracy every ``every`` steps over the next ``steps``."""
+    out = []
+    for _ in range(steps // every):
+        t.run(every)
+        out.append(t.evaluate().test_accuracy)
+    return out
+
+
+def holds_from(values: list[float], bound: float, every: int = 100) -> int | None:
+    """The first step (a multiple of ``every``) from which every value is at least ``bound``."""
+    bad = [i for i, v in enumerate(values) if v < bound]
+    first = 0 if not bad else bad[-1] + 1
+    return (first + 1) * every if first < len(values) else None
+
+
+def test_hint_keys_are_the_ones_that_reach_the_promised_settings():
+    # a three times from sigmoid is relu; a once from relu is leaky_relu, from linear relu;
+    # o four times from sgd is adam.
+    def after(options, start, presses):
+        i = options.index(start)
+        return options[(i + presses) % len(options)]
+    assert after(ACTIVATIONS, "sigmoid", 3) == "relu"
+    assert after(ACTIVATIONS, "relu", 1) == "leaky_relu"
+    assert after(ACTIVATIONS, "linear", 1) == "relu"
+    assert after(OPTIMIZERS, "sgd", 4) == "adam"
+
+
+@pytest.mark.parametrize("at", [0, 1500])
+def test_default_two_rungs_up_kills_units_and_accuracy_within_100_steps(at):
+    t = trainer("default")
+    t.run(at)
+    t.update(lr=0.1)
+    run = t.run(100)
+    assert any(s.flagged("dead") for s in run)
+    assert t.evaluate().test_accuracy < 0.8
+
+
+@pytest.mark.parametrize("fix", [dict(clip_mode="norm"), dict(lr=0.03)])
+def test_exploding_fix_from_step_0_stays_finite_and_passes_90_percent_by_step_1000(fix):
+    # At the NaN pause the change applies from step 0, the last snapshot before the blow-up.
+    t = trainer("exploding", **fix)
+    acc = accuracies(t, 3000)
+    assert holds_from(acc, 0.9) <= 1000
+    assert t.evaluate().train_loss < math.inf
+
+
+def test_vanishing_relu_clears_the_flag_and_holds_90_percent_from_1500_steps():
+    t = trainer("vanishing")
+    t.run(1)  # the flag is up from step 1
+    t.update(activation="relu")
+    run = t.run(100)
+    assert not any(s.flagged("vanishing") for s in run)
+    acc = accuracies(t, 10_000)
+    assert holds_from(acc, 0.9) <= 1500
+
+
+def test_dying_relu_leaky_and_one_rung_down_at_the_dead_badge_holds_90_percent():
+    t = trainer("dying-relu")
+    while not t.step().flagged("dead"):
+        pass
+    assert t.step_count <= 12  # the badge shows within a dozen steps
+    t.update(activation="leaky_relu")
+    t.update(lr=0.03)
+    acc = accuracies(t, 10_000)
+    assert holds_from(acc, 0.9) <= 1000
+
+
+def test_dying_relu_left_alone_stays_near_chance_with_the_second_layer_dead():
+    t = trainer("dying-relu")
+    run = t.run(3000)
+    assert run[-1].layers[1].dead >= 14
+    assert t.evaluate().test_accuracy < 0.65
+
+
+@pytest.mark.parametrize("at", [0, 1000])
+def test_saturation_adam_at_lr_0_01_clears_within_100_steps_and_holds_90_percent(at):
+    t = trainer("saturation")
+    t.run(at)
+    t.update(optimizer="adam")
+    t.update(lr=0.01)
+    run = t.run(100)
+    assert not run[-1].flagged("saturated")
+    acc = accuracies(t, 10_000 if at == 0 else 4000)
+    assert holds_from(acc, 0.9) <= 2000
+
+
+def test_lr_too_high_two_rungs_down_from_step_0_falls_below_0_01_within_1000_steps():
+    t = trainer("lr-too-high", lr=0.03)
+    run = t.run(1000)
+    assert all(math.isfinite(s.loss) for s in run)
+    assert t.evaluate().train_loss < 0.01
+
+
+@pytest.mark.parametrize("at", [1000, 3000])
+def test_lr_too_low_four_rungs_up_cuts_the_loss_to_a_tenth_within_1000_steps(at):
+    t = trainer("lr-too-low")
+    t.run(at)
+    before = t.evaluate().train_loss
+    t.update(lr=0.03)
+    t.run(1000)
+    assert t.evaluate().train_loss < 0.1 * before
+
+
+def test_line_fit_at_lr_1_grows_the_loss_every_step_from_step_3():
+    losses = [s.loss for s in trainer("line-fit", lr=1.0).run(50)]
+    assert all(b > a for a, b in zip(losses[1:], losses[2:]))
+
+
+@pytest.mark.parametrize("at", [0, 500])
+def test_xor_linear_relu_passes_95_percent_within_200_steps(at):
+    t = trainer("xor-linear")
+    t.run(at)
+    assert t.evaluate().test_accuracy < 0.65
+    t.update(activation="relu")
+    t.run(200)
+    assert t.evaluate().test_accuracy > 0.95
+
+
+def test_hints_name_no_setting_the_app_cannot_change():
+    for s in SCENARIOS.values():
+        for word in ("He init", "batch norm", "bias", "gradtui --"):
+            assert word not in s.hint, (s.name, word)
+
+
+NETWORKS = [n for n, s in SCENARIOS.items() if not s.is_calculus]
+PREDICTED_CALCULUS = [n for n, s in SCENARIOS.items() if s.is_calculus and s.prediction]
+
+
+def test_every_network_scenario_and_at_least_three_calculus_ones_ask_a_question():
+    assert all(SCENARIOS[n].prediction for n in NETWORKS) and len(NETWORKS) == 9
+    assert len(PREDICTED_CALCULUS) >= 3
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_network_prediction_evidence_bears_out_the_answer(name):
+    scenario = SCENARIOS[name]
+    watch = scenario.prediction.watch()
+    t = Trainer(scenario.config)
+    while not watch.see(t, t.step()):
+        assert t.step_count <= scenario.prediction.evidence.by
+    assert watch.reveal.answer == scenario.prediction.correct
+    assert f"step {watch.reveal.step}" in watch.reveal.evidence
+
+
+@pytest.mark.parametrize("name", PREDICTED_CALCULUS)
+def test_calculus_prediction_evidence_bears_out_the_answer(name):
+    scenario = SCENARIOS[name]
+    watch = scenario.prediction.watch()
+    d = Descent(get_objective(scenario.objective))
+    while not watch.see(d, d.step()):
+        assert d.trajectory[-1].step <= scenario.prediction.evidence.by
+    assert watch.reveal.answer == scenario.prediction.correct
+
+
+def test_a_run_that_goes_another_way_is_judged_as_it_went():
+    # the exploding network with clipping from the start does not blow up: the evidence says so
+    prediction = SCENARIOS["exploding"].prediction
+    watch = prediction.watch()
+    t = trainer("exploding", clip_mode="norm")
+    while not watch.see(t, t.step()):
+        pass
+    assert watch.reveal.answer == 0 and watch.reveal.step == 100
+    assert "did not bear the answer out" in watch.lines()[-1]
