@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from gradtui.engine.train.config import TrainConfig
-from gradtui.engine.calculus.objectives import OBJECTIVES
+from gradtui.engine.calculus.objectives import OBJECTIVES, REACH_TOL
 from gradtui.engine.scenarios.predictions import Evidence, Prediction, pick
 
 @dataclass(frozen=True)
@@ -212,12 +213,12 @@ def _quadratic_path(descent, row, first) -> tuple[int, str]:
 
 
 def _rosenbrock_arrival(descent, row, first) -> tuple[int, str]:
-    step = descent.steps_to_minimum(1e-3)
+    step = descent.steps_to_minimum()
     if step is None:
         x, y = row.x
         return 2, (f"step {row.step}: (x, y) = ({x:.3g}, {y:.3g}), f = {row.f:.3g}: still crawling "
                    f"along the valley floor toward (1, 1)")
-    return pick(step, (501, 3001)), f"it reached the minimum (within 0.001) at step {step}"
+    return pick(step, (501, 3001)), f"it reached the minimum (within {REACH_TOL:g}) at step {step}"
 
 
 def _saddle_escape(descent, row, first) -> tuple[int, str]:
@@ -239,8 +240,10 @@ def _himmelblau_minimum(descent, row, first) -> tuple[int, str]:
     return nearest, f"step {row.step}: (x, y) = ({x[0]:.4g}, {x[1]:.4g}), f = {row.f:.3g}"
 
 
-def _near_minimum(row) -> bool:
-    return bool(row.f < 1e-6)
+def _reaches(objective: str) -> Callable[[Any], bool]:
+    """Whether a row of a descent on ``objective`` (default constants) is at a minimum."""
+    surface = OBJECTIVES[objective]()
+    return lambda row: surface.reached(row.x)
 
 
 _CALCULUS_PREDICTIONS = {
@@ -251,7 +254,7 @@ _CALCULUS_PREDICTIONS = {
     "rosenbrock": Prediction(
         "SGD at lr 0.001 from (-1.2, 1) in the banana valley: when will it reach the minimum at (1, 1)?",
         ("within 500 steps", "between 500 and 3,000 steps", "not within 3,000 steps"), 2,
-        Evidence(3000, _rosenbrock_arrival, lambda row: _reached_row(row, (1.0, 1.0)))),
+        Evidence(3000, _rosenbrock_arrival, _reaches("rosenbrock"))),
     "saddle": Prediction(
         "SGD at lr 0.1 starts at (1.5, 0.001), almost on the line straight into the saddle point "
         "(0, 0). Where will it go?",
@@ -260,12 +263,8 @@ _CALCULUS_PREDICTIONS = {
     "himmelblau": Prediction(
         "SGD at lr 0.01 starts at (0, 0) among four equal minima. Which one will it find?",
         ("(3, 2)", "(-2.81, 3.13)", "(-3.78, -3.28)", "(3.58, -1.85)"), 0,
-        Evidence(1000, _himmelblau_minimum, _near_minimum)),
+        Evidence(1000, _himmelblau_minimum, _reaches("himmelblau"))),
 }
-
-
-def _reached_row(row, minimum: tuple[float, ...]) -> bool:
-    return math.dist(row.x, minimum) <= 1e-3
 
 
 _CALCULUS_HINTS = {
