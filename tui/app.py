@@ -143,6 +143,11 @@ class GradtuiApp(App):
                                     HELP[binding.action], getattr(screen, f"action_{binding.action}"))
             yield SystemCommand("Restart scenario", "rebuild this run as it was launched: "
                                 "its first weights, its starting controls", self.restart_scenario)
+            if screen.twin is not None:
+                together = screen.twin.pause_together
+                yield SystemCommand(f"Twin: NaN in one run pauses both ({'on' if together else 'off'})",
+                                    "off: a run that goes NaN/Inf stops alone and the other trains on; "
+                                    "on: it pauses both", screen.toggle_pause_together)
             for objective in OBJECTIVES:
                 yield SystemCommand(f"Calculus: {objective}", f"gradient descent on the {objective} "
                                     "function", partial(self.open_calculus, objective))

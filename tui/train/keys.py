@@ -21,6 +21,12 @@ KEYS: list[Binding] = [
     Binding("w", "save", "Save"),
     Binding("l", "toggle_log", "Log scale", show=False),
     Binding("c", "calculus", "Calculus", show=False),
+    Binding("t", "twin", "Twin", id="twin",
+            tooltip="twin mode: fork this run into A and B, trained side by side; t again leaves"),
+    Binding("y", "switch_side", "Switch A/B", id="switch_side",
+            tooltip="twin mode: send the control keys to the other run"),
+    Binding("f", "compare_fix", "Compare fix", id="compare_fix",
+            tooltip="from the first weights: A as it is, B with the scenario's fix, side by side"),
     Binding("question_mark", "help", "Help", key_display="?"),
 ]
 
@@ -41,6 +47,9 @@ HELP: dict[str, str] = {
     "save": "save a checkpoint to a new file in the working directory",
     "toggle_log": "loss plot: log or linear scale",
     "calculus": "calculus mode: gradient descent on an analytic function",
+    "twin": "twin mode: B forks this run exactly, both train in lockstep; t again keeps A or B",
+    "switch_side": "twin mode: the control keys (and r, u, w) act on the other run, A or B",
+    "compare_fix": "from the first weights: A as it is, B with the fix the scenario's hint names",
     "help": "this screen",
 }
 """A sentence per action for the help screen and the command palette."""

@@ -188,12 +188,14 @@ class OutputView(Vertical):
         yield CurveView(id="curve")
         yield Static(id="bars")
 
-    def show(self, output: Output | None, dataset: str, evaluation: Evaluation | None) -> None:
+    def show(self, output: Output | None, dataset: str, evaluation: Evaluation | None,
+             prefix: str = "") -> None:
+        """Show ``output``, titled by what it is; ``prefix`` names the run (twin mode)."""
         regions, curve, bars = self.query_one(RegionsView), self.query_one(CurveView), self.query_one("#bars", Static)
         regions.display = isinstance(output, Regions)
         curve.display = isinstance(output, Curve)
         bars.display = isinstance(output, Bars)
-        title = output_title(output, dataset, evaluation)
+        title = prefix + output_title(output, dataset, evaluation)
         if title != self.border_title:
             self.border_title = title
         if isinstance(output, Regions):

@@ -27,6 +27,10 @@ VANISH = (90, 110, 230)
 CLIP = (220, 200, 80)
 MARKER = "hd"
 """plotext's 2x2 quarter blocks: in every monospace font, unlike braille or sextants."""
+RUN_COLOURS = {"A": (80, 170, 255), "B": (255, 120, 60)}
+"""Twin mode: each run's colour (the twin bar's labels have the same)."""
+RUN_BANDS = {"A": (50, 85, 130), "B": (130, 70, 45)}
+"""Twin mode: each run's minibatch band, a dimmer shade of its colour."""
 LAYER_COLOURS = [(80, 200, 120), (80, 200, 220), (200, 120, 220), (240, 220, 90),
                  (240, 130, 90), (150, 150, 250), (160, 220, 80), (250, 150, 190)]
 
@@ -91,11 +95,13 @@ class HistoryPlot(PlotextPlot):
         self.render_cost = time.perf_counter() - start
         return result
 
-    def show(self, frame: Frame, log: bool = True) -> None:
+    def show(self, frame: Frame, log: bool = True, twin: Frame | None = None) -> None:
+        """Draw ``frame``; with ``twin`` (run B's frame in twin mode) both runs in one chart."""
         plt = self.plt
         plt.clear_figure()
+        self._twin = twin
         self._log, self._yrange, self._legend = log, [math.inf, -math.inf], []
-        self._right = float(max(frame.step, 1))
+        self._right = float(max(frame.step, twin.step if twin is not None else 0, 1))
         plt.xlim(0, self._right)
         plt.xticks(*step_ticks(self._right))
         self.border_title = self.draw(frame)
@@ -128,6 +134,8 @@ class LossPlot(HistoryPlot):
     """Minibatch loss (min/max band), full-set train and test loss, marks at control changes."""
 
     def draw(self, frame: Frame) -> str:
+        if self._twin is not None:
+            return self.draw_twins(frame, self._twin)
         steps, evals = frame.steps, frame.evals
         self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), BATCH, "batch")
         self.line(evals.steps.astype(float), evals.last[:, 0], TRAIN, "train")
@@ -139,11 +147,22 @@ class LossPlot(HistoryPlot):
         bucket = f", {steps.width} steps/bucket" if steps.width > 1 else ""
         return f"loss ({'log' if self._log else 'linear'} scale{bucket})"
 
+    def draw_twins(self, a: Frame, b: Frame) -> str:
+        """Each run's minibatch band (dim) and full-set train loss (bright), in its colour."""
+        for side, frame in (("A", a), ("B", b)):
+            steps, evals = frame.steps, frame.evals
+            self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), RUN_BANDS[side])
+            self.line(evals.steps.astype(float), evals.last[:, 0], RUN_COLOURS[side], f"{side} train")
+        self._legend.append("dim: minibatch")
+        return f"loss of A and B ({'log' if self._log else 'linear'} scale)"
+
 
 class GradPlot(HistoryPlot):
     """Each layer's gradient norm (max per bucket) with the clip and flag thresholds."""
 
     def draw(self, frame: Frame) -> str:
+        if self._twin is not None:
+            return self.draw_twins(frame, self._twin)
         steps, cfg = frame.steps, frame.config
         for i, layer in enumerate(frame.layers):
             colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
@@ -156,3 +175,15 @@ class GradPlot(HistoryPlot):
             self.hline(cfg.clip, CLIP, f"clip {cfg.clip:g}")
         bucket = f"max per {steps.width} steps" if steps.width > 1 else "per step"
         return f"gradient norm per layer (log scale, {bucket})"
+
+    def draw_twins(self, a: Frame, b: Frame) -> str:
+        """Each run's total gradient norm in its colour, the explode line, and each run's
+        clip threshold when it clips by norm."""
+        for side, frame in (("A", a), ("B", b)):
+            steps = frame.steps
+            self.line(steps.steps.astype(float), steps.hi[:, 1], RUN_COLOURS[side], f"{side} total")
+        self.hline(a.config.explode_norm, EXPLODE, f"explode {a.config.explode_norm:g}")
+        for side, frame in (("A", a), ("B", b)):
+            if frame.config.clip_mode == "norm":
+                self.hline(frame.config.clip, CLIP, f"{side} clips at {frame.config.clip:g}")
+        return "gradient norm of A and B (log scale, max per bucket)"

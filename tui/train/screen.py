@@ -32,6 +32,8 @@ from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.train.frame import Frame
 from gradtui.tui.train.session import Session, View
 from gradtui.tui.train.status import StatusLine
+from gradtui.tui.train.twin import TwinRuns
+from gradtui.tui.train.twin_view import KeepRunScreen, run_settings, twin_markup
 from gradtui.tui.widgets.event_log import Event
 from gradtui.tui.widgets.publisher import FrameReady
 
@@ -70,31 +72,40 @@ class TrainScreen(Screen):
     def __init__(self, session: Session, scenario: Scenario | None) -> None:
         super().__init__()
         self.session = session
+        """The run on show; in twin mode, run A."""
         self.scenario = scenario
+        self.twin: TwinRuns | None = None
+        """Twin mode's runs A (``session``) and B, or None outside twin mode."""
         self.log_scale = True
         self.refreshes = 0
-        self._shown = -1
+        self._shown: tuple = ()
         self._next_plot = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield Static(id="story")
         yield Static(id="hint")
+        yield Static(id="twin-bar", classes="twin-only")
         with Vertical(id="main"):
             with Horizontal(id="top"):
                 with Vertical(id="left"):
                     yield LossPlot(id="loss")
                     yield GradPlot(id="grads")
                 with Vertical(id="right"):
-                    yield OutputView(id="output")
+                    with Horizontal(id="outputs"):
+                        yield OutputView(id="output")
+                        yield OutputView(id="output-b", classes="twin-only")
                     yield ControlsPanel(id="controls")
                     yield EventLog(id="events")
-            yield LayerHealth(id="health")
+            with Horizontal(id="healths"):
+                yield LayerHealth(id="health")
+                yield LayerHealth(id="health-b", classes="twin-only")
         yield Static("Terminal too small: gradtui needs at least 60 x 20.", id="too-small")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#output").border_title = "output"
+        self.query_one("#output-b").border_title = "output"
         self.query_one("#controls").border_title = "controls"
         self.query_one("#events").border_title = "events"
         self.query_one("#health").border_title = "layer health"
@@ -109,95 +120,146 @@ class TrainScreen(Screen):
 
     # --- handing results over ---------------------------------------------------------
 
+    @property
+    def target(self) -> Session:
+        """The run the control keys (and reset, rewind, save) act on."""
+        return self.twin.selected if self.twin is not None else self.session
+
+    @property
+    def driver(self) -> Session | TwinRuns:
+        """What space starts and pauses: the session, or both twin runs."""
+        return self.twin if self.twin is not None else self.session
+
     def on_frame_ready(self, message: FrameReady) -> None:
-        if message.publisher is self.session:
+        if message.publisher is self.session or (self.twin is not None and message.publisher is self.twin.b):
             self.show_latest()
 
     def show_latest(self) -> None:
-        """Show the session's events and newest frame; redraw the panes only if the frame
+        """Show the sessions' events and newest frames; redraw the panes only if a frame
         is new."""
-        session = self.session
-        events = session.drain_events()
+        events = self._drain_events()
         if events:
             self.query_one(EventLog).add(events)
             self._announce(events)
-        self.running = session.running
-        frame = session.frame
-        if frame.serial == self._shown or self.has_class("-too-small"):
-            self._show_status(frame)
+        self.running = self.driver.running
+        frame = self.session.frame
+        frame_b = self.twin.b.frame if self.twin is not None else None
+        shown = (frame.serial, frame_b.serial if frame_b is not None else None)
+        if shown == self._shown or self.has_class("-too-small"):
+            self._show_status()
             return
-        self._shown = frame.serial
+        self._shown = shown
         self.refreshes += 1
-        view = View(self.query_one(OutputView).grid_size, max(self.query_one(LossPlot).size.width, 20))
-        if view != session.view:
-            session.set_view(view)
+        self._set_views()
         with self.app.batch_update():
-            self._show_status(frame)
-            self._show_plots(frame)
-            self.query_one(LayerHealth).show(frame)
-            self.query_one(OutputView).show(frame.output, session.trainer.data.name, frame.evaluation)
-            self.query_one(ControlsPanel).show(frame.config)
+            self._show_status()
+            self._show_plots(frame, frame_b)
+            self._show_run(self.session, frame, "#health", "#output")
+            if self.twin is not None:
+                self._show_run(self.twin.b, frame_b, "#health-b", "#output-b")
+            self.query_one(ControlsPanel).show(self.target.frame.config)
 
-    def _show_plots(self, frame: Frame) -> None:
+    def _drain_events(self) -> list[Event]:
+        """New events; in twin mode each tagged with its run (``A: ...``)."""
+        if self.twin is None:
+            return self.session.drain_events()
+        return [Event(e.step, e.kind, f"{side}: {e.text}")
+                for side, session in self.twin.sessions.items() for e in session.drain_events()]
+
+    def _set_views(self) -> None:
+        width = max(self.query_one(LossPlot).size.width, 20)
+        pairs = [(self.session, "#output")]
+        if self.twin is not None:
+            pairs.append((self.twin.b, "#output-b"))
+        for session, output in pairs:
+            view = View(self.query_one(output, OutputView).grid_size, width)
+            if view != session.view:
+                session.set_view(view)
+
+    def _show_run(self, session: Session, frame: Frame, health: str, output: str) -> None:
+        """One run's layer health and output view (in twin mode, titled with its side)."""
+        health_view, output_view = self.query_one(health, LayerHealth), self.query_one(output, OutputView)
+        title, prefix = "layer health", ""
+        if self.twin is not None:
+            side = self.twin.side_of(session)
+            frames = {"A": self.session.frame, "B": self.twin.b.frame}
+            title, prefix = f"layer health · {side}: {run_settings(frames, side)}", f"{side} · "
+        if health_view.border_title != title:
+            health_view.border_title = title
+        health_view.show(frame)
+        output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
+
+    def _show_plots(self, frame: Frame, twin: Frame | None = None) -> None:
         """Redraw the plots, at a rate that keeps their cost a small share while training."""
         now = time.perf_counter()
         if frame.running and now < self._next_plot:
             return
         loss, grads = self.query_one(LossPlot), self.query_one(GradPlot)
-        loss.show(frame, self.log_scale)
-        grads.show(frame)
+        loss.show(frame, self.log_scale, twin)
+        grads.show(frame, twin=twin)
         self._next_plot = now + max(PLOT_EVERY, (loss.render_cost + grads.render_cost) / PLOT_SHARE)
 
-    def _show_status(self, frame: Frame) -> None:
-        trainer = self.session.trainer
-        self.query_one(StatusLine).show(self.session.name, trainer.data.name,
-                                        trainer.model.architecture, frame, self.session.running)
+    def _show_status(self) -> None:
+        target = self.target
+        trainer, name = target.trainer, target.name
+        if self.twin is not None:
+            name = f"{self.session.name} · keys → {self.twin.side}"
+            frames = {"A": self.session.frame, "B": self.twin.b.frame}
+            self.query_one("#twin-bar", Static).update(twin_markup(frames, self.twin.side))
+        self.query_one(StatusLine).show(name, trainer.data.name, trainer.model.architecture,
+                                        target.frame, target.running)
 
     def _announce(self, events: list[Event]) -> None:
         for event in events:
             if event.kind == "nan":
-                self.notify(f"step {event.step}: {event.text}", title="Training paused",
-                            severity="error", timeout=8)
+                title = "Training paused" if self.twin is None else f"Run {event.text[0]} paused"
+                self.notify(f"step {event.step}: {event.text}", title=title, severity="error", timeout=8)
             elif event.kind in ("checkpoint", "error"):
                 self.notify(event.text, severity="error" if event.kind == "error" else "information")
 
     # --- the worker --------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
-    def train(self, session: Session) -> None:
-        """Run ``session`` until it pauses or the worker is cancelled (thread worker)."""
+    def train(self, driver: Session | TwinRuns) -> None:
+        """Run ``driver`` (one session, or twin mode's two in lockstep) until it pauses or
+        the worker is cancelled (thread worker)."""
         worker = get_current_worker()
-        session.run(lambda: worker.is_cancelled)
+        driver.run(lambda: worker.is_cancelled)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step" and self.running:
             return None
+        if action == "switch_side":
+            return self.twin is not None
+        if action == "compare_fix":
+            return self.fix is not None
         return True
 
     # --- actions -----------------------------------------------------------------------
 
     def action_toggle_run(self) -> None:
-        if self.session.running:
-            self.session.pause()
-        elif self.session.start():
-            self.train(self.session)
-        self.running = self.session.running
-        self._show_status(self.session.frame)
+        driver = self.driver
+        if driver.running:
+            driver.pause()
+        elif driver.start():
+            self.train(driver)
+        self.running = driver.running
+        self._show_status()
 
     def action_step(self) -> None:
-        self.session.step()
+        self.driver.step()
 
     def action_reset(self) -> None:
-        self.session.reset()
+        self.target.reset()
 
     def action_rewind(self) -> None:
-        self.session.rewind()
+        self.target.rewind()
 
     def action_save(self) -> None:
-        self.session.save_checkpoint(".")
+        self.target.save_checkpoint(".")
 
     def _change(self, compute) -> None:
-        self.session.change(compute)
+        self.target.change(compute)
 
     def action_lr_up(self) -> None:
         self._change(lambda c: {"lr": step_ladder(LR_LADDER, c.lr, up=True)})
@@ -225,7 +287,85 @@ class TrainScreen(Screen):
 
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
-        self._shown = -1
+        self._shown = ()
+        self.show_latest()
+
+    # --- twin mode ---------------------------------------------------------------------
+
+    @property
+    def fix(self) -> dict | None:
+        """The changes the scenario's hint names as its fix, if it has any."""
+        return getattr(self.scenario, "fix", None) or None
+
+    def action_twin(self) -> None:
+        if self.twin is None:
+            self.enter_twin()
+        else:
+            self.app.push_screen(KeepRunScreen({"A": self.session.frame, "B": self.twin.b.frame}),
+                                 self.leave_twin)
+
+    def action_switch_side(self) -> None:
+        if self.twin is not None:
+            side = self.twin.switch()
+            self.notify(f"The keys now change run {side}.", timeout=2)
+            self._shown = ()
+            self.show_latest()
+
+    def action_compare_fix(self) -> None:
+        fix = self.fix
+        if fix is None:
+            self.notify("This run has no scenario fix to compare with.", severity="warning")
+            return
+        if self.twin is not None:
+            self.notify("Already in twin mode: t leaves it first.", severity="warning")
+            return
+        self.session.reset()
+        self.enter_twin(fix)
+
+    def toggle_pause_together(self) -> None:
+        """Twin mode: whether a run halted by NaN/Inf pauses the other one too."""
+        if self.twin is not None:
+            self.twin.pause_together = not self.twin.pause_together
+            state = "pauses both runs" if self.twin.pause_together else "stops that run alone"
+            self.notify(f"A NaN/Inf now {state}.", timeout=3)
+
+    def enter_twin(self, changes: dict | None = None) -> None:
+        """Fork the run on show into A (this run) and B (an exact copy, then ``changes``);
+        both train in lockstep from here, and the keys change B."""
+        running = self.session.running
+        self.session.pause()
+        b = self.session.fork(f"{self.session.name}-B")
+        self.twin = TwinRuns(self.session, b)
+        b.attach(self)
+        self.add_class("-twin")
+        step = self.session.trainer.step_count
+        self.session.events.append(Event(step, "scenario", f"twin mode: B is an exact copy of A at step "
+                                         f"{step}; the keys change B (y: A), t leaves"))
+        if changes:
+            b.change(lambda config: changes)
+        if running and self.twin.start():
+            self.train(self.twin)
+        self._shown = ()
+        self.show_latest()
+
+    def leave_twin(self, keep: str | None) -> None:
+        """Keep run ``keep`` ("A" or "B") as the run on show and drop the other; None stays."""
+        twin = self.twin
+        if keep is None or twin is None:
+            return
+        running = twin.running
+        twin.pause()
+        kept, dropped = twin.sessions[keep], twin.sessions["B" if keep == "A" else "A"]
+        dropped.attach(None)
+        self.twin = None
+        self.remove_class("-twin")
+        self.session = kept
+        kept.attach(self)
+        kept.events.append(Event(kept.trainer.step_count, "scenario",
+                                 f"left twin mode: kept run {keep} ({kept.name}), the other dropped"))
+        if running and kept.start():
+            self.train(kept)
+        self._shown = ()
         self.show_latest()
 
     def action_help(self) -> None:
@@ -238,11 +378,14 @@ class TrainScreen(Screen):
 
     def install(self, session: Session, scenario: Scenario | None) -> None:
         """Show another run (a new scenario or a rebuilt config); the old one is paused."""
-        self.session.pause()
-        self.session.attach(None)
+        self.driver.pause()
+        for old in (self.twin.sessions.values() if self.twin is not None else (self.session,)):
+            old.attach(None)
+        self.twin = None
+        self.remove_class("-twin")
         self.session = session
         self.scenario = scenario
-        self._shown = -1
+        self._shown = ()
         session.attach(self)
         self._install_story()
 
@@ -256,5 +399,7 @@ class TrainScreen(Screen):
         self.show_latest()
 
     def on_unmount(self) -> None:
-        self.session.pause()
+        self.driver.pause()
         self.session.attach(None)
+        if self.twin is not None:
+            self.twin.b.attach(None)

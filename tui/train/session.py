@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from gradtui.engine import Flag, TrainConfig, Trainer
+from gradtui.engine import Flag, TrainConfig, Trainer, Twin
 
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
@@ -76,11 +76,11 @@ class Session(Publisher):
     """Drives a Trainer for the app; see the module docstring for threading."""
 
     def __init__(self, trainer: Trainer, name: str = "default",
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter, timeline: Timeline | None = None) -> None:
         super().__init__()
         self.trainer = trainer
         self.name = name
-        self.timeline = Timeline(trainer)
+        self.timeline = timeline if timeline is not None else Timeline(trainer)
         self.view = View()
         self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
         self.stopped_at = 0.0
@@ -112,6 +112,11 @@ class Session(Publisher):
     def busy(self) -> bool:
         """True while a thread (``run``, or a background evaluation) owns the Trainer."""
         return self._workers > 0
+
+    @property
+    def halted(self) -> Flag | None:
+        """The non-finite flag that stopped the last run, until the next start or restore."""
+        return self._halted
 
     @property
     def snapshot_steps(self) -> list[int]:
@@ -146,35 +151,68 @@ class Session(Publisher):
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         """Train until paused, halted by a non-finite step, or ``cancelled()`` (worker thread)."""
-        run_id = self._run_id
+        run_id = self.claim()
         if run_id is None:
             return
-        with self._lock:
-            self._workers += 1
-            self._rate_mark = (self._clock(), self.trainer.step_count)
         try:
-            while self._run_id == run_id and not cancelled():
-                with self._lock:
-                    if self._pending:
-                        self._drain()
-                    self._advance()
-                    if self._clock() >= self._next["publish"]:
-                        self._catch_up()
-                        self._publish()
-        except Exception as exc:  # an engine failure stops this run, not the app
-            self._emit("error", f"training stopped by an error: {exc!r}")
+            while self.is_current(run_id) and not cancelled():
+                self.tick()
         finally:
+            self.release(run_id)
+
+    # --- the worker loop, in parts (``run``, or one worker driving two sessions) -------
+
+    def claim(self) -> int | None:
+        """Take the Trainer for a worker: returns the run's id, None when not running."""
+        run_id = self._run_id
+        if run_id is not None:
             with self._lock:
-                if self._run_id == run_id:
-                    self._run_id = None
-                self.stopped_at = self._clock()
-            self._settle()
+                self._workers += 1
+                self._rate_mark = (self._clock(), self.trainer.step_count)
+        return run_id
+
+    def is_current(self, run_id: int) -> bool:
+        """True while the run ``run_id`` has been neither paused, halted nor restarted."""
+        return self._run_id == run_id
+
+    def tick(self) -> None:
+        """One turn of the worker: queued changes, one step, and a frame when one is due.
+        An engine failure ends the run (an error line in the event log), not the app."""
+        try:
+            with self._lock:
+                if self._pending:
+                    self._drain()
+                self._advance()
+                if self._clock() >= self._next["publish"]:
+                    self._catch_up()
+                    self._publish()
+        except Exception as exc:
+            self._run_id = None
+            self._emit("error", f"training stopped by an error: {exc!r}")
+
+    def release(self, run_id: int) -> None:
+        """Give the Trainer back after ``claim(run_id)`` (applies what is queued, evaluates)."""
+        with self._lock:
+            if self._run_id == run_id:
+                self._run_id = None
+            self.stopped_at = self._clock()
+        self._settle()
 
     def step(self) -> None:
         """One training step (one minibatch), when not running; a person stepping by hand
         sees this step's unit states."""
         if not self.running:
             self._submit(lambda: self._advance(probe=True))
+
+    def fork(self, name: str) -> "Session":
+        """A new session whose Trainer continues this run's exact state (``Twin.from_trainer``)
+        with a copy of its past: twin mode's run B. Changes still queued here are applied first."""
+        with self._lock:
+            self._drain()
+            trainer = Twin.from_trainer(self.trainer).b
+            twin = Session(trainer, name, self._clock, self.timeline.fork(trainer))
+        twin.view = self.view
+        return twin
 
     # --- changes (applied between steps) --------------------------------------------
 

@@ -12,6 +12,7 @@ Trainer, under its lock. A new per-step record of the run belongs here.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from typing import Any, TypeVar
 
@@ -80,6 +81,17 @@ class Timeline:
     def snapshot_steps(self) -> list[int]:
         """The steps ``rewind`` can go back to, oldest first."""
         return [snap.step for snap in self.snapshots]
+
+    def fork(self, trainer: Trainer) -> "Timeline":
+        """This past as the past of ``trainer``, a fork of this run (twin mode's run B): the
+        same histories, marks, flags and snapshots (snapshots are never changed, so shared),
+        recorded on separately from now on."""
+        twin = copy.copy(self)
+        twin.trainer = trainer
+        twin.steps, twin.evals, twin.flags = copy.deepcopy((self.steps, self.evals, self.flags))
+        twin.marks = copy.copy(self.marks)
+        twin.snapshots = list(self.snapshots)
+        return twin
 
     def record_step(self, stats: StepStats) -> list[Event]:
         """Keep one step's numbers; returns the flags it raised or cleared, as events."""

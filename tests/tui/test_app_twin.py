@@ -1,0 +1,166 @@
+"""Twin mode in the app: t forks the run, y picks the run the keys change, a NaN stops only
+its own run (unless asked), and leaving keeps the run chosen."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+from textual import events
+
+from gradtui.engine import SCENARIOS, Trainer
+from gradtui.tui.app import GradtuiApp
+from gradtui.tui.train.health_view import LayerHealth
+from gradtui.tui.train.status import StatusLine
+from gradtui.tui.train.twin_view import KeepRunScreen
+from gradtui.tui.widgets.event_log import EventLog
+
+SIZE = (140, 44)
+
+
+async def wait_until(condition, timeout: float = 20.0) -> None:
+    async def poll():
+        while not condition():
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def settle(app) -> None:
+    """Until no thread owns either run (queued presses are then applied)."""
+    screen = app.screen
+    await wait_until(lambda: not screen.driver.busy)
+
+
+def status(app) -> str:
+    return app.screen.query_one(StatusLine).render().plain
+
+
+def bar(app) -> str:
+    return str(app.screen.query_one("#twin-bar").render())
+
+
+def weights(session) -> bytes:
+    return session.trainer.model.flat_value.tobytes()
+
+
+async def test_t_forks_an_exact_copy_that_the_keys_then_change():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s", "s", "t")
+        screen = app.screen
+        twin = screen.twin
+        assert twin is not None and twin.a is app.session and twin.side == "B"
+        assert weights(twin.a) == weights(twin.b) and twin.b.trainer.step_count == 3
+        assert twin.b.trainer.optimizer.state_dict()["arrays"].keys() == \
+            twin.a.trainer.optimizer.state_dict()["arrays"].keys()
+        assert screen.query_one("#health-b", LayerHealth).display
+        assert "keys change B" in bar(app) and "keys → B" in status(app)
+        await pilot.press("right_square_bracket")  # lr up: B only
+        await settle(app)
+        assert (twin.a.trainer.config.lr, twin.b.trainer.config.lr) == (0.01, 0.03)
+        assert "lr 0.03" in status(app) and "lr 0.01" in bar(app) and "lr 0.03" in bar(app)
+        await pilot.press("s")  # lockstep: one step each, same batch, same weights before it
+        await settle(app)
+        assert twin.a.frame.step == twin.b.frame.step == 4
+        assert twin.a.frame.batch_loss == twin.b.frame.batch_loss
+        await pilot.press("s")
+        await settle(app)
+        assert twin.a.frame.batch_loss != twin.b.frame.batch_loss
+
+
+async def test_y_sends_the_keys_to_the_other_run_and_the_screen_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "y")
+        twin = app.screen.twin
+        assert twin.side == "A" and "keys change A" in bar(app) and "keys → A" in status(app)
+        await pilot.press("x", "w")  # clip mode on A; the reset/rewind/save keys follow too
+        await settle(app)
+        assert (twin.a.trainer.config.clip_mode, twin.b.trainer.config.clip_mode) == ("norm", None)
+        assert [p.name for p in tmp_path.iterdir()] == ["gradtui-default-step0.npz"]
+        await pilot.press("y", "o")
+        await settle(app)
+        assert twin.side == "B" and twin.b.trainer.config.optimizer != "adam"
+        assert twin.a.trainer.config.optimizer == "adam"
+
+
+async def test_events_are_tagged_with_their_run():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "right_square_bracket", "y", "left_square_bracket")
+        await settle(app)
+        app.screen.show_latest()
+        controls = [e.text for e in app.screen.query_one(EventLog).events if e.kind == "control"]
+        assert controls == ["B: lr 0.01 -> 0.03", "A: lr 0.01 -> 0.003"]
+
+
+async def test_a_nan_in_a_stops_a_alone_and_b_trains_on(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = GradtuiApp(trainer=Trainer(SCENARIOS["exploding"].config), scenario=SCENARIOS["exploding"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "x")  # B clips the gradient norm at 1
+        await settle(app)
+        twin = app.screen.twin
+        app.post_message(events.Key("space", " "))
+        await wait_until(lambda: twin.a.halted is not None and twin.b.trainer.step_count > 300)
+        assert twin.b.running and not twin.a.running
+        assert twin.a.trainer.step_count <= 20
+        app.post_message(events.Key("space", " "))
+        await settle(app)
+        assert all(math.isfinite(v) for v in twin.b.timeline.steps.view(100).hi[:, 0])
+        assert "NaN/Inf at step" in bar(app)
+        # rewind and save act on the run the keys change: B
+        b_step = twin.b.trainer.step_count
+        await pilot.press("w", "u")
+        await settle(app)
+        assert twin.b.trainer.step_count < b_step and twin.a.halted is not None
+        assert [p.name for p in tmp_path.iterdir()] == [f"gradtui-exploding-B-step{b_step}.npz"]
+
+
+async def test_asked_to_a_nan_pauses_both_runs():
+    app = GradtuiApp(trainer=Trainer(SCENARIOS["exploding"].config), scenario=SCENARIOS["exploding"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "x")
+        await settle(app)
+        app.screen.toggle_pause_together()
+        twin = app.screen.twin
+        app.post_message(events.Key("space", " "))
+        await wait_until(lambda: twin.a.halted is not None)
+        await wait_until(lambda: not twin.running)
+        await settle(app)
+        assert twin.b.halted is None
+        assert twin.b.trainer.step_count == twin.a.trainer.step_count  # lockstep to the end
+
+
+async def test_leaving_asks_which_run_to_keep():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "right_square_bracket", "t")
+        assert isinstance(app.screen, KeepRunScreen)
+        await pilot.press("escape")
+        assert app.screen.twin is not None  # escape stays in twin mode
+        await pilot.press("t", "b")
+        screen = app.screen
+        assert screen.twin is None and app.session.trainer.config.lr == 0.03
+        assert app.session.name == "default-B" and not screen.query_one("#health-b").display
+        await pilot.press("s")
+        await settle(app)
+        assert app.session.frame.step == 1
+        await pilot.press("t", "left_square_bracket", "t", "a")  # keep A: B's lr change is gone
+        assert screen.twin is None and app.session.trainer.config.lr == 0.03
+
+
+async def test_leaving_while_training_keeps_the_kept_run_training():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        app.post_message(events.Key("space", " "))
+        screen = app.screen
+        await wait_until(lambda: screen.twin.b.frame.step > 20)
+        await pilot.press("t", "a")
+        assert screen.twin is None
+        step = app.session.trainer.step_count
+        await wait_until(lambda: app.session.frame.step > step + 20)
+        app.post_message(events.Key("space", " "))
+        await settle(app)

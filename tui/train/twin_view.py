@@ -1,0 +1,85 @@
+"""What twin mode adds to the screen: the bar that says which run the keys change and how
+the two runs differ, and the question asked on leaving (which run to keep)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from gradtui.engine import TrainConfig
+
+from gradtui.tui.train.frame import Frame
+from gradtui.tui.widgets.ladders import format_setting
+
+SIDE_STYLES = {"A": "bold black on rgb(80,170,255)", "B": "bold black on rgb(255,120,60)"}
+"""Each run's colour, as its lines have it in the plots."""
+
+
+def differences(a: TrainConfig, b: TrainConfig) -> list[tuple[str, str, str]]:
+    """(setting, A's value, B's value) for each setting in which the runs differ."""
+    out = []
+    for field in dataclasses.fields(TrainConfig):
+        va, vb = getattr(a, field.name), getattr(b, field.name)
+        if va != vb:
+            out.append((field.name, format_setting(field.name, va), format_setting(field.name, vb)))
+    return out
+
+
+def run_settings(frames: dict[str, Frame], side: str) -> str:
+    """What sets ``side``'s run apart: ``clip_mode norm``, or ``same settings``."""
+    diffs = differences(frames["A"].config, frames["B"].config)
+    index = 1 if side == "A" else 2
+    return ", ".join(f"{d[0]} {d[index]}" for d in diffs) or "same settings"
+
+
+def run_state(frame: Frame) -> str:
+    """``NaN at step 14``, or the latest minibatch loss."""
+    if frame.halted is not None:
+        return f"NaN/Inf at step {frame.step}, paused"
+    if frame.batch_loss is None:
+        return f"step {frame.step}"
+    loss = frame.batch_loss
+    shown = f"{loss:.3g}" if math.isfinite(loss) else str(loss)
+    return f"step {frame.step} · loss {shown}"
+
+
+def twin_markup(frames: dict[str, Frame], selected: str) -> str:
+    """One line: each run's settings and state, and which run the keys change."""
+    other = "A" if selected == "B" else "B"
+    parts = [f"[{SIDE_STYLES[side]}] {side} [/] {escape(run_settings(frames, side))} · "
+             f"{escape(run_state(frames[side]))}" for side in ("A", "B")]
+    return (f"{'   '.join(parts)}   [b]keys change {selected}[/b] "
+            f"(y: {other}, t: leave twin mode)")
+
+
+class KeepRunScreen(ModalScreen[str | None]):
+    """Leaving twin mode: keep run A or run B (the other is dropped), or stay (escape)."""
+
+    BINDINGS = [
+        Binding("a", "keep('A')", "Keep A"),
+        Binding("b", "keep('B')", "Keep B"),
+        Binding("escape", "dismiss(None)", "Stay in twin mode"),
+    ]
+
+    def __init__(self, frames: dict[str, Frame]) -> None:
+        super().__init__()
+        self.frames = frames
+
+    def compose(self) -> ComposeResult:
+        lines = ["[b]Leave twin mode: which run do you keep?[/b]", ""]
+        for side in ("A", "B"):
+            lines.append(f"[reverse] {side.lower()} [/reverse] keep [{SIDE_STYLES[side]}] {side} [/] "
+                         f"{escape(run_settings(self.frames, side))} · {escape(run_state(self.frames[side]))}")
+        lines += ["", "[reverse] escape [/reverse] stay in twin mode"]
+        with Vertical(id="keep-run"):
+            yield Static("\n".join(lines))
+
+    def action_keep(self, side: str) -> None:
+        self.dismiss(side)
