@@ -27,6 +27,9 @@ class Scenario:
     config: TrainConfig | None = None
     objective: str | None = None
     prediction: Prediction | None = None
+    fix: dict[str, Any] | None = None
+    """The change the hint makes, as TrainConfig settings that ``Trainer.update`` applies
+    mid-run: twin mode's "compare with the fix" trains it as run B beside the run as it is."""
 
     @property
     def is_calculus(self) -> bool:
@@ -110,6 +113,7 @@ _NETWORKS = (
              "Press ] twice (lr 0.1) and watch it break: within 100 steps ReLU units start dying "
              "(a DEAD badge) and test accuracy falls below 80%.",
              TrainConfig(),
+             fix={"lr": 0.1},
              prediction=Prediction("Adam at lr 0.01 on the two-arm spiral: where will test accuracy be at step 2,000?",
                         _CHANCE_TO_HIGH, 2, Evidence(2000, _accuracy_judge((0.65, 0.95), (0, 1, 2))))),
     Scenario("exploding",
@@ -120,6 +124,7 @@ _NETWORKS = (
              "passes 90% within 1,000 steps.",
              TrainConfig(hidden=(32,) * 5, activation="leaky_relu", init="normal:0.5",
                          optimizer="sgd", lr=0.1),
+             fix={"clip_mode": "norm", "clip": 1.0},
              prediction=Prediction("Five leaky-ReLU layers, weights std 0.5, SGD at lr 0.1: what will the loss do "
                         "in the first 100 steps?",
                         ("fall steadily", "blow up to NaN", "barely move"), 1,
@@ -131,6 +136,7 @@ _NETWORKS = (
              "active): VANISHING clears and test accuracy passes 90% within 1,500 steps and stays there.",
              TrainConfig(hidden=(16,) * 6, activation="sigmoid", init="xavier",
                          optimizer="sgd", lr=0.1),
+             fix={"activation": "relu"},
              prediction=Prediction("The learning rate is 0.1 and the network is 6 sigmoid layers deep. "
                         "Which layer will learn slowest?",
                         ("layers.0, nearest the input", "a middle layer", "layers.6, the output layer"),
@@ -142,6 +148,7 @@ _NETWORKS = (
              "When the DEAD badge shows, press a (leaky_relu: a unit with a slope below zero cannot "
              "die) and [ (lr 0.03): test accuracy passes 90% within 1,000 steps and stays there.",
              TrainConfig(hidden=(16, 16), activation="relu", optimizer="adam", lr=0.1, seed=2),
+             fix={"activation": "leaky_relu", "lr": 0.03},
              prediction=Prediction("Adam at lr 0.1 trains a 2-16-16-2 ReLU network. How much of the second "
                         "hidden layer will be dead at step 100?",
                         ("none of it", "a few units", "half of it or more"), 2,
@@ -154,6 +161,7 @@ _NETWORKS = (
              "90% within 2,000 steps and stays there.",
              TrainConfig(hidden=(16, 16), activation="tanh", init="xavier", bias_init=5.0,
                          optimizer="sgd", lr=0.1),
+             fix={"optimizer": "adam", "lr": 0.01},
              prediction=Prediction("Every tanh unit starts with a bias of 5 and SGD runs at lr 0.1. "
                         "Where will test accuracy be at step 1,000?",
                         ("above 90%", "between 60% and 90%", "near chance, below 60%"), 2,
@@ -164,6 +172,7 @@ _NETWORKS = (
              "When it pauses at NaN, press [ twice (lr 0.03), then r (back to step 0, controls kept) "
              "and space: the loss falls below 0.01 within 1,000 steps.",
              _SINE_SGD.replace(lr=0.3),
+             fix={"lr": 0.03},
              prediction=Prediction("Full-batch SGD at lr 0.3 fits a sine: what will the loss do?",
                         ("fall smoothly", "grow without bound, to NaN", "stay about where it starts"),
                         1, Evidence(300, _loss_path, _nonfinite))),
@@ -173,6 +182,7 @@ _NETWORKS = (
              "Press ] four times (lr 0.03): the loss falls to a tenth of where it was within "
              "1,000 steps.",
              _SINE_SGD.replace(lr=0.0003),
+             fix={"lr": 0.03},
              prediction=Prediction("The same sine fit at lr 0.0003: at step 1,000, how much of its first "
                         "loss will be left?",
                         ("under 10%", "between 10% and 70%", "over 70%: it barely moves"), 2,
@@ -183,6 +193,7 @@ _NETWORKS = (
              "Press ] twice (lr 1): every step overshoots further, and the loss grows from step 3 on.",
              TrainConfig(dataset="linear", hidden=(), activation="linear", optimizer="sgd",
                          lr=0.1, batch_size=None),
+             fix={"lr": 1.0},
              prediction=Prediction("y = m x + b learns y = 2x + 1 at lr 0.1, from m and b near 0. "
                         "Which gets within 1% of its target first?",
                         ("m, the slope", "b, the intercept"), 1, Evidence(60, _line_first))),
@@ -192,6 +203,7 @@ _NETWORKS = (
              "Press a (relu): the same weights start to bend, and test accuracy passes 95% within "
              "200 steps.",
              TrainConfig(dataset="xor", hidden=(8, 8), activation="linear"),
+             fix={"activation": "relu"},
              prediction=Prediction("Two hidden layers of 8 linear units learn XOR. Where will test accuracy "
                         "be at step 500?",
                         ("above 95%", "between 65% and 95%", "near chance, below 65%"), 2,

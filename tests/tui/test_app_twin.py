@@ -164,3 +164,30 @@ async def test_leaving_while_training_keeps_the_kept_run_training():
         await wait_until(lambda: app.session.frame.step > step + 20)
         app.post_message(events.Key("space", " "))
         await settle(app)
+
+
+async def test_f_compares_the_scenario_with_its_fix_from_the_first_weights():
+    scenario = SCENARIOS["exploding"]
+    app = GradtuiApp(trainer=Trainer(scenario.config), scenario=scenario)
+    async with app.run_test(size=SIZE) as pilot:
+        first = weights(app.session)
+        await pilot.press("s", "s", "f")
+        await settle(app)
+        twin = app.screen.twin
+        assert twin is not None and twin.side == "B"
+        assert twin.a.trainer.step_count == twin.b.trainer.step_count == 0
+        assert weights(twin.a) == weights(twin.b) == first
+        assert (twin.a.trainer.config.clip_mode, twin.b.trainer.config.clip_mode) == (None, "norm")
+        assert "clip_mode norm" in bar(app)
+        app.screen.show_latest()
+        assert "B: clip_mode off -> norm" in [e.text for e in app.screen.query_one(EventLog).events]
+        await pilot.press("f")  # already comparing: nothing changes
+        assert app.screen.twin is twin
+
+
+async def test_f_is_offered_only_where_there_is_a_fix():
+    app = GradtuiApp(trainer=Trainer(SCENARIOS["exploding"].config))  # a custom run: no scenario
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.check_action("compare_fix", ()) is False
+        await pilot.press("f")
+        assert app.screen.twin is None
