@@ -44,6 +44,23 @@ class BatchSampler:
         return {"perm": self.perm.copy(), "pos": self.pos, "rng": self.rng.bit_generator.state}
 
     def load_state(self, state: dict) -> None:
-        self.perm = np.array(state["perm"], dtype=np.int64)
-        self.pos = int(state["pos"])
+        """Continue from ``state()``. Raises ValueError, changing nothing, unless ``perm`` is a
+        permutation of range(n), ``pos`` is from 0 to n and ``rng`` a state of this generator."""
+        perm, pos = np.asarray(state["perm"]), state["pos"]
+        if (perm.shape != (self.n,) or perm.dtype.kind not in "iu"
+                or np.bincount(perm.clip(0, self.n), minlength=self.n + 1)[:self.n].min(initial=1) != 1):
+            raise ValueError(f"batch order must be a permutation of the {self.n} training samples, "
+                             f"got {perm.dtype} {perm.shape}")
+        if isinstance(pos, bool) or not isinstance(pos, (int, np.integer)) or not 0 <= pos <= self.n:
+            raise ValueError(f"batch position must be from 0 to {self.n}, got {pos!r}")
+        generator = type(self.rng.bit_generator)()
+        try:
+            generator.state = state["rng"]
+            valid = generator.state == state["rng"] and state["rng"]["has_uint32"] in (0, 1)
+        except (TypeError, ValueError, KeyError, OverflowError):
+            valid = False
+        if not valid:
+            raise ValueError(f"not a valid {type(generator).__name__} random-generator state")
+        self.perm = perm.astype(np.int64)
+        self.pos = int(pos)
         self.rng.bit_generator.state = state["rng"]

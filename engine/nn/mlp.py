@@ -220,10 +220,25 @@ class MLP:
         return out
 
     def load_buffers(self, buffers: dict[str, np.ndarray]) -> None:
+        """Set what ``buffers`` returned. Raises ValueError, changing nothing, for a missing,
+        extra, mis-shaped or non-finite statistic, or a negative variance."""
+        own = self.buffers()
+        if set(buffers) != set(own):
+            odd = sorted(set(buffers) ^ set(own))[0]
+            raise ValueError(f"batch-norm statistic {odd} is {'missing' if odd in own else 'unexpected'}")
+        loaded = {}
+        for name, current in own.items():
+            value = np.asarray(buffers[name])
+            if value.shape != current.shape or value.dtype != current.dtype:
+                raise ValueError(f"batch-norm statistic {name} is {value.dtype} {value.shape}; "
+                                 f"the layer needs {current.dtype} {current.shape}")
+            if not np.isfinite(value).all() or (name.endswith("running_var") and (value < 0).any()):
+                raise ValueError(f"batch-norm statistic {name} holds NaN, Inf or a negative variance")
+            loaded[name] = np.array(value, dtype=float)
         for layer in self.layers:
             if layer.batchnorm:
-                layer.running_mean = np.array(buffers[f"{layer.name}.running_mean"], dtype=float)
-                layer.running_var = np.array(buffers[f"{layer.name}.running_var"], dtype=float)
+                layer.running_mean = loaded[f"{layer.name}.running_mean"]
+                layer.running_var = loaded[f"{layer.name}.running_var"]
 
     @property
     def architecture(self) -> str:

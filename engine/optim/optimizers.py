@@ -21,6 +21,12 @@ class Optimizer:
 
     name = "optimizer"
     state_names: tuple[str, ...] = ()
+    """The arrays a parameter's state holds once it has any."""
+    squares: tuple[str, ...] = ()
+    """State arrays that are running averages of g * g (never negative)."""
+    state_from_first_step = False
+    """True when every step keeps state (so a state without arrays after step 1 is damaged);
+    SGD's momentum buffer appears only once momentum is nonzero."""
 
     def __init__(self, params: list[Parameter], lr: float, weight_decay: float = 0.0) -> None:
         self.params = list(params)
@@ -54,18 +60,43 @@ class Optimizer:
         return {"t": self.t, "arrays": arrays}
 
     def load_state_dict(self, sd: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` returned (copies, so the snapshot stays intact)."""
-        self.t = int(sd["t"])
-        self.state = [{} for _ in self._arrays]
+        """Restore what ``state_dict`` returned (copies, so the snapshot stays intact).
+
+        Raises ValueError, changing nothing, for a state that does not fit these parameters:
+        a negative or fractional ``t``, an unknown or incomplete set of arrays, a shape or
+        dtype other than the parameters', NaN/Inf, or a negative running square.
+        """
+        t = sd["t"]
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+            raise ValueError(f"optimizer step count must be a whole number of 0 or more, got {t!r}")
+        state: list[dict[str, np.ndarray]] = [{} for _ in self._arrays]
         for key, arr in sd["arrays"].items():
-            i, name = key.split(".", 1)
-            self.state[int(i)][name] = np.array(arr, copy=True)
+            i, _, name = key.partition(".")
+            if not i.isdigit() or int(i) >= len(self._arrays) or name not in self.state_names:
+                raise ValueError(f"{self.name} has no state {key!r}")
+            state[int(i)][name] = self._checked(key, name, np.asarray(arr), self._arrays[int(i)][0])
+        for i, arrays in enumerate(state):
+            if (arrays or (t and self.state_from_first_step)) and len(arrays) != len(self.state_names):
+                raise ValueError(f"{self.name} state {i} has {', '.join(sorted(arrays))}; "
+                                 f"it needs {', '.join(self.state_names)}")
+        self.t, self.state = int(t), state
+
+    def _checked(self, key: str, name: str, arr: np.ndarray, value: np.ndarray) -> np.ndarray:
+        if arr.shape != value.shape or arr.dtype != value.dtype:
+            raise ValueError(f"{self.name} state {key} is {arr.dtype} {arr.shape}; the parameters "
+                             f"are {value.dtype} {value.shape}")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{self.name} state {key} holds NaN or Inf")
+        if name in self.squares and (arr < 0).any():
+            raise ValueError(f"{self.name} state {key} is a running square but has negative values")
+        return np.array(arr, copy=True)
 
 
 class SGD(Optimizer):
     """SGD with optional momentum (buffer starts at the first gradient) and Nesterov."""
 
     name = "sgd"
+    state_names = ("momentum_buffer",)
 
     def __init__(self, params: list[Parameter], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
@@ -93,6 +124,8 @@ class RMSprop(Optimizer):
     """RMSprop: v = alpha*v + (1-alpha)*g^2; p -= lr*g/(sqrt(v) + eps)."""
 
     name = "rmsprop"
+    state_names = squares = ("square_avg",)
+    state_from_first_step = True
 
     def __init__(self, params: list[Parameter], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
@@ -120,6 +153,8 @@ class Adam(Optimizer):
     """Adam with bias correction from t=1 and eps outside the square root."""
 
     name = "adam"
+    state_names, squares = ("exp_avg", "exp_avg_sq"), ("exp_avg_sq",)
+    state_from_first_step = True
 
     def __init__(self, params: list[Parameter], lr: float = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

@@ -3,15 +3,24 @@
 Layout: ``meta`` (a JSON string: format tag, version, config, counters, optimizer
 step, sampler position and RNG state, the changes made mid-run), ``weights``, ``sampler_perm``, and the
 prefixed groups ``buffer/``, ``optim/``, ``units/`` and, for runs on in-memory
-arrays, ``data/``. NumPy's npz loader runs with ``allow_pickle=False``.
+arrays, ``data/``; a run on a ``data`` file stores its content hash in ``meta``.
+
+Reading trusts nothing: every member must be a plain numeric ``.npy`` whose header agrees
+with the bytes the archive holds for it (checked before anything is allocated), every
+metadata field must have its type and range, and ``Trainer.restore`` then checks every
+array against the network, optimizer and sampler it is loaded into. Anything else is a
+one-line ``CheckpointError``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
 import zipfile
+from typing import Any
+
 import numpy as np
 
 from gradtui.engine.data.dataset import Dataset
@@ -23,16 +32,32 @@ from gradtui.engine.train.snapshot import Snapshot
 FORMAT = "gradtui-checkpoint"
 VERSION = 1
 DATA_KEYS = ("X_train", "y_train", "X_test", "y_test")
+GROUPS = ("buffer/", "optim/", "units/", "data/")
+MAX_META_BYTES = 64 * 2**20
+"""The metadata is a JSON string; anything bigger is not one gradtui wrote."""
+MAX_INFLATION = 1000
+"""A compressed member may claim at most this many times its stored size (no zip bombs)."""
 
 
 class CheckpointError(ValueError):
     """A file that is not a readable gradtui checkpoint."""
 
 
-def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | None = None) -> None:
-    """Write ``snap`` (and ``data``, for runs on in-memory arrays) to ``path``.
+def content_hash(data: Dataset) -> str:
+    """A hash of the data's arrays (shapes, types and values): a checkpoint of a run on a
+    ``data`` file continues only on the same numbers."""
+    digest = hashlib.blake2b(digest_size=16)
+    for key in DATA_KEYS:
+        array = np.ascontiguousarray(getattr(data, key))
+        digest.update(f"{key}{array.shape}{array.dtype.str}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
 
-    A crash mid-write leaves any old file intact.
+
+def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | None = None,
+                     data_hash: str | None = None) -> None:
+    """Write ``snap`` (and ``data``, for runs on in-memory arrays; ``data_hash`` for runs on a
+    data file) to ``path``. A crash mid-write leaves any old file intact.
     """
     meta = {
         "format": FORMAT, "version": VERSION, "config": snap.config, "step": snap.step,
@@ -41,6 +66,7 @@ def write_checkpoint(path: str, snap: Snapshot, data_name: str, data: Dataset | 
         "probe_due": snap.probe_due, "n_unit_layers": len(snap.unit_states),
         "data_name": data_name,
         "changes": [[c.step, c.text, c.settings, c.before] for c in snap.changes],
+        "data_hash": data_hash,
     }
     arrays = {"meta": np.array(json.dumps(meta)), "weights": snap.weights,
               "sampler_perm": snap.sampler["perm"]}
@@ -72,13 +98,22 @@ def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
     if not is_zip:
         raise CheckpointError(f"{path} is not a gradtui checkpoint (not an .npz archive)")
     try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            if "meta.npy" not in archive.namelist():
+                raise CheckpointError(f"{path} is not a gradtui checkpoint (no metadata)")
+            arrays = {_key(info): _read_member(archive, info) for info in archive.infolist()}
+    except CheckpointError:
+        raise
+    except _Damaged as exc:
+        raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
         raise CheckpointError(f"{path} is not a gradtui checkpoint (unreadable: {exc})") from None
+    meta = arrays.pop("meta", None)
     try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except (KeyError, ValueError):
+        if meta is None or meta.dtype.kind != "U" or meta.shape != ():
+            raise ValueError
+        meta = json.loads(str(meta))
+    except ValueError:
         raise CheckpointError(f"{path} is not a gradtui checkpoint (no metadata)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a gradtui checkpoint (wrong format tag)")
@@ -87,31 +122,103 @@ def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
+class _Damaged(Exception):
+    """A member of the archive that is not what a gradtui checkpoint holds."""
+
+
+def _key(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    key = name[:-len(".npy")]
+    if not name.endswith(".npy") or not (key in ("meta", "weights", "sampler_perm")
+                                         or key.startswith(GROUPS)):
+        raise _Damaged(f"unexpected member {name!r}")
+    return key
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """One ``.npy`` member, its header checked against the member's size before the array is
+    allocated: a header claiming 1e11 elements in a small file is refused, not attempted."""
+    name = info.filename
+    if info.file_size > max(info.compress_size, 1) * MAX_INFLATION:
+        raise _Damaged(f"{name} claims {info.file_size:,} bytes from {info.compress_size:,}")
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version not in ((1, 0), (2, 0)):
+            raise _Damaged(f"{name} is a .npy of version {version}")
+        header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                  else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = header(member)
+        if dtype.hasobject or dtype.kind not in ("U" if name == "meta.npy" else "biuf"):
+            raise _Damaged(f"{name} holds {dtype} values")
+        size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if size != info.file_size - member.tell() or (name == "meta.npy" and size > MAX_META_BYTES):
+            raise _Damaged(f"{name} claims shape {shape} ({size:,} bytes) but holds "
+                           f"{info.file_size - member.tell():,} bytes")
+        array = np.empty(shape[::-1] if fortran else shape, dtype)
+        if member.readinto(array.reshape(-1).view(np.uint8)) != size or member.read(1):
+            raise _Damaged(f"{name} is truncated")
+    return array.T if fortran else array
+
+
 def _group(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
     return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
-def read_checkpoint(path: str) -> tuple[TrainConfig, Dataset | None, Snapshot]:
-    """The config, the in-memory dataset (None when the run names its data) and the snapshot at ``path``."""
+def _count(meta: dict, *keys: str) -> int:
+    """The whole number >= 0 at ``meta[keys[0]][keys[1]]...``; ValueError naming it otherwise."""
+    value: Any = meta
+    for key in keys:
+        value = value[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{'.'.join(keys)} must be a whole number of 0 or more, got {value!r}")
+    return value
+
+
+def read_checkpoint(path: str) -> tuple[TrainConfig, Dataset | None, Snapshot, str | None]:
+    """The config, the in-memory dataset (None when the run names its data), the snapshot and
+    the data's content hash (for a run on a data file) at ``path``.
+
+    Shapes and values that depend on the network and data are checked by ``Trainer.restore``.
+    """
     meta, arrays = _read(path)
     try:
         config = TrainConfig.from_dict(meta["config"])
         data = _group(arrays, "data/")
-        dataset = (Dataset.from_arrays(data["X_train"], data["y_train"], data["X_test"],
-                                       data["y_test"], name=meta.get("data_name", "arrays"))
-                   if data else None)
+        if data and config.data is None and config.dataset is None:
+            dataset = Dataset.from_arrays(data["X_train"], data["y_train"], data["X_test"],
+                                          data["y_test"], name=str(meta.get("data_name", "arrays")))
+        elif data or (config.data is None and config.dataset is None):
+            raise ValueError("its data arrays do not match its config's data source")
+        else:
+            dataset = None
+        data_hash = meta.get("data_hash")
+        if config.data is not None and not isinstance(data_hash, str):
+            raise ValueError("no content hash of its data file")
+        n_units = _count(meta, "n_unit_layers")
+        units = _group(arrays, "units/")
+        if sorted(units) != sorted(map(str, range(n_units))):
+            raise ValueError(f"unit states {sorted(units)} for {n_units} layers")
+        if meta["optimizer"]["name"] != config.optimizer:
+            raise ValueError(f"optimizer state of {meta['optimizer']['name']!r} for a "
+                             f"{config.optimizer!r} run")
+        if not isinstance(meta["probe_due"], bool):
+            raise ValueError(f"probe_due must be true or false, got {meta['probe_due']!r}")
         snap = Snapshot(
-            config=meta["config"], step=int(meta["step"]), samples_seen=int(meta["samples_seen"]),
+            config=meta["config"], step=_count(meta, "step"), samples_seen=_count(meta, "samples_seen"),
             weights=arrays["weights"], buffers=_group(arrays, "buffer/"),
-            optimizer={"name": meta["optimizer"]["name"], "t": meta["optimizer"]["t"],
+            optimizer={"name": config.optimizer, "t": _count(meta, "optimizer", "t"),
                        "arrays": _group(arrays, "optim/")},
-            sampler={"perm": arrays["sampler_perm"], "pos": meta["sampler"]["pos"],
+            sampler={"perm": arrays["sampler_perm"], "pos": _count(meta, "sampler", "pos"),
                      "rng": meta["sampler"]["rng"]},
-            unit_states=[arrays[f"units/{i}"] for i in range(int(meta["n_unit_layers"]))],
-            probe_due=bool(meta["probe_due"]),
+            unit_states=[units[str(i)] for i in range(n_units)],
+            probe_due=meta["probe_due"],
             changes=tuple(Change(int(entry[0]), str(entry[1]), *entry[2:4])
                           for entry in meta.get("changes", [])),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
-    return config, dataset, snap
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise CheckpointError(f"{path}: damaged gradtui checkpoint ({_reason(exc)})") from None
+    return config, dataset, snap, data_hash
+
+
+def _reason(exc: Exception) -> str:
+    return f"missing {exc}" if isinstance(exc, KeyError) else str(exc)

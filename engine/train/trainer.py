@@ -17,14 +17,16 @@ import numpy as np
 
 from gradtui.engine.optim.clip import clip_coefficient, combine_norms
 from gradtui.engine.train.blas import BlasLimit
-from gradtui.engine.train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from gradtui.engine.train.checkpoint import (CheckpointError, content_hash, read_checkpoint,
+                                             write_checkpoint)
 from gradtui.engine.train.changes import (STRUCTURAL, Change, Rebuild, commit, conform, describe,
                                           differences, n_outputs, plan)
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.train.replay import apply_planned
 from gradtui.engine.data.catalog import make_dataset
 from gradtui.engine.data.dataset import Dataset
-from gradtui.engine.train.health import (DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
+from gradtui.engine.data.files import DataError
+from gradtui.engine.train.health import (ALIVE, DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
                      probe_unit_states, unit_flags)
 from gradtui.engine.nn.losses import Loss, get_loss
 from gradtui.engine.nn.mlp import MLP
@@ -467,6 +469,7 @@ class Trainer:
         if snap.weights.shape != self.model.flat_value.shape:
             raise ValueError(f"snapshot holds {snap.weights.size} weights; a {self.model.architecture} "
                              f"network has {self.model.flat_value.size}")
+        self._check_snapshot_arrays(snap)
         self.config = config
         self.blas_limit = BlasLimit(config.blas_threads)
         self.model.set_activation(config.activation)
@@ -483,20 +486,52 @@ class Trainer:
         self._probe_due = snap.probe_due
         self.changes = list(snap.changes)
 
+    def _check_snapshot_arrays(self, snap: Snapshot) -> None:
+        """ValueError unless the weights and unit states fit this network (dtype, shape, finite
+        weights, known unit states); the optimizer, sampler and batch norm check their own."""
+        dtype = self.model.flat_value.dtype
+        if snap.weights.dtype != dtype:
+            raise ValueError(f"weights are {snap.weights.dtype}; this run computes in {dtype}")
+        if not np.isfinite(snap.weights).all():
+            raise ValueError("weights are non-finite (NaN or Inf)")
+        if len(snap.unit_states) != len(self.model.layers):
+            raise ValueError(f"unit states for {len(snap.unit_states)} layers; the network has "
+                             f"{len(self.model.layers)}")
+        for layer, states in zip(self.model.layers, snap.unit_states):
+            if (states.shape != (layer.fan_out,) or states.dtype != np.int8
+                    or not np.isin(states, (ALIVE, DEAD, SATURATED)).all()):
+                raise ValueError(f"unit states of {layer.name} must be {layer.fan_out} values "
+                                 f"0, 1 or 2 (int8), got {states.dtype} {states.shape}")
+
     def save(self, path: str) -> None:
         """Write a checkpoint atomically (temp file, then rename). A ``data`` path is stored
         absolute, so the checkpoint finds its file when loaded from another folder."""
         own_arrays = self.config.dataset is None and self.config.data is None
-        snap = self.snapshot()
+        snap, data_hash = self.snapshot(), None
         if self.config.data is not None:
             snap.config["data"] = os.path.abspath(self.config.data)
-        write_checkpoint(path, snap, self.data.name, self.data if own_arrays else None)
+            data_hash = self._data_hash()
+        write_checkpoint(path, snap, self.data.name, self.data if own_arrays else None, data_hash)
+
+    def _data_hash(self) -> str:
+        """``content_hash`` of the data trained on, computed once per dataset."""
+        if getattr(self, "_hashed", (None,))[0] is not self.data:
+            self._hashed = (self.data, content_hash(self.data))
+        return self._hashed[1]
 
     @classmethod
     def load(cls, path: str) -> "Trainer":
         """Open a checkpoint written by ``save``; raises ``CheckpointError`` for a bad file."""
-        config, dataset, snap = read_checkpoint(path)
-        trainer = cls(config, dataset)  # a missing data file says so in its own words
+        config, dataset, snap, data_hash = read_checkpoint(path)
+        try:
+            trainer = cls(config, dataset)
+        except DataError:  # a missing or changed data file says so in its own words
+            raise
+        except ValueError as exc:  # e.g. a network too big to build
+            raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
+        if config.data is not None and trainer._data_hash() != data_hash:
+            raise CheckpointError(f"{path}: the data {config.data} has changed since this checkpoint "
+                                  "was saved; it continues only on the data it was trained on")
         try:
             trainer.restore(snap)
         except (KeyError, TypeError, ValueError) as exc:

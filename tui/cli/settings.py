@@ -355,12 +355,12 @@ def prepare_app(args: argparse.Namespace) -> Prepared:
 
 def _one_data_source(values: dict[str, Any], both: str) -> dict[str, Any]:
     """``values`` naming a dataset or a data path clear the other one, which a lower-priority
-    source may have set; naming both is the mistake ``both``."""
-    if "dataset" in values and "data" in values:
+    source may have set; naming both (neither "none") is the mistake ``both``."""
+    if values.get("dataset") is not None and values.get("data") is not None:
         raise UsageError(both)
-    if "data" in values:
+    if values.get("data") is not None:
         return {**values, "dataset": None}
-    if "dataset" in values:
+    if values.get("dataset") is not None:
         return {**values, "data": None}
     return values
 
