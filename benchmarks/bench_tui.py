@@ -62,34 +62,21 @@ async def wait_for(condition, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.001)
 
 
-class PlotCounter:
-    """Counts loss-plot renders (one per plot redraw)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        original = LossPlot.render
-
-        def counting(plot):
-            self.count += 1
-            return original(plot)
-
-        LossPlot.render = counting
-
-
-async def measure_app(seconds: float, size: tuple[int, int], plots: PlotCounter) -> dict[str, float]:
+async def measure_app(seconds: float, size: tuple[int, int]) -> dict[str, float]:
     app = GradtuiApp(trainer=Trainer(CONFIG))
     async with app.run_test(size=size):
         session, screen = app.session, app.screen
         press(app, "space")
         await wait_for(lambda: session.frame.step > 0)
         await asyncio.sleep(1.0)
-        step0, frames0, plots0, t0 = session.frame.step, screen.refreshes, plots.count, time.perf_counter()
+        loss = screen.query_one(LossPlot)
+        step0, frames0, plots0, t0 = session.frame.step, screen.refreshes, loss.redraws, time.perf_counter()
         await asyncio.sleep(seconds)
         elapsed = time.perf_counter() - t0
         result = {
             "app_steps": (session.frame.step - step0) / elapsed,
             "frames": (screen.refreshes - frames0) / elapsed,
-            "plots": (plots.count - plots0) / elapsed,
+            "plots": (loss.redraws - plots0) / elapsed,
         }
         delays = []
         for _ in range(10):
@@ -138,7 +125,7 @@ def main() -> None:
     print(f"config: default scenario ({CONFIG.dataset}, hidden {CONFIG.hidden}, {CONFIG.optimizer}, "
           f"batch {CONFIG.batch_size}); screen {size[0]}x{size[1]}; {os.cpu_count()} CPUs")
     bare = headless_steps_per_second(args.seconds)
-    app = asyncio.run(measure_app(args.seconds, size, PlotCounter()))
+    app = asyncio.run(measure_app(args.seconds, size))
     share = app["app_steps"] / bare
     rows = [
         ("headless Trainer steps/s", f"{bare:,.0f}", ""),

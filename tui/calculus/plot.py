@@ -13,13 +13,12 @@ from functools import lru_cache
 
 import numpy as np
 from rich.segment import Segment
-from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
 from gradtui.engine import Objective
 
-from gradtui.tui.widgets.canvas import Backdrop, Canvas, backdrop, colour_map
+from gradtui.tui.widgets.canvas import AXIS, Backdrop, Canvas, backdrop, colour_map, framed
 from gradtui.tui.calculus.session import CalculusSession, Lane
 
 OPTIMIZER_COLOURS = {"sgd": "#ff5f5f", "momentum": "#ffaf00", "nesterov": "#f0f05a",
@@ -30,7 +29,6 @@ CONTOUR_BANDS = 12
 LABEL_WIDTH = 8
 ARROW_DOTS = 16
 ARROWS = "→↗↑↖←↙↓↘"
-_AXIS = Style(color="#808080")
 
 
 def lane_colour(name: str) -> str:
@@ -43,7 +41,7 @@ def render_picture(session: CalculusSession, width: int, height: int,
     cw, ch = width - LABEL_WIDTH, height - 1
     if cw < 4 or ch < 2:
         note = "too small"[:width]
-        return [Strip([Segment(note, _AXIS)], len(note))] + [Strip.blank(width)] * (height - 1)
+        return [Strip([Segment(note, AXIS)], len(note))] + [Strip.blank(width)] * (height - 1)
     if derivative:
         canvas = _derivative(session, cw, ch)
     elif session.objective.dim == 1:
@@ -174,22 +172,9 @@ def _arrow(canvas: Canvas, lane: Lane) -> None:
 def _with_axes(canvas: Canvas) -> list[Strip]:
     """The canvas with y labels (top, middle, bottom) on the left and x labels below."""
     (x0, x1), (y0, y1) = canvas.xlim, canvas.ylim
-    last, width = canvas.height - 1, LABEL_WIDTH + canvas.width
-    middle = (y0 + y1) / 2
-    labels = {0: y1, int(canvas.height / 2): middle, last: y0}
-    strips = []
-    for r, strip in enumerate(canvas.strips()):
-        tick = f"{labels[r]:.3g}"[: LABEL_WIDTH - 1] if r in labels else ""
-        label = tick.rjust(LABEL_WIDTH - 1) + ("┤" if r in labels else "│")
-        strips.append(Strip([Segment(label, _AXIS), *strip], width))
-    axis = [" "] * canvas.width
-    ticks = [f"{v:.3g}" for v in (x0, (x0 + x1) / 2, x1)]
-    starts = (0, canvas.width // 2 - len(ticks[1]) // 2, canvas.width - len(ticks[2]))
-    for start, text in zip(starts, ticks):
-        start = max(start, 0)
-        axis[start:start + len(text)] = text
-    bottom = " " * (LABEL_WIDTH - 1) + "└" + "".join(axis)[: canvas.width]
-    return strips + [Strip([Segment(bottom, _AXIS)], width)]
+    yticks = [(v, f"{v:.3g}"[: LABEL_WIDTH - 1]) for v in (y1, (y0 + y1) / 2, y0)]
+    xticks = [(v, f"{v:.3g}") for v in (x0, (x0 + x1) / 2, x1)]
+    return framed(canvas, yticks, xticks, LABEL_WIDTH)
 
 
 class CalculusPlot(Widget):

@@ -18,12 +18,11 @@ from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from gradtui.engine import Evaluation
 
 from gradtui.tui.train.outputs import Bars, Curve, Output, Regions
-from gradtui.tui.train.plots import MARKER
+from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks
 
 CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),
                           (220, 70, 70), (60, 190, 190), (200, 200, 70), (150, 150, 150),
@@ -121,8 +120,12 @@ class RegionsView(Widget):
         return Strip.blank(self.size.width)
 
 
-class CurveView(PlotextPlot):
-    """1-D regression: the data as dots, the network's prediction as a line."""
+DATA, FIT = "#969696", "#50aaff"
+
+
+class CurveView(LinePlot):
+    """1-D regression: the data as dots, the network's prediction as a line (a fit far
+    off the data leaves the picture at its edge)."""
 
     _curve: Curve | None = None
 
@@ -130,19 +133,14 @@ class CurveView(PlotextPlot):
         if curve is self._curve:
             return
         self._curve = curve
-        plt = self.plt
-        plt.clear_figure()
         lo, hi = float(curve.data_y.min()), float(curve.data_y.max())
         pad = 0.25 * (hi - lo) + 1e-6
-        plt.ylim(lo - pad, hi + pad)
-        plt.scatter(curve.data_x.tolist(), curve.data_y.tolist(), marker="dot", color=(150, 150, 150))
+        xlim = (float(curve.x.min()), float(curve.x.max()))
+        ylim = (lo - pad, hi + pad)
         finite = np.isfinite(curve.y)
-        if finite.any():
-            # Clipped just past the frame: a fit far off the data leaves the picture at its
-            # edge, and plotext never walks a line across a 1e100-row canvas.
-            y = np.clip(curve.y[finite], lo - 2 * pad, hi + 2 * pad)
-            plt.plot(curve.x[finite].tolist(), y.tolist(), marker=MARKER, color=(80, 170, 255))
-        self.refresh()
+        self.show_chart(Chart(xlim, ylim, scatter=[Series(curve.data_x, curve.data_y, DATA)],
+                              series=[Series(curve.x[finite], curve.y[finite], FIT)],
+                              xticks=linear_ticks(*xlim, most=4), yticks=linear_ticks(*ylim, most=4)))
 
 
 def bars_text(bars: Bars, width: int) -> Text:

@@ -1,38 +1,41 @@
-"""Loss and gradient-norm plots (plotext via textual-plotext), drawn from decimated history.
+"""Loss and gradient-norm plots, drawn natively (``LinePlot``) from decimated history.
 
-Each redraw plots at most ``View.plot_points`` buckets per series (about two per
-column), so the cost does not grow with the length of the run.
+Each redraw plots at most ``View.plot_points`` buckets per series (about one per
+column), so its cost, about a millisecond, does not grow with the length of the run,
+and the plots can move at screen rate with the step counter.
 
-Log scale is done here, not by plotext: plotext's ``yscale("log")`` takes the log of
-the stored data in place at every build, and Textual may render a widget twice
-for one update. So y values are log10'd once and the ticks are labelled by hand.
+On a log axis y values are log10'd here and the ticks labelled by hand. The gradient
+plot's axis is clamped to a band around the explode threshold, so that a run whose
+gradients reach 1e150 still shows where they crossed the line: values beyond the band
+run along its edge, and the edge's label says so (``≥1e7``).
 """
 
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
-from textual_plotext import PlotextPlot
 
 from gradtui.tui.train.frame import Frame
+from gradtui.tui.widgets.lineplot import (Chart, LinePlot, Series, Ticks, linear_ticks, log_ticks,
+                                         nice_spacing, tick_label)
 
-BATCH = (120, 120, 120)
-TRAIN = (80, 170, 255)
-TEST = (255, 160, 40)
-MARK = (200, 200, 60)
-EXPLODE = (230, 60, 60)
-VANISH = (90, 110, 230)
-CLIP = (220, 200, 80)
-MARKER = "hd"
-"""plotext's 2x2 quarter blocks: in every monospace font, unlike braille or sextants."""
-RUN_COLOURS = {"A": (80, 170, 255), "B": (255, 120, 60)}
+BATCH = "#787878"
+TRAIN = "#50aaff"
+TEST = "#ffa028"
+MARK = "#c8c83c"
+EXPLODE = "#e63c3c"
+VANISH = "#5a6ee6"
+CLIP = "#dcc850"
+RUN_COLOURS = {"A": "#50aaff", "B": "#ff783c"}
 """Twin mode: each run's colour (the twin bar's labels have the same)."""
-RUN_BANDS = {"A": (50, 85, 130), "B": (130, 70, 45)}
+RUN_BANDS = {"A": "#325582", "B": "#82462d"}
 """Twin mode: each run's minibatch band, a dimmer shade of its colour."""
-LAYER_COLOURS = [(80, 200, 120), (80, 200, 220), (200, 120, 220), (240, 220, 90),
-                 (240, 130, 90), (150, 150, 250), (160, 220, 80), (250, 150, 190)]
+LAYER_COLOURS = ["#50c878", "#50c8dc", "#c878dc", "#f0dc5a", "#f0825a", "#9696fa", "#a0dc50", "#fa96be"]
+DECADES_ABOVE_EXPLODE = 4
+"""The gradient plot shows at most this many decades above the explode threshold..."""
+DECADES_BELOW_EXPLODE = 16
+"""...and this many below it (1e-13 at the default threshold 1e3)."""
 
 
 def envelope(steps: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,28 +43,12 @@ def envelope(steps: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndar
     return np.repeat(steps, 2).astype(float), np.column_stack([lo, hi]).ravel()
 
 
-def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    """Tick positions (log10 units) and labels for a log axis spanning [lo, hi] (log10 units):
-    every decade over a wide range, 1-2-5 or every digit over a narrow one, the ends if
-    nothing else falls inside."""
-    first, last = math.floor(lo), math.ceil(hi)
-    span = hi - lo
-    mantissas = range(1, 10) if span < 1 else (1, 2, 5) if span < 2 else (1,)
-    stride = max(1, (last - first) // 6)
-    ticks = [e + math.log10(m) for e in range(first, last + 1, stride) for m in mantissas]
-    ticks = [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
-    if len(ticks) < 2:
-        ticks = sorted({lo, hi, *ticks})
-    return ticks, [tick_label(10 ** t) for t in ticks]
-
-
-def step_ticks(last: float, most: int = 5) -> tuple[list[float], list[str]]:
+def step_ticks(last: float, most: int = 5) -> Ticks:
     """Round step numbers from 0 to ``last`` (1-2-5 spacing, at most ``most`` + 1 ticks),
     labelled 500, 20k, 1.5M."""
     last = max(float(last), 1.0)
-    spacing = next(m * 10 ** e for e in range(0, 16) for m in (1, 2, 5) if last / (m * 10 ** e) <= most)
-    ticks = [float(i * spacing) for i in range(int(last // spacing) + 1)]
-    return ticks, [step_label(t) for t in ticks]
+    spacing = max(nice_spacing(last, most), 1.0)
+    return [(float(i * spacing), step_label(i * spacing)) for i in range(int(last // spacing) + 1)]
 
 
 def step_label(step: float) -> str:
@@ -72,78 +59,111 @@ def step_label(step: float) -> str:
     return f"{step / 1e6:g}M"
 
 
-def tick_label(value: float) -> str:
-    """Short axis label: 0.05, 20, 1e-8, 3e5."""
-    if 1e-3 <= value < 1e4:
-        return np.format_float_positional(value, precision=2, fractional=False, trim="-")
-    mantissa, exponent = f"{value:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
-class HistoryPlot(PlotextPlot):
-    """A PlotextPlot redrawn from a Frame; subclasses say what to draw.
-
-    ``render_cost`` is how long the last render took (seconds), so the screen can
-    redraw plots less often on a machine where they are expensive.
-    """
-
-    render_cost = 0.0
-
-    def render(self):
-        start = time.perf_counter()
-        result = super().render()
-        self.render_cost = time.perf_counter() - start
-        return result
+class HistoryPlot(LinePlot):
+    """A LinePlot drawn from a Frame; subclasses say what to draw (``draw``) and may
+    clamp the y axis to a band (``clamp``, in axis units: log10 on a log axis)."""
 
     def show(self, frame: Frame, log: bool = True, twin: Frame | None = None) -> None:
         """Draw ``frame``; with ``twin`` (run B's frame in twin mode) both runs in one chart."""
-        plt = self.plt
-        plt.clear_figure()
-        self._twin = twin
-        self._log, self._yrange, self._legend = log, [math.inf, -math.inf], []
+        self._log, self._legend = log, []
+        self._series: list[Series] = []
+        self._hlines: list[tuple[float, str]] = []
+        self._vlines: list[tuple[float, str]] = []
+        self._yrange = [math.inf, -math.inf]
+        self._clamp: tuple[float, float] | None = None
+        self._clamped = [False, False]  # below, above
         self._right = float(max(frame.step, twin.step if twin is not None else 0, 1))
-        plt.xlim(0, self._right)
-        plt.xticks(*step_ticks(self._right))
-        self.border_title = self.draw(frame)
+        self.border_title = self.draw(frame) if twin is None else self.draw_twins(frame, twin)
         self.border_subtitle = "  ".join(self._legend)
-        lo, hi = self._yrange
-        if log and lo <= hi:
-            plt.yticks(*log_ticks(lo, hi))
-        self.refresh()
+        ylim, yticks = self._y_axis()
+        self.show_chart(Chart((0.0, self._right), ylim, series=self._series, hlines=self._hlines,
+                              vlines=self._vlines, xticks=step_ticks(self._right), yticks=yticks))
 
     def draw(self, frame: Frame) -> str:
-        """Plot the frame's series; return the title."""
+        """Add the frame's series, rules and legend entries; return the title."""
         raise NotImplementedError
 
-    def line(self, x: np.ndarray, y: np.ndarray, colour, label: str | None = None) -> None:
-        """Plot finite points (positive ones, log10'd, on a log axis)."""
-        with np.errstate(all="ignore"):
-            ok = np.isfinite(y) & ((y > 0) if self._log else True)
-            x, y = x[ok], (np.log10(y[ok]) if self._log else y[ok])
-        if len(x):
-            self._yrange = [min(self._yrange[0], float(y.min())), max(self._yrange[1], float(y.max()))]
-            self.plt.plot(x.tolist(), y.tolist(), marker=MARKER, color=colour)
-        if label:
-            self._legend.append(f"[rgb{colour}]━ {label}[/]")
+    def draw_twins(self, a: Frame, b: Frame) -> str:
+        """``draw`` for twin mode: runs A and B in one chart, each in its colour."""
+        raise NotImplementedError
 
-    def hline(self, value: float, colour, label: str) -> None:
-        self.line(np.array([0.0, self._right]), np.array([value, value], dtype=float), colour, label)
+    def clamp(self, lo: float, hi: float) -> None:
+        """Keep the y axis within [lo, hi] (axis units); values beyond run along its edge.
+        Call before adding lines."""
+        self._clamp = (lo, hi)
+
+    def _to_axis(self, y: np.ndarray, clamp: bool = True) -> np.ndarray:
+        """Finite values in axis units (positive ones, log10'd, on a log axis), NaN elsewhere;
+        within the clamp band when ``clamp``."""
+        with np.errstate(all="ignore"):
+            y = np.asarray(y, dtype=float)
+            ok = np.isfinite(y) & ((y > 0) if self._log else True)
+            out = np.where(ok, np.log10(np.where(ok, y, 1.0)) if self._log else y, np.nan)
+        if clamp and self._clamp is not None:
+            lo, hi = self._clamp
+            self._clamped[0] |= bool((out < lo).any())
+            self._clamped[1] |= bool((out > hi).any())
+            out = np.clip(out, lo, hi)
+        return out
+
+    def _include(self, y: np.ndarray) -> None:
+        finite = y[np.isfinite(y)]
+        if finite.size:
+            self._yrange = [min(self._yrange[0], float(finite.min())), max(self._yrange[1], float(finite.max()))]
+
+    def line(self, x: np.ndarray, y: np.ndarray, colour: str, label: str | None = None) -> None:
+        """A series through its finite points (on a log axis, its positive ones)."""
+        y = self._to_axis(y)
+        ok = np.isfinite(y)
+        if ok.any():
+            self._include(y[ok])
+            self._series.append(Series(np.asarray(x, dtype=float)[ok], y[ok], colour))
+        if label:
+            self._legend.append(f"[{colour}]━ {label}[/]")
+
+    def hline(self, value: float, colour: str, label: str) -> None:
+        """A rule across the plot, left out (legend kept) where the axis is clamped short of it."""
+        y = self._to_axis(np.array([value]), clamp=False)
+        band = self._clamp or (-math.inf, math.inf)
+        if np.isfinite(y[0]) and band[0] <= y[0] <= band[1]:
+            self._include(y)
+            self._hlines.append((float(y[0]), colour))
+        self._legend.append(f"[{colour}]━ {label}[/]")
+
+    def vline(self, step: float, colour: str) -> None:
+        self._vlines.append((float(step), colour))
+
+    def _y_axis(self) -> tuple[tuple[float, float], Ticks]:
+        """The y window (a little wider than the data) and its ticks; a clamped edge is
+        labelled with ≥ or ≤."""
+        lo, hi = self._yrange
+        if lo > hi:
+            lo, hi = (-1.0, 1.0) if self._log else (0.0, 1.0)
+        pad = 0.04 * (hi - lo) or (0.5 if self._log else max(abs(lo) * 0.1, 0.5))
+        lo, hi = lo - pad, hi + pad
+        ticks = log_ticks(lo, hi) if self._log else linear_ticks(lo, hi)
+        edges = []
+        if self._clamped[1]:
+            top = self._clamp[1]
+            edges.append((top, "≥" + tick_label(10 ** top) if self._log else f"≥{top:.3g}"))
+        if self._clamped[0]:
+            bottom = self._clamp[0]
+            edges.append((bottom, "≤" + tick_label(10 ** bottom) if self._log else f"≤{bottom:.3g}"))
+        return (lo, hi), edges + ticks
 
 
 class LossPlot(HistoryPlot):
     """Minibatch loss (min/max band), full-set train and test loss, marks at control changes."""
 
     def draw(self, frame: Frame) -> str:
-        if self._twin is not None:
-            return self.draw_twins(frame, self._twin)
         steps, evals = frame.steps, frame.evals
+        for step in frame.marks:
+            self.vline(step, MARK)
         self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), BATCH, "batch")
         self.line(evals.steps.astype(float), evals.last[:, 0], TRAIN, "train")
         self.line(evals.steps.astype(float), evals.last[:, 1], TEST, "test")
-        for step in frame.marks:
-            self.plt.vline(step, MARK)
         if frame.marks:
-            self._legend.append(f"[rgb{MARK}]│ control changed[/]")
+            self._legend.append(f"[{MARK}]│ control changed[/]")
         bucket = f", {steps.width} steps/bucket" if steps.width > 1 else ""
         return f"loss ({'log' if self._log else 'linear'} scale{bucket})"
 
@@ -158,32 +178,39 @@ class LossPlot(HistoryPlot):
 
 
 class GradPlot(HistoryPlot):
-    """Each layer's gradient norm (max per bucket) with the clip and flag thresholds."""
+    """Each layer's gradient norm (max per bucket) with the clip and flag thresholds, on a
+    log axis clamped around the explode threshold."""
 
     def draw(self, frame: Frame) -> str:
-        if self._twin is not None:
-            return self.draw_twins(frame, self._twin)
         steps, cfg = frame.steps, frame.config
-        for i, layer in enumerate(frame.layers):
-            colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
-            self.line(steps.steps.astype(float), steps.hi[:, 2 + i], colour, layer.name)
+        self._clamp_around(cfg.explode_norm)
         self.hline(cfg.explode_norm, EXPLODE, f"explode {cfg.explode_norm:g}")
         out_norm = frame.layers[-1].grad_norm
         if len(frame.layers) > 1 and out_norm is not None:
             self.hline(cfg.vanish_ratio * out_norm, VANISH, f"vanish {cfg.vanish_ratio:g}×out")
         if cfg.clip_mode == "norm":
             self.hline(cfg.clip, CLIP, f"clip {cfg.clip:g}")
+        for i, layer in enumerate(frame.layers):
+            colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
+            self.line(steps.steps.astype(float), steps.hi[:, 2 + i], colour, layer.name)
         bucket = f"max per {steps.width} steps" if steps.width > 1 else "per step"
         return f"gradient norm per layer (log scale, {bucket})"
 
     def draw_twins(self, a: Frame, b: Frame) -> str:
         """Each run's total gradient norm in its colour, the explode line, and each run's
         clip threshold when it clips by norm."""
-        for side, frame in (("A", a), ("B", b)):
-            steps = frame.steps
-            self.line(steps.steps.astype(float), steps.hi[:, 1], RUN_COLOURS[side], f"{side} total")
+        self._clamp_around(a.config.explode_norm)
         self.hline(a.config.explode_norm, EXPLODE, f"explode {a.config.explode_norm:g}")
         for side, frame in (("A", a), ("B", b)):
             if frame.config.clip_mode == "norm":
                 self.hline(frame.config.clip, CLIP, f"{side} clips at {frame.config.clip:g}")
+        for side, frame in (("A", a), ("B", b)):
+            steps = frame.steps
+            self.line(steps.steps.astype(float), steps.hi[:, 1], RUN_COLOURS[side], f"{side} total")
         return "gradient norm of A and B (log scale, max per bucket)"
+
+    def _clamp_around(self, explode_norm: float) -> None:
+        """A log axis clamped to a band around the explode threshold."""
+        self._log = True
+        anchor = math.log10(explode_norm)
+        self.clamp(anchor - DECADES_BELOW_EXPLODE, anchor + DECADES_ABOVE_EXPLODE)

@@ -16,6 +16,9 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+AXIS = Style(color="#808080")
+"""Axis lines and tick labels."""
+
 _BRAILLE = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint8)
 """Braille dot bit for (dot row 0-3, dot column 0-1) inside one cell."""
 
@@ -47,6 +50,22 @@ def colour_map(t: np.ndarray, stops: list[tuple[int, int, int]]) -> np.ndarray:
     anchors = np.linspace(0.0, 1.0, len(stops))
     channels = [np.interp(t, anchors, [s[i] for s in stops]) for i in range(3)]
     return np.rint(np.stack(channels, axis=-1)).astype(np.uint8)
+
+
+_BRAILLE_CHARS = np.array([chr(0x2800 + bits) if bits else " " for bits in range(256)], dtype="<U1")
+"""The character for each braille bit pattern (a space for none)."""
+
+
+def _unique_rows(ends: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The distinct rows of integer segments (n, 4) inside [0, width] x [0, height]
+    (one key per row: far faster than ``np.unique(axis=0)``)."""
+    u0, v0, u1, v1 = (ends + 1).T  # + 1: an end may sit at -1 after flooring a clipped coordinate
+    w, h = width + 2, height + 2
+    keys = np.unique(((u0 * h + v0) * w + u1) * h + v1)
+    keys, v1 = np.divmod(keys, h)
+    keys, u1 = np.divmod(keys, w)
+    u0, v0 = np.divmod(keys, h)
+    return np.column_stack([u0, v0, u1, v1]) - 1
 
 
 @lru_cache(maxsize=8192)
@@ -110,7 +129,7 @@ class Canvas:
         segs = clip_segments(np.hstack([dots[:-1], dots[1:]]), 2 * self.width, 4 * self.height)
         if not len(segs):
             return
-        ends = np.unique(np.floor(segs).astype(np.int64), axis=0)
+        ends = _unique_rows(np.floor(segs).astype(np.int64), 2 * self.width, 4 * self.height)
         counts = np.abs(ends[:, 2:] - ends[:, :2]).max(axis=1) + 1
         which = np.repeat(np.arange(len(ends)), counts)
         t = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
@@ -118,6 +137,18 @@ class Canvas:
         e = ends[which]
         u = np.clip(np.rint(e[:, 0] + t * (e[:, 2] - e[:, 0])).astype(int), 0, 2 * self.width - 1)
         v = np.clip(np.rint(e[:, 1] + t * (e[:, 3] - e[:, 1])).astype(int), 0, 4 * self.height - 1)
+        self._set_dots(u, v, colour)
+
+    def dots(self, points: np.ndarray, colour: str) -> None:
+        """One braille dot at each data point (n, 2) inside the window (a scatter plot)."""
+        uv = np.floor(self.to_dots(points))
+        uv = uv[np.isfinite(uv).all(axis=1)]
+        uv = uv[((uv >= 0) & (uv < (2 * self.width, 4 * self.height))).all(axis=1)].astype(int)
+        if len(uv):
+            self._set_dots(uv[:, 0], uv[:, 1], colour)
+
+    def _set_dots(self, u: np.ndarray, v: np.ndarray, colour: str) -> None:
+        """Turn on the dots at dot coordinates (u, v), their cells taking ``colour``."""
         rows, cols = v // 4, u // 2
         np.bitwise_or.at(self._dots, (rows, cols), _BRAILLE[v % 4, u % 2])
         if colour not in self._colours:
@@ -148,7 +179,30 @@ class Canvas:
 
     def strips(self) -> list[Strip]:
         """One strip per row, runs of equal style merged into one segment."""
+        if self.field is None:
+            return self._line_strips()
         return [Strip(self._row(r), self.width) for r in range(self.height)]
+
+    def _line_strips(self) -> list[Strip]:
+        """``strips`` without a colour field, a row at a time with NumPy: each cell's
+        character and a style key (0 blank, 1.. a dot colour, beyond that a glyph), then
+        one segment per run of equal keys."""
+        chars = _BRAILLE_CHARS[self._dots]
+        keys = np.where(self._dots > 0, self._dot_colour.astype(np.int64) + 1, 0)
+        styles = [_style(None, None)] + [_style(colour, None) for colour in self._colours]
+        for (r, c), (char, colour, bold) in self._glyphs.items():
+            chars[r, c] = char
+            keys[r, c] = len(styles)
+            styles.append(_style(colour, None, bold))
+        changes = np.diff(keys, axis=1) != 0
+        strips = []
+        for r in range(self.height):
+            text = chars[r].tobytes().decode("utf-32-le")
+            cuts = [0, *(np.flatnonzero(changes[r]) + 1).tolist(), self.width]
+            row = keys[r]
+            strips.append(Strip([Segment(text[a:b], styles[row[a]]) for a, b in zip(cuts, cuts[1:])],
+                                self.width))
+        return strips
 
     def _row(self, r: int) -> list[Segment]:
         segments: list[Segment] = []
@@ -178,3 +232,36 @@ class Canvas:
         if field:
             return "\u2580", _style(field.top[r][c], field.bottom[r][c])
         return " ", _style(None, None)
+
+
+def framed(canvas: Canvas, yticks: list[tuple[float, str]], xticks: list[tuple[float, str]],
+           label_width: int) -> list[Strip]:
+    """The canvas's strips with an axis on the left (tick labels right-aligned in
+    ``label_width`` - 1 cells, at the rows holding their values; of two in one row, the
+    one nearer its middle, the first on a tie) and one below (labels centred on their
+    columns, a label that would overlap its left neighbour left out)."""
+    (x0, x1), (y0, y1) = canvas.xlim, canvas.ylim
+    width, height = canvas.width, canvas.height
+    rows: dict[int, tuple[float, str]] = {}  # row -> (distance from the row's middle, label)
+    for value, label in yticks:
+        position = (y1 - value) / (y1 - y0) * height
+        row = int(np.clip(np.floor(position), 0, height - 1))
+        off = abs(position - (row + 0.5))
+        if row not in rows or off < rows[row][0]:
+            rows[row] = (off, label)
+    strips = []
+    for r, strip in enumerate(canvas.strips()):
+        label = rows[r][1] if r in rows else None
+        text = (label or "")[: label_width - 1].rjust(label_width - 1) + ("│" if label is None else "┤")
+        strips.append(Strip([Segment(text, AXIS), *strip], label_width + width))
+    axis = [" "] * width
+    free = 0
+    for value, label in xticks:
+        centre = (value - x0) / (x1 - x0) * width
+        start = int(np.clip(round(centre - len(label) / 2), 0, max(width - len(label), 0)))
+        if start < free:
+            continue
+        axis[start:start + len(label)] = label
+        free = start + len(label) + 1
+    bottom = " " * (label_width - 1) + "└" + "".join(axis)[:width]
+    return strips + [Strip([Segment(bottom, AXIS)], label_width + width)]
