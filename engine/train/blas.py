@@ -66,6 +66,8 @@ class BlasLimit:
 
     def __init__(self, threads: int | None = 1) -> None:
         self.threads = threads
+        if threads is not None:
+            blas_libraries()  # found now, once, so the first limited call is not the one to pay
 
     def __enter__(self) -> "BlasLimit":
         global _holders, _threads, _saved
