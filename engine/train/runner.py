@@ -162,9 +162,11 @@ class RunTally:
 
 def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | None = None,
                 progress: Progress | None = None, until: str | None = None,
-                watch: Watch | None = None) -> TrainSummary:
+                watch: Watch | None = None,
+                on_step: Callable[[StepStats], None] | None = None) -> TrainSummary:
     """Train up to ``steps`` more steps; evaluate and emit a row at every step divisible by
-    ``every`` and at the last one. ``progress(done)`` is called after each step. ``until``
+    ``every`` and at the last one. ``progress(done)`` is called after each step, and
+    ``on_step(stats)`` with each step's statistics (no evaluation: cheap). ``until``
     (see ``gradtui.engine.train.stop``) ends the run at the first step it holds. ``watch``
     (a scenario's prediction) sees every step and its outcome ends the summary."""
     _check_counts(steps, every)
@@ -180,6 +182,8 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
             tally.add(stats)
             if watch is not None:
                 watch.see(trainer, stats)
+            if on_step is not None:
+                on_step(stats)
             due = _is_row(stats.step, every, last)
             now = trainer.evaluate() if due or (stopper is not None and stopper.evaluates) else None
             if stopper is not None:

@@ -44,6 +44,7 @@ from gradtui.tui.cli.settings import (DEFAULT_STEPS, Parser, Prepared, UsageErro
                                       add_settings, as_usage_error, count, describe_run,
                                       prepare, prepare_app)
 from gradtui.tui.cli.outputs import OUTPUTS, check_output, check_outputs_apart, writing
+from gradtui.tui.cli.run_plot import RunCurves
 
 
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
@@ -64,6 +65,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                    help="write a row to --out every K steps (default 1)")
     g.add_argument("--out", metavar="FILE", help="rows as JSON Lines (.jsonl) or CSV (.csv)")
     g.add_argument("--save", metavar="CHECKPOINT", help="save the run at the end")
+    g.add_argument("--plot", action="store_true",
+                   help="after the run, draw its loss and gradient-norm curves in the terminal")
     g.add_argument("--force", action="store_true",
                    help="replace an existing --out, --save or --landscape file (never the --data, "
                         "--config or --load file, nor a read-only file)")
@@ -106,14 +109,19 @@ def _run(args: argparse.Namespace) -> int:
     prepared = prepare(args)
     if prepared.descent is not None and args.save:
         raise UsageError("--save writes network checkpoints; a calculus run has none")
+    if prepared.descent is not None and args.plot:
+        raise UsageError("--plot draws a network run's loss and gradients; a calculus run prints its path")
     check_inspection(args, prepared)
     if prepared.trainer is not None:  # its data may come from --config or --load
         check_outputs_apart(args, prepared.trainer.config.data)
+    curves = RunCurves() if args.plot else None
     with writing("--out", args.out), (open_writer(args.out) if args.out else nullcontext()) as writer:
-        summary, last_row, shown_step = _train(args, prepared, writer)
+        summary, last_row, shown_step = _train(args, prepared, writer, curves)
     if last_row is not None and last_row["step"] != shown_step:
         Table(_columns(prepared), sys.stdout).write(last_row)
     print("\n" + "\n".join(summary.lines()))
+    if curves is not None:
+        print("\n" + curves.render(colour=sys.stdout.isatty()))
     if args.save:
         with writing("--save", args.save):
             prepared.trainer.save(args.save)
@@ -127,10 +135,10 @@ def _columns(prepared: Prepared) -> list[Column]:
             else descent_columns(prepared.descent.objective.dim))
 
 
-def _train(args: argparse.Namespace, prepared: Prepared,
-           writer: Any) -> tuple[Any, Row | None, int | None]:
-    """Run the steps, printing the table and feeding ``writer`` (when there is one);
-    returns (summary, last row, the step of the last row shown in the table)."""
+def _train(args: argparse.Namespace, prepared: Prepared, writer: Any,
+           curves: RunCurves | None) -> tuple[Any, Row | None, int | None]:
+    """Run the steps, printing the table and feeding ``writer`` and ``curves`` (when
+    there are); returns (summary, last row, the step of the last row shown in the table)."""
     table = Table(_columns(prepared), sys.stdout)
     interval = table_every(args.steps, args.every)
     bar = ProgressBar(args.steps, sys.stderr) if sys.stderr.isatty() else None
@@ -160,7 +168,8 @@ def _train(args: argparse.Namespace, prepared: Prepared,
     watch = prediction.watch() if prediction is not None else None
     try:
         if prepared.descent is None:
-            summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until, watch=watch)
+            summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until, watch=watch,
+                                  on_step=curves.add if curves is not None else None)
         else:
             summary = run_descent(prepared.descent, args.steps, every, sink, bar, watch=watch)
     except PlannedChangeError as exc:  # the settings file planned a change that does not fit
