@@ -1,99 +1,187 @@
-"""Engine speed: steps/s and the per-step split (forward, backward, statistics, optimizer).
+"""Engine speed: steps/s pinned and as a user runs it, with and without a busy neighbour,
+the per-step split, and (when torch is installed) a PyTorch eager loop on one thread.
 
-Run: python benchmarks/bench_engine.py [--steps N]
+Run: python benchmarks/bench_engine.py [--seconds S] [--load] [--blas-threads N] [--no-torch]
 
-Each network runs in float64 (the default, exact) and float32 (half the memory
-traffic and twice the BLAS throughput, for the larger nets).
+Columns (see benchmarks/modes.py): ``pinned`` (BLAS pinned to 1 thread by environment
+variables, as benchmarks usually run) and ``as run`` (no variables, as a user runs it; the
+engine limits its own products to ``TrainConfig.blas_threads``, default 1); ``--load`` adds
+both again with a second process spinning on a core. ``--blas-threads 2`` measures the
+opt-in for big networks.
 
-BLAS threads are pinned to 1 before NumPy loads: the matrices here are tiny
-(at most 128 x 784), and OpenBLAS's thread hand-off costs more than it saves.
+The split (pinned, float64): forward with batch gathering and the loss, backward,
+optimizer, and statistics = full step minus those (norms, update ratios, finiteness
+checks, flags, the dead/saturated probe every ``probe_every`` steps).
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import sys
+import time
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import argparse  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from gradtui.engine import TrainConfig, Trainer  # noqa: E402
+from modes import column_name, columns, machine_line, print_table, run_child
 
 CASES = [
-    # label, n_in, hidden, n_classes, batch, target steps/s
-    ("2-16-16-2 b32", 2, (16, 16), 2, 32, 12_000),
-    ("64-128-64-10 b64", 64, (128, 64), 10, 64, 4_000),
-    ("784-128-10 b128", 784, (128,), 10, 128, 1_000),
+    # label, n_in, hidden, n_classes, batch
+    ("2-16-16-2 b32", 2, (16, 16), 2, 32),
+    ("64-128-64-10 b64", 64, (128, 64), 10, 64),
+    ("784-128-10 b128", 784, (128,), 10, 128),
+    ("784-512-512-10 b512", 784, (512, 512), 10, 512),
 ]
+DTYPES = ("float64", "float32")
 
 
-def make_trainer(n_in: int, hidden: tuple[int, ...], n_classes: int, batch: int,
-                 dtype: str) -> Trainer:
+def data(n_in: int, n_classes: int):
+    import numpy as np
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(2048, n_in))
-    y = rng.integers(0, n_classes, 2048)
-    cfg = TrainConfig(hidden=hidden, batch_size=batch, optimizer="adam", lr=1e-3, dtype=dtype)
-    return Trainer.from_arrays(X, y, cfg)
+    return rng.normal(size=(4096, n_in)), rng.integers(0, n_classes, 4096)
 
 
-def full_steps(trainer: Trainer, steps: int) -> float:
-    """Seconds for ``steps`` calls of ``Trainer.step`` (statistics and flags included)."""
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        trainer.step()
-    return time.perf_counter() - t0
+def make_trainer(n_in: int, hidden: tuple[int, ...], n_classes: int, batch: int, dtype: str, threads: int):
+    from gradtui.engine import TrainConfig, Trainer
+    cfg = TrainConfig(hidden=hidden, batch_size=batch, optimizer="adam", lr=1e-3, dtype=dtype,
+                      blas_threads=threads)
+    return Trainer.from_arrays(*data(n_in, n_classes), cfg)
 
 
-def bare_steps(trainer: Trainer, steps: int) -> dict[str, float]:
-    """Seconds per phase for the same work without statistics: batch, forward+loss, backward, optimizer."""
+def rate(run_steps, seconds: float) -> float:
+    """Steps/s of ``run_steps(k)`` over about ``seconds`` (after a warm-up)."""
+    run_steps(20)
+    batch, done = 10, 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        run_steps(batch)
+        done += batch
+        batch = min(batch * 2, 500)
+    return done / (time.perf_counter() - start)
+
+
+def bare_split(trainer, steps: int) -> dict[str, float]:
+    """Microseconds per step by phase without statistics: forward (+batch, loss), backward, optimizer."""
     model, loss, opt, sampler = trainer.model, trainer.loss, trainer.optimizer, trainer.sampler
     X = trainer.data.X_train.astype(model.dtype)
     T = loss.targets(trainer.data.y_train, trainer.data.n_classes).astype(model.dtype)
     times = dict(forward=0.0, backward=0.0, optimizer=0.0)
     clock = time.perf_counter
-    for _ in range(steps):
-        t0 = clock()
-        idx = sampler.next()
-        out = model.forward(X.take(idx, axis=0), train=True)
-        value, dout = loss.value_and_grad(out, T.take(idx, axis=0))
-        t1 = clock()
-        model.backward(dout, need_input_grad=False)
-        t2 = clock()
-        opt.step()
-        t3 = clock()
-        times["forward"] += t1 - t0
-        times["backward"] += t2 - t1
-        times["optimizer"] += t3 - t2
-    return times
+    with trainer.blas_limit:
+        for _ in range(steps):
+            t0 = clock()
+            idx = sampler.next()
+            out = model.forward(X.take(idx, axis=0), train=True)
+            _, dout = loss.value_and_grad(out, T.take(idx, axis=0))
+            t1 = clock()
+            model.backward(dout, need_input_grad=False)
+            t2 = clock()
+            opt.step()
+            t3 = clock()
+            times["forward"] += t1 - t0
+            times["backward"] += t2 - t1
+            times["optimizer"] += t3 - t2
+    return {k: 1e6 * v / steps for k, v in times.items()}
+
+
+def torch_rate(n_in: int, hidden: tuple[int, ...], n_classes: int, batch: int, dtype: str,
+               seconds: float) -> float | None:
+    """Steps/s of a PyTorch eager loop (Linear+ReLU, cross-entropy, Adam lr 1e-3) on one thread."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    kind = getattr(torch, dtype)
+    sizes = [n_in, *hidden, n_classes]
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers).to(kind)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    X, y = data(n_in, n_classes)
+    X, y = torch.tensor(X, dtype=kind), torch.tensor(y)
+    generator = torch.Generator().manual_seed(0)
+
+    def run_steps(k: int) -> None:
+        for _ in range(k):
+            idx = torch.randint(0, len(X), (batch,), generator=generator)
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(model(X[idx]), y[idx]).backward()
+            opt.step()
+
+    return rate(run_steps, seconds)
+
+
+def child(args: argparse.Namespace) -> None:
+    """Measure every case in this process's mode; print one JSON line."""
+    rows = []
+    for label, n_in, hidden, n_classes, batch in CASES:
+        for dtype in DTYPES:
+            trainer = make_trainer(n_in, hidden, n_classes, batch, dtype, args.blas_threads)
+            row = {"label": label, "dtype": dtype, "rate": rate(trainer.run, args.seconds)}
+            if args.split and dtype == "float64":
+                row["split"] = bare_split(trainer, 300 if n_in < 784 else 60)
+                row["step_us"] = 1e6 / row["rate"]
+            if args.torch:
+                row["torch"] = torch_rate(n_in, hidden, n_classes, batch, dtype, args.seconds)
+            rows.append(row)
+    print(json.dumps(rows))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per case and column")
+    parser.add_argument("--load", action="store_true", help="also measure with a second busy process")
+    parser.add_argument("--blas-threads", type=int, default=1, help="TrainConfig.blas_threads for the engine")
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--split", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--torch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"{'config':<18} {'dtype':<8} {'steps/s':>9} {'target':>7} {'step us':>8} {'fwd':>6} "
-          f"{'bwd':>6} {'optim':>6} {'stats':>6} {'stats %':>7}")
-    for label, n_in, hidden, n_classes, batch, target in CASES:
-        for dtype in ("float64", "float32"):
-            trainer = make_trainer(n_in, hidden, n_classes, batch, dtype)
-            full_steps(trainer, 200)  # warm up caches and the allocator
-            full = full_steps(trainer, args.steps)
-            parts = {k: 1e6 * v / args.steps for k, v in bare_steps(trainer, args.steps).items()}
-            step_us = 1e6 * full / args.steps
-            stats_us = max(step_us - sum(parts.values()), 0.0)
-            rate = args.steps / full
-            ok = "ok" if rate >= target else "below target"
-            print(f"{label:<18} {dtype:<8} {rate:>9,.0f} {target:>7,} {step_us:>8.1f} "
-                  f"{parts['forward']:>6.1f} {parts['backward']:>6.1f} {parts['optimizer']:>6.1f} "
-                  f"{stats_us:>6.1f} {100 * stats_us / step_us:>6.1f}%  {ok}")
-    print("fwd includes batch gathering and the loss; stats = full step minus the bare phases "
-          "(norms, update ratios, finiteness checks, flags, dead/saturated probe every "
-          "probe_every steps).")
+    if args.child:
+        child(args)
+        return
+
+    print(f"engine steps/s, Adam, all statistics on, blas_threads={args.blas_threads}; {machine_line()}")
+    common = ["--seconds", str(args.seconds), "--blas-threads", str(args.blas_threads)]
+    results = {}
+    for mode, load in columns(args.load):
+        extra = ["--split"] if (mode, load) == ("pinned", False) else []
+        if (mode, load) == ("pinned", False) and not args.no_torch:
+            extra.append("--torch")
+        results[(mode, load)] = run_child(__file__, mode, load, common + extra)
+    cols = list(results)
+    header = ["network", "dtype"] + [column_name(*c) for c in cols]
+    if args.load:
+        header.append("as run/pinned under load")
+    torch_rows = results[("pinned", False)]
+    has_torch = any(r.get("torch") for r in torch_rows)
+    if has_torch:
+        header.append("torch 1 thread")
+    rows = []
+    for i, base in enumerate(results[("pinned", False)]):
+        row = [base["label"], base["dtype"]] + [f"{results[c][i]['rate']:,.0f}" for c in cols]
+        if args.load:
+            row.append(f"{results[('as run', True)][i]['rate'] / results[('pinned', True)][i]['rate']:.0%}")
+        if has_torch:
+            row.append(f"{base['torch']:,.0f}" if base.get("torch") else "-")
+        rows.append(row)
+    print_table(header, rows)
+    print()
+    print("per-step split, pinned, float64 (microseconds):")
+    split_rows = []
+    for row in torch_rows:
+        if "split" in row:
+            parts, step = row["split"], row["step_us"]
+            stats = max(step - sum(parts.values()), 0.0)
+            split_rows.append([row["label"], f"{step:.1f}", f"{parts['forward']:.1f}", f"{parts['backward']:.1f}",
+                               f"{parts['optimizer']:.1f}", f"{stats:.1f}", f"{stats / step:.0%}"])
+    print_table(["network", "step", "fwd", "bwd", "optim", "stats", "stats %"], split_rows)
+    if not has_torch and not args.no_torch:
+        print("(PyTorch not installed: no comparison; it is never a dependency of gradtui)")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
