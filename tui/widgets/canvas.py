@@ -56,16 +56,17 @@ _BRAILLE_CHARS = np.array([chr(0x2800 + bits) if bits else " " for bits in range
 """The character for each braille bit pattern (a space for none)."""
 
 
-def _unique_rows(ends: np.ndarray, width: int, height: int) -> np.ndarray:
-    """The distinct rows of integer segments (n, 4) inside [0, width] x [0, height]
-    (one key per row: far faster than ``np.unique(axis=0)``)."""
+def _unique_rows(ends: np.ndarray, tags: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of integer segments (n, 4) inside [0, width] x [0, height] with
+    their tags (n,), ordered by tag (one key per row: far faster than ``np.unique(axis=0)``)."""
     u0, v0, u1, v1 = (ends + 1).T  # + 1: an end may sit at -1 after flooring a clipped coordinate
     w, h = width + 2, height + 2
-    keys = np.unique(((u0 * h + v0) * w + u1) * h + v1)
+    keys = np.unique((((tags * w + u0) * h + v0) * w + u1) * h + v1)
     keys, v1 = np.divmod(keys, h)
     keys, u1 = np.divmod(keys, w)
-    u0, v0 = np.divmod(keys, h)
-    return np.column_stack([u0, v0, u1, v1]) - 1
+    keys, v0 = np.divmod(keys, h)
+    tags, u0 = np.divmod(keys, w)
+    return np.column_stack([u0, v0, u1, v1]) - 1, tags
 
 
 @lru_cache(maxsize=8192)
@@ -76,8 +77,12 @@ def _style(fg: str | None, bg: str | None, bold: bool = False) -> Style:
 def clip_segments(segs: np.ndarray, width: float, height: float) -> np.ndarray:
     """Segments (n, 4) as x0, y0, x1, y1 clipped to [0, width) x [0, height)
     (Liang-Barsky); segments outside, or with a non-finite end, are dropped."""
-    segs = np.asarray(segs, dtype=float).reshape(-1, 4)
-    segs = segs[np.isfinite(segs).all(axis=1)]
+    clipped, keep = _clip(np.asarray(segs, dtype=float).reshape(-1, 4), width, height)
+    return clipped[keep]
+
+
+def _clip(segs: np.ndarray, width: float, height: float) -> tuple[np.ndarray, np.ndarray]:
+    """``clip_segments`` before dropping: every segment clipped, and which ones to keep."""
     x0, y0, x1, y1 = segs.T
     dx, dy = x1 - x0, y1 - y0
     right, bottom = width - 1e-6, height - 1e-6
@@ -87,9 +92,9 @@ def clip_segments(segs: np.ndarray, width: float, height: float) -> np.ndarray:
         ratio = q / p
         t0 = np.max(np.where(p < 0, ratio, 0.0), axis=0)
         t1 = np.min(np.where(p > 0, ratio, 1.0), axis=0)
-    keep = (t0 <= t1) & ~((p == 0) & (q < 0)).any(axis=0)
-    clipped = np.column_stack([x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy])
-    return clipped[keep]
+        clipped = np.column_stack([x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy])
+    keep = np.isfinite(segs).all(axis=1) & (t0 <= t1) & ~((p == 0) & (q < 0)).any(axis=0)
+    return clipped, keep
 
 
 class Canvas:
@@ -123,21 +128,36 @@ class Canvas:
 
     def polyline(self, points: np.ndarray, colour: str) -> None:
         """Straight segments through consecutive data points (n, 2), in braille dots."""
-        dots = self.to_dots(points)
-        if len(dots) == 1:
-            dots = np.vstack([dots, dots])
-        segs = clip_segments(np.hstack([dots[:-1], dots[1:]]), 2 * self.width, 4 * self.height)
-        if not len(segs):
+        self.polylines([(points, colour)])
+
+    def polylines(self, paths: list[tuple[np.ndarray, str]]) -> None:
+        """Several polylines (points (n, 2), colour) rasterised together, later ones on
+        top where they share a cell: one set of NumPy calls however many there are."""
+        segs, tags = [], []
+        for points, colour in paths:
+            dots = self.to_dots(points)
+            if len(dots) == 1:
+                dots = np.vstack([dots, dots])
+            if len(dots) < 2:
+                continue
+            segs.append(np.hstack([dots[:-1], dots[1:]]))
+            tags.append(np.full(len(dots) - 1, self._colour_index(colour)))
+        if not segs:
             return
-        ends = _unique_rows(np.floor(segs).astype(np.int64), 2 * self.width, 4 * self.height)
+        width, height = 2 * self.width, 4 * self.height
+        clipped, keep = _clip(np.concatenate(segs), width, height)
+        if not keep.any():
+            return
+        ends, tags = _unique_rows(np.floor(clipped[keep]).astype(np.int64), np.concatenate(tags)[keep],
+                                  width, height)
         counts = np.abs(ends[:, 2:] - ends[:, :2]).max(axis=1) + 1
         which = np.repeat(np.arange(len(ends)), counts)
         t = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
         t = t / np.maximum(counts - 1, 1)[which]
         e = ends[which]
-        u = np.clip(np.rint(e[:, 0] + t * (e[:, 2] - e[:, 0])).astype(int), 0, 2 * self.width - 1)
-        v = np.clip(np.rint(e[:, 1] + t * (e[:, 3] - e[:, 1])).astype(int), 0, 4 * self.height - 1)
-        self._set_dots(u, v, colour)
+        u = np.clip(np.rint(e[:, 0] + t * (e[:, 2] - e[:, 0])).astype(int), 0, width - 1)
+        v = np.clip(np.rint(e[:, 1] + t * (e[:, 3] - e[:, 1])).astype(int), 0, height - 1)
+        self._set_dots(u, v, tags[which])
 
     def dots(self, points: np.ndarray, colour: str) -> None:
         """One braille dot at each data point (n, 2) inside the window (a scatter plot)."""
@@ -145,15 +165,19 @@ class Canvas:
         uv = uv[np.isfinite(uv).all(axis=1)]
         uv = uv[((uv >= 0) & (uv < (2 * self.width, 4 * self.height))).all(axis=1)].astype(int)
         if len(uv):
-            self._set_dots(uv[:, 0], uv[:, 1], colour)
+            self._set_dots(uv[:, 0], uv[:, 1], self._colour_index(colour))
 
-    def _set_dots(self, u: np.ndarray, v: np.ndarray, colour: str) -> None:
-        """Turn on the dots at dot coordinates (u, v), their cells taking ``colour``."""
-        rows, cols = v // 4, u // 2
-        np.bitwise_or.at(self._dots, (rows, cols), _BRAILLE[v % 4, u % 2])
+    def _colour_index(self, colour: str) -> int:
         if colour not in self._colours:
             self._colours.append(colour)
-        self._dot_colour[rows, cols] = self._colours.index(colour)
+        return self._colours.index(colour)
+
+    def _set_dots(self, u: np.ndarray, v: np.ndarray, colour: int | np.ndarray) -> None:
+        """Turn on the dots at dot coordinates (u, v), their cells taking the colour
+        (index, or one index per dot; the last dot in a cell decides)."""
+        rows, cols = v // 4, u // 2
+        np.bitwise_or.at(self._dots, (rows, cols), _BRAILLE[v % 4, u % 2])
+        self._dot_colour[rows, cols] = colour
 
     def mark(self, x: float, y: float, char: str, colour: str, bold: bool = False,
              clamp: bool = False) -> bool:
@@ -179,12 +203,16 @@ class Canvas:
 
     def strips(self) -> list[Strip]:
         """One strip per row, runs of equal style merged into one segment."""
-        if self.field is None:
-            return self._line_strips()
-        return [Strip(self._row(r), self.width) for r in range(self.height)]
+        return [Strip(row, self.width) for row in self.rows()]
 
-    def _line_strips(self) -> list[Strip]:
-        """``strips`` without a colour field, a row at a time with NumPy: each cell's
+    def rows(self) -> list[list[Segment]]:
+        """The segments of each row (``strips`` before they become strips)."""
+        if self.field is None:
+            return self._line_rows()
+        return [self._row(r) for r in range(self.height)]
+
+    def _line_rows(self) -> list[list[Segment]]:
+        """``rows`` without a colour field, a row at a time with NumPy: each cell's
         character and a style key (0 blank, 1.. a dot colour, beyond that a glyph), then
         one segment per run of equal keys."""
         chars = _BRAILLE_CHARS[self._dots]
@@ -195,14 +223,13 @@ class Canvas:
             keys[r, c] = len(styles)
             styles.append(_style(colour, None, bold))
         changes = np.diff(keys, axis=1) != 0
-        strips = []
+        rows = []
         for r in range(self.height):
             text = chars[r].tobytes().decode("utf-32-le")
             cuts = [0, *(np.flatnonzero(changes[r]) + 1).tolist(), self.width]
             row = keys[r]
-            strips.append(Strip([Segment(text[a:b], styles[row[a]]) for a, b in zip(cuts, cuts[1:])],
-                                self.width))
-        return strips
+            rows.append([Segment(text[a:b], styles[row[a]]) for a, b in zip(cuts, cuts[1:])])
+        return rows
 
     def _row(self, r: int) -> list[Segment]:
         segments: list[Segment] = []
@@ -250,10 +277,10 @@ def framed(canvas: Canvas, yticks: list[tuple[float, str]], xticks: list[tuple[f
         if row not in rows or off < rows[row][0]:
             rows[row] = (off, label)
     strips = []
-    for r, strip in enumerate(canvas.strips()):
+    for r, segments in enumerate(canvas.rows()):
         label = rows[r][1] if r in rows else None
         text = (label or "")[: label_width - 1].rjust(label_width - 1) + ("│" if label is None else "┤")
-        strips.append(Strip([Segment(text, AXIS), *strip], label_width + width))
+        strips.append(Strip([Segment(text, AXIS), *segments], label_width + width))
     axis = [" "] * width
     free = 0
     for value, label in xticks:

@@ -54,15 +54,13 @@ def draw_chart(chart: Chart, width: int, height: int) -> list[Strip]:
         return [Strip.blank(width)] * height
     (x0, x1), (y0, y1) = chart.xlim, chart.ylim
     canvas = Canvas(cw, ch, (x0, x1) if x1 > x0 else (x0, x0 + 1), (y0, y1) if y1 > y0 else (y0 - 1, y0 + 1))
-    for x, colour in chart.vlines:
-        canvas.polyline(np.array([[x, canvas.ylim[0]], [x, canvas.ylim[1]]]), colour)
-    for y, colour in chart.hlines:
-        canvas.polyline(np.array([[canvas.xlim[0], y], [canvas.xlim[1], y]]), colour)
+    (left, right), (bottom, top) = canvas.xlim, canvas.ylim
+    canvas.polylines([(np.array([[x, bottom], [x, top]]), colour) for x, colour in chart.vlines]
+                     + [(np.array([[left, y], [right, y]]), colour) for y, colour in chart.hlines])
     for points in chart.scatter:
         canvas.dots(np.column_stack([points.x, points.y]), points.colour)
-    for series in chart.series:
-        if len(series.x):
-            canvas.polyline(np.column_stack([series.x, series.y]), series.colour)
+    canvas.polylines([(np.column_stack([series.x, series.y]), series.colour)
+                      for series in chart.series if len(series.x)])
     return framed(canvas, chart.yticks, chart.xticks, label_width)
 
 
