@@ -19,6 +19,8 @@ from textual.screen import Screen
 
 from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
+from gradtui.tui.network.screen import NetworkScreen
+from gradtui.tui.network.surface import LossSurfaceScreen
 from gradtui.tui.train.keys import HELP, KEYS
 from gradtui.tui.train.session import Session
 from gradtui.tui.train.screen import TrainScreen
@@ -103,6 +105,15 @@ class GradtuiApp(App):
         self.session.pause()
         self.push_screen(CalculusScreen(objective))
 
+    def open_network(self) -> None:
+        """Show the network view of the run on show (training goes on underneath)."""
+        self._back_to_training()
+        self.push_screen(NetworkScreen(self.session))
+
+    def open_loss_surface(self) -> None:
+        """Show the loss surface around the current weights, over whatever is showing."""
+        self.push_screen(LossSurfaceScreen(self.session))
+
     def switch_scenario(self, name: str) -> None:
         """Train the scenario ``name`` from scratch (a calculus one opens calculus mode)."""
         scenario = SCENARIOS[name]
@@ -141,6 +152,8 @@ class GradtuiApp(App):
             for binding in KEYS:
                 yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
                                     HELP[binding.action], getattr(screen, f"action_{binding.action}"))
+            yield SystemCommand("Loss surface", "the network's train loss around its current weights, "
+                                "with the run's path (computed in the background)", self.open_loss_surface)
             yield SystemCommand("Restart scenario", "rebuild this run as it was launched: "
                                 "its first weights, its starting controls", self.restart_scenario)
             if screen.twin is not None:

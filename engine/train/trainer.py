@@ -378,16 +378,18 @@ class Trainer:
                                 int(index), label)
 
     def loss_landscape(self, span: float = 1.0, steps: int = 21, seed: int = 0,
-                       max_rows: int | None = None) -> Landscape:
+                       max_rows: int | None = None, model: MLP | None = None) -> Landscape:
         """Eval-mode train loss on a plane of filter-normalised random directions through the
         weights (see ``inspect.landscape``); with ``max_rows``, a bigger train set is measured
-        on a fixed seeded sample of that many rows. The weights are not touched."""
+        on a fixed seeded sample of that many rows. The weights are not touched. ``model``,
+        a replica of this network (``inspect.replica``), is measured instead of the live one:
+        the app takes one between two steps and measures it in another thread."""
         X, T, n = self._X_train, self._targets_train, len(self._X_train)
         if max_rows is not None and n > max_rows:
             rows = np.sort(np.random.default_rng([self.config.seed, 3]).choice(n, max_rows, replace=False))
             X, T = X[rows], T[rows]
         with self.blas_limit:
-            return loss_landscape(self.model, self.loss, X, T, span, steps, seed, of_rows=n,
+            return loss_landscape(model or self.model, self.loss, X, T, span, steps, seed, of_rows=n,
                                   step=self.step_count)
 
     # --- changing course ------------------------------------------------------------

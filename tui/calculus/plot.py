@@ -48,7 +48,7 @@ def render_picture(session: CalculusSession, width: int, height: int,
         canvas = _curve(session, cw, ch)
     else:
         canvas = _surface(session, cw, ch)
-    return _with_axes(canvas)
+    return with_axes(canvas)
 
 
 def log_levels(values: np.ndarray) -> np.ndarray:
@@ -69,7 +69,13 @@ def heat_field(objective: Objective, width: int, height: int) -> Backdrop:
     xs = x0 + (np.arange(width) + 0.5) / width * (x1 - x0)
     ys = y1 - (np.arange(2 * height) + 0.5) / (2 * height) * (y1 - y0)
     with np.errstate(over="ignore", invalid="ignore"):
-        t = log_levels(objective.f_grid(*np.meshgrid(xs, ys)))
+        return heat_backdrop(objective.f_grid(*np.meshgrid(xs, ys)))
+
+
+def heat_backdrop(values: np.ndarray) -> Backdrop:
+    """A heat map of ``values`` (2 * rows, columns), one value per pixel: coloured by
+    ``log_levels`` with every other contour band darker."""
+    t = log_levels(values)
     shade = np.where(np.floor(t * CONTOUR_BANDS) % 2 == 1, 0.8, 1.0)
     return backdrop(colour_map(t, HEAT_STOPS) * shade[..., None])
 
@@ -169,7 +175,7 @@ def _arrow(canvas: Canvas, lane: Lane) -> None:
     canvas.mark(*tip, ARROWS[int(np.round(angle / (np.pi / 4))) % 8], MARK, bold=True)
 
 
-def _with_axes(canvas: Canvas) -> list[Strip]:
+def with_axes(canvas: Canvas) -> list[Strip]:
     """The canvas with y labels (top, middle, bottom) on the left and x labels below."""
     (x0, x1), (y0, y1) = canvas.xlim, canvas.ylim
     yticks = [(v, f"{v:.3g}"[: LABEL_WIDTH - 1]) for v in (y1, (y0 + y1) / 2, y0)]

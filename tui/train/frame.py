@@ -19,6 +19,7 @@ import numpy as np
 
 from gradtui.engine import UNIT_STATES, Evaluation, Flag, TrainConfig, Trainer
 
+from gradtui.tui.network.picture import NetworkPicture
 from gradtui.tui.train.history import HistoryView
 from gradtui.tui.train.outputs import Output
 from gradtui.tui.train.timeline import Timeline
@@ -63,11 +64,13 @@ class Frame:
     marks: tuple[int, ...]
     output: Output | None
     halted: Flag | None
+    network: NetworkPicture | None = None
+    """The network view's picture, while that view asks for one."""
 
 
 def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
                 steps_per_s: float, output: Output | None, halted: Flag | None,
-                points: int) -> Frame:
+                points: int, network: NetworkPicture | None = None) -> Frame:
     """The frame numbered ``serial`` for the run as it stands; histories are reduced to
     about ``points`` buckets (two per plot column)."""
     stats = timeline.last
@@ -77,6 +80,7 @@ def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: b
         batch_loss=stats.loss if stats else None, layers=layer_views(trainer, timeline),
         steps=timeline.steps.view(points), evals=timeline.evals.view(points),
         evaluation=timeline.evaluation, marks=tuple(timeline.marks), output=output, halted=halted,
+        network=network,
     )
 
 

@@ -27,6 +27,8 @@ KEYS: list[Binding] = [
             tooltip="twin mode: send the control keys to the other run"),
     Binding("f", "compare_fix", "Compare fix", id="compare_fix",
             tooltip="from the first weights: A as it is, B with the scenario's fix, side by side"),
+    Binding("n", "network", "Network", id="network",
+            tooltip="see inside the network: every neuron, the weights, one sample's chain rule"),
     Binding("question_mark", "help", "Help", key_display="?"),
 ]
 
@@ -50,6 +52,8 @@ HELP: dict[str, str] = {
     "twin": "twin mode: B forks this run exactly, both train in lockstep; t again keeps A or B",
     "switch_side": "twin mode: the control keys (and r, u, w) act on the other run, A or B",
     "compare_fix": "from the first weights: A as it is, B with the fix the scenario's hint names",
+    "network": "the network view: what each neuron computes, the weights, dead neurons, one "
+               "sample's chain rule in numbers, the loss surface",
     "help": "this screen",
 }
 """A sentence per action for the help screen and the command palette."""

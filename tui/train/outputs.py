@@ -53,27 +53,34 @@ class Bars:
 Output = Regions | Curve | Bars
 
 
-def _extent(X: np.ndarray) -> tuple[float, float, float, float]:
+def plane_extent(X: np.ndarray) -> tuple[float, float, float, float]:
+    """The 2-D data's bounding box with a small margin: x0, x1, y0, y1."""
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = (hi - lo) * MARGIN + 1e-9
     return float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])
 
 
-def regions(trainer: Trainer, cols: int, rows: int) -> Regions:
-    """Class and confidence at the centre of each of ``rows`` x ``cols`` cells."""
-    data = trainer.data
-    x0, x1, y0, y1 = _extent(data.X_train)
+def plane_grid(extent: tuple[float, float, float, float], cols: int, rows: int) -> np.ndarray:
+    """The centres of ``rows`` x ``cols`` cells over ``extent``, row 0 at the top, as (rows * cols, 2)."""
+    x0, x1, y0, y1 = extent
     xs = x0 + (np.arange(cols) + 0.5) * (x1 - x0) / cols
     ys = y1 - (np.arange(rows) + 0.5) * (y1 - y0) / rows
     gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def regions(trainer: Trainer, cols: int, rows: int) -> Regions:
+    """Class and confidence at the centre of each of ``rows`` x ``cols`` cells."""
+    data = trainer.data
+    extent = plane_extent(data.X_train)
     with np.errstate(all="ignore"):
-        out = trainer.predict(np.column_stack([gx.ravel(), gy.ravel()]), raw=True)
+        out = trainer.predict(plane_grid(extent, cols, rows), raw=True)
         if out.shape[1] == 1:
             confidence = sigmoid(np.abs(out[:, 0]))
         else:
             confidence = softmax(out).max(axis=1)
         classes = trainer.classify(out)
-    return Regions((x0, x1, y0, y1), classes.reshape(rows, cols), confidence.reshape(rows, cols),
+    return Regions(extent, classes.reshape(rows, cols), confidence.reshape(rows, cols),
                    data.X_train, data.y_train, data.n_classes)
 
 

@@ -375,6 +375,9 @@ class TrainScreen(Screen):
     def action_calculus(self) -> None:
         self.app.open_calculus(self.app.objective)
 
+    def action_network(self) -> None:
+        self.app.open_network()
+
     # --- switching runs ----------------------------------------------------------------
 
     def install(self, session: Session, scenario: Scenario | None) -> None:

@@ -29,11 +29,13 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from gradtui.engine import Flag, TrainConfig, Trainer, Twin
+from gradtui.engine import MLP, Flag, Snapshot, TrainConfig, Trainer, Twin
+from gradtui.engine.inspect.replica import replica
 
+from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
 from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
@@ -55,6 +57,9 @@ EVALUATE_SHARE = 0.1
 OUTPUT_EVERY = 0.5
 OUTPUT_SHARE = 0.05
 """While training, the output view takes at most this share of the worker's time."""
+NETWORK_EVERY = 0.2
+NETWORK_SHARE = 0.05
+"""While training, the network view's picture (when asked for) takes at most this share."""
 UI_BUDGET = 0.02
 """Seconds of evaluation and output a key press may cost the UI thread when paused;
 costlier work moves to a background thread."""
@@ -70,6 +75,8 @@ class View:
 
     output_size: tuple[int, int] = (40, 24)
     plot_points: int = 240
+    network: NetworkRequest | None = None
+    """The network view's request for a picture in every frame; None when it is closed."""
 
 
 class Session(Publisher):
@@ -96,8 +103,9 @@ class Session(Publisher):
         self._rate = 0.0
         self._clock = clock
         self._rate_mark = (clock(), trainer.step_count)
-        self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0}
-        self._cost = {"evaluate": 0.0, "output": 0.0}
+        self._network: NetworkPicture | None = None
+        self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0, "network": 0.0}
+        self._cost = {"evaluate": 0.0, "output": 0.0, "network": 0.0}
         with self._lock:
             self._refresh()
 
@@ -133,6 +141,18 @@ class Session(Publisher):
     def set_view(self, view: View) -> None:
         """Compute outputs and histories for the screen's current size from the next frame on."""
         self.view = view  # one reference swapped: the worker reads either the old or the new
+
+    def look(self, request: NetworkRequest | None) -> None:
+        """Put a picture of the network (tracing ``request.sample``) in every frame from now
+        on; None stops. When paused, a frame with it is published at once."""
+        self.set_view(replace(self.view, network=request))
+        self._submit(lambda: None)
+
+    def inspection_copy(self) -> tuple[MLP, int, list[Snapshot]]:
+        """A replica of the network, its step and the snapshots so far, taken between two
+        steps: another thread can then measure it (the loss surface) while training goes on."""
+        with self._lock:
+            return replica(self.trainer.model), self.trainer.step_count, list(self.timeline.snapshots)
 
     # --- run control ----------------------------------------------------------------
 
@@ -375,6 +395,23 @@ class Session(Publisher):
         self._update_output()
         self._publish()
 
+    def _network_picture(self) -> NetworkPicture | None:
+        """The network view's picture when it asks for one: anew on every frame when paused
+        or when the request changed, at most every ``NETWORK_EVERY`` seconds (and a
+        ``NETWORK_SHARE`` of the time) while training."""
+        request = self.view.network
+        if request is None:
+            self._network = None
+            return None
+        current = self._network
+        stale = (current is None or current.trace.index != request.sample or not self.running
+                 or self._clock() >= self._next["network"])
+        if stale:
+            started = self._clock()
+            self._network = network_picture(self.trainer, request, self.timeline.since.since)
+            self._schedule("network", started, NETWORK_EVERY, NETWORK_SHARE)
+        return self._network
+
     def _publish(self) -> None:
         """Replace ``frame`` with the current state (cheap: no evaluation) and tell the screen."""
         now = self._clock()
@@ -388,7 +425,7 @@ class Session(Publisher):
         self._serial += 1
         self.frame = build_frame(self._serial, self.trainer, self.timeline, running=self.running,
                                  steps_per_s=self._rate, output=self._output, halted=self._halted,
-                                 points=self.view.plot_points)
+                                 points=self.view.plot_points, network=self._network_picture())
         self._next["publish"] = self._clock() + PUBLISH_EVERY
         self.announce()
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from gradtui.engine import Evaluation, Flag, Snapshot, StepStats, Trainer
 
 from gradtui.tui.train.history import MinMaxHistory
+from gradtui.tui.train.unit_since import UnitSince
 from gradtui.tui.widgets.event_log import Event
 
 CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
@@ -76,6 +77,8 @@ class Timeline:
         """The latest step's numbers; None before the first step and after a restore."""
         self.evaluation: Evaluation | None = None
         """The latest evaluation; None after a restore (it showed the abandoned future)."""
+        self.since = UnitSince(trainer.unit_states, trainer.step_count)
+        """The step since which each unit has been dead, saturated or alive."""
 
     @property
     def snapshot_steps(self) -> list[int]:
@@ -88,7 +91,8 @@ class Timeline:
         recorded on separately from now on."""
         twin = copy.copy(self)
         twin.trainer = trainer
-        twin.steps, twin.evals, twin.flags = copy.deepcopy((self.steps, self.evals, self.flags))
+        twin.steps, twin.evals, twin.flags, twin.since = copy.deepcopy(
+            (self.steps, self.evals, self.flags, self.since))
         twin.marks = copy.copy(self.marks)
         twin.snapshots = list(self.snapshots)
         return twin
@@ -96,6 +100,7 @@ class Timeline:
     def record_step(self, stats: StepStats) -> list[Event]:
         """Keep one step's numbers; returns the flags it raised or cleared, as events."""
         self.last = stats
+        self.since.update(self.trainer.unit_states, stats.step)
         self.steps.add(stats.step, (stats.loss, stats.grad_norm, *stats.layer_grad_norms))
         events = self.flags.update(stats.step, stats.flags) if stats.flags or self.flags.active else []
         if stats.step % SNAPSHOT_EVERY == 0:
@@ -150,6 +155,7 @@ class Timeline:
         self.flags = FlagTracker()
         self.last = None
         self.evaluation = None
+        self.since.restart(self.trainer.unit_states, snap.step)
 
 
 def thin(snapshots: list[T]) -> list[T]:

@@ -1,0 +1,193 @@
+"""Pilot tests of the network view (``n``), the neuron inspector and the loss surface."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+from textual import events
+
+from gradtui.engine import SCENARIOS, TrainConfig, Trainer
+from gradtui.tui.app import GradtuiApp
+from gradtui.tui.network.diagram import DEAD
+from gradtui.tui.network.inspector import plain
+from gradtui.tui.network.screen import NetworkScreen
+from gradtui.tui.network.surface import LossSurfaceScreen
+from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector
+from gradtui.tui.train.screen import TrainScreen
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds; fail after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def keys(app, *names: str) -> None:
+    """Key events as the terminal sends them (no wait for an idle CPU, which never comes
+    while the training thread runs)."""
+    for name in names:
+        app.post_message(events.Key(name, name if len(name) == 1 else None))
+    await asyncio.sleep(0.05)
+
+
+async def open_network(app, pilot) -> NetworkScreen:
+    await pilot.press("n")
+    await until(lambda: isinstance(app.screen, NetworkScreen) and app.screen.picture is not None)
+    await pilot.pause()
+    return app.screen
+
+
+def diagram_text(screen: NetworkScreen) -> list[str]:
+    diagram = screen.query_one(NetworkDiagram)
+    return [diagram.render_line(y).text for y in range(diagram.size.height)]
+
+
+def inspector_text(screen: NetworkScreen) -> str:
+    return str(screen.query_one(NeuronInspector).render())
+
+
+async def test_n_opens_the_network_view_with_every_layer():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_network(app, pilot)
+        placement = screen.query_one(NetworkDiagram).placement
+        assert [c.layer for c in placement.columns] == [-1, 0, 1, 2]
+        assert [c.total for c in placement.columns] == [2, 16, 16, 2]
+        assert all(len(c.units) == c.total for c in placement.columns)
+        header = diagram_text(screen)[0]
+        assert header.count("relu 16") == 2 and "in 2" in header and "out 2" in header
+        assert "network 2-16-16-2" in str(screen.query_one("#net-status").render())
+        await pilot.press("escape")
+        await until(lambda: isinstance(app.screen, TrainScreen))
+        assert app.session.view.network is None  # the pictures stop when the view closes
+        shown = app.screen.refreshes
+        await pilot.press("s")  # and the training screen draws the run again
+        await until(lambda: app.screen.refreshes > shown and app.session.frame.step == 1)
+        assert "step 1 " in str(app.screen.query_one("#status").render())
+
+
+async def test_arrows_move_the_selection_and_stop_at_the_edges():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_network(app, pilot)
+        assert screen.selected == (0, 0)
+        await pilot.press("down", "down", "right")
+        assert screen.selected == (1, 2)
+        await pilot.press("up", "up", "up", "left", "left")
+        assert screen.selected == (0, 0)
+        await pilot.press("right", "right", "right", "down", "down", "down")
+        assert screen.selected == (2, 1)  # the output layer has two units
+        marker_rows = [row for row in diagram_text(screen) if "▶" in row]
+        assert len(marker_rows) == 1
+
+
+@pytest.mark.parametrize("selection", [(0, 3), (1, 5), (2, 1)])
+async def test_the_inspector_shows_the_traces_numbers(selection):
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.trainer.run(150)  # some training, while nothing else touches the trainer
+        screen = await open_network(app, pilot)
+        await pilot.press(*["full_stop"] * 3)
+        layer, unit = selection
+        await pilot.press(*["right"] * layer, *["down"] * unit)
+        await until(lambda: screen.picture.trace.index == 3)
+        screen._draw()
+        await pilot.pause()
+        trace = app.session.trainer.trace(3)
+        text = inspector_text(screen)
+        lt = trace.layers[layer]
+        assert f"sample 3 · label {trace.label} · loss {plain(trace.loss)}" in text
+        for value in (lt.z[unit], lt.a[unit], lt.fprime[unit], lt.da[unit], lt.dz[unit], lt.db[unit]):
+            assert plain(value) in text, (plain(value), text)
+        biggest = int(np.argmax(np.abs(lt.dW[:, unit])))
+        assert plain(lt.dW[biggest, unit]) in text
+
+
+async def test_the_view_updates_while_training_and_steps_show_what_they_did():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_network(app, pilot)
+        await pilot.press("s")
+        await until(lambda: screen.picture.step == 1)
+        screen._draw()
+        assert "step 0→1 (adam" in inspector_text(screen)
+        before = screen.redraws
+        await keys(app, "space")
+        await asyncio.sleep(1.5)
+        await keys(app, "space")
+        await until(lambda: not app.session.busy)
+        assert screen.redraws - before >= 4
+        assert screen.picture.step > 100
+
+
+async def test_dead_neurons_are_marked_with_the_step_they_died():
+    config = SCENARIOS["dying-relu"].config
+    trainer = Trainer(config)
+    trainer.run(300)
+    app = GradtuiApp(trainer=trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.step()
+        screen = await open_network(app, pilot)
+        await until(lambda: screen.picture.step == 301)
+        screen._draw()
+        states = screen.picture.layers[1].state
+        dead = np.flatnonzero(states == DEAD)
+        assert len(dead) >= 4
+        assert sum(row.count("✕") for row in diagram_text(screen)) == sum(
+            int((layer.state == DEAD).sum()) for layer in screen.picture.layers)
+        await pilot.press("right", *["down"] * int(dead[0]))
+        await pilot.pause()
+        assert f"dead since step {screen.picture.layers[1].since[dead[0]]}" in inspector_text(screen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_it_fits(size):
+    app = GradtuiApp(trainer=Trainer(TrainConfig(hidden=(64, 32))))
+    async with app.run_test(size=size) as pilot:
+        screen = await open_network(app, pilot)
+        diagram = screen.query_one(NetworkDiagram)
+        placement = diagram.placement
+        assert [c.total for c in placement.columns] == [2, 64, 32, 2]
+        last = placement.columns[-1]
+        assert last.x + placement.tile_w < diagram.size.width
+        assert all(c.top >= 1 and c.top + len(c.units) * placement.tile_h < diagram.size.height
+                   for c in placement.columns)
+        wide = placement.columns[1]
+        assert len(wide.units) < 64  # summarised: a window of the layer, labelled
+        assert f"{wide.units.start}-{wide.units.stop - 1}" in diagram_text(screen)[-1]
+        await pilot.press("right", *["down"] * 40)
+        assert screen.selected == (1, 31)
+        await pilot.press("left")
+        await pilot.pause()
+        assert 31 in diagram.placement.columns[1].units  # the window follows the selection
+        assert screen.query_one(NeuronInspector).size.width >= 30
+
+
+async def test_the_loss_surface_is_computed_in_the_background():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.trainer.run(50)
+        screen = await open_network(app, pilot)
+        await pilot.press("L")
+        await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
+        surface = app.screen
+        land = surface.landscape
+        assert land.loss[10, 10] == app.session.trainer.evaluate().train_loss
+        assert land.step == 50
+        legend = str(surface.query_one("#surf-legend").render())
+        assert f"{land.loss[10, 10]:.5g}" in legend and "on all 250 training rows" in legend
+        await pilot.press("equals_sign")
+        await until(lambda: surface.landscape.alphas[-1] == 2.0)
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_the_palette_offers_the_network_view_and_the_loss_surface():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Network (n)" in titles and "Loss surface" in titles

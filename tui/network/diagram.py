@@ -1,0 +1,253 @@
+"""The network diagram: every layer a column of neuron tiles, the weights between layers.
+
+Painted on the half-block ``Canvas`` (two pixels per cell). A neuron's tile shows what it
+computes: for 2-D inputs its output over the input plane (orange negative, blue positive,
+dark zero, scaled by its own largest output, so every neuron's shape shows; output neurons
+as class probabilities
+in the class colours, i.e. the decision regions), otherwise a histogram of its outputs
+over the probe set. Between two columns, the weight matrix: one row per neuron on the
+right, one column per neuron on the left, coloured by sign and magnitude (or, in gradient
+mode, the latest step's dL/dW). Dead neurons are greyed and marked ✕, saturated ones ~.
+Columns with more neurons than fit show a window around the selection (summarised as
+"units a-b of n"); the matrix between pools its columns when they do not fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradtui.engine import UNIT_STATES
+
+from gradtui.tui.network.picture import LayerPicture, NetworkPicture
+from gradtui.tui.train.output_view import BACKGROUND, CLASS_COLOURS
+from gradtui.tui.widgets.canvas import Canvas, backdrop, colour_map
+
+DEAD, SATURATED = UNIT_STATES.index("dead"), UNIT_STATES.index("saturated")
+NEGATIVE, POSITIVE = tuple(CLASS_COLOURS[0]), tuple(CLASS_COLOURS[1])
+DIVERGING = [NEGATIVE, tuple(BACKGROUND), POSITIVE]
+GREY = np.array((70, 70, 74), dtype=float)
+TEXT, DIM, SELECTED = "#d0d0d0", "#808080", "#ffffff"
+DEAD_MARK, SATURATED_MARK = "#a0a0a0", "#ff8c00"
+TILE_ROWS = 3
+"""A neuron's tile is at most this many rows tall (and twice as many columns wide)."""
+GAP_MAX = 16
+"""Columns of a weight matrix at most; more inputs are pooled (largest |w| of each group)."""
+HEADER, FOOTER = 1, 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of tiles: ``layer`` -1 is the input; ``units`` the window on show."""
+
+    layer: int
+    x: int
+    units: range
+    total: int
+    top: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything goes in a ``width`` x ``height`` area; ``collapsed_input`` when the
+    inputs are too many to draw as tiles (they are then a label and a pooled matrix)."""
+
+    width: int
+    height: int
+    tile_w: int
+    tile_h: int
+    gaps: tuple[int, ...]
+    columns: tuple[Column, ...]
+    collapsed_input: bool
+
+
+def window(total: int, room: int, selected: int | None) -> range:
+    """Up to ``room`` consecutive units of ``total``, keeping ``selected`` near the middle."""
+    if total <= room:
+        return range(total)
+    if selected is None:
+        return range(room)
+    start = min(max(selected - room // 2, 0), total - room)
+    return range(start, start + room)
+
+
+def layout(picture: NetworkPicture, width: int, height: int, selected: tuple[int, int]) -> Layout:
+    """Tile size, matrix width and each column's window for the area and the selection."""
+    rows = max(height - HEADER - FOOTER, 1)
+    widths = [picture.n_inputs] + [layer.width for layer in picture.layers]
+    collapsed = picture.extent is None or picture.n_inputs > rows
+    shown = widths[1:] if collapsed else widths
+    tile_h = int(np.clip(rows // max(shown), 1, TILE_ROWS))
+    room = rows // tile_h
+    inputs = [min(n, room) for n in widths[:-1]]
+    if collapsed:
+        inputs[0] = GAP_MAX
+    tile_w, gap_w = 3 * tile_h, GAP_MAX
+    while True:  # narrower tiles (down to square pixels), then matrices, then tiles again
+        gaps = [min(n, gap_w) for n in inputs]
+        total = 1 + len(widths) * (tile_w + 1) + sum(gaps) + len(gaps)
+        if total <= width or (gap_w <= 2 and tile_w <= 2):
+            break
+        if tile_w > 2 * tile_h:
+            tile_w -= 1
+        elif gap_w > 2:
+            gap_w -= 1
+        else:
+            tile_w -= 1
+    columns, x = [], 1  # each tile has a marker column on either side: ▶ left, ✕ or ~ right
+    layer, unit = selected
+    for i, total_units in enumerate(widths):
+        units = window(total_units, room, unit if i - 1 == layer else None)
+        if i == 0 and collapsed:
+            units = range(0)
+        top = HEADER + (rows - len(units) * tile_h) // 2
+        columns.append(Column(i - 1, x, units, total_units, top))
+        x += tile_w + 1 + (gaps[i] + 1 if i < len(gaps) else 0)
+    return Layout(width, height, tile_w, tile_h, tuple(gaps), tuple(columns), collapsed)
+
+
+def diverging(values: np.ndarray, scale: float) -> np.ndarray:
+    """RGB for ``values`` / ``scale`` in [-1, 1]: orange below zero, blue above, dark at zero."""
+    with np.errstate(all="ignore"):
+        t = np.clip(np.asarray(values, dtype=float) / (scale or 1.0), -1.0, 1.0)
+    rgb = colour_map((t + 1) / 2, DIVERGING).astype(float)
+    rgb[~np.isfinite(values)] = (200, 0, 200)  # NaN/Inf: magenta, as the health pane
+    return rgb
+
+
+def largest(values: np.ndarray) -> float:
+    """The largest finite |value| (1 when there is none), for scaling colours."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def tile_pixels(picture: NetworkPicture, layer: LayerPicture | None, unit: int, h: int, w: int,
+                scale: float, last: bool) -> np.ndarray:
+    """The (h, w, 3) picture of one neuron (``layer`` None: input ``unit``, 2-D data only);
+    ``scale`` is its largest |output|."""
+    if picture.extent is not None:
+        grid = _input_plane(picture, unit) if layer is None else layer.values[..., unit]
+        rows = np.arange(h) * grid.shape[0] // h
+        cols = np.arange(w) * grid.shape[1] // w
+        sampled = grid[rows][:, cols]
+        if last and picture.output_kind == "probability":
+            return _probability(sampled, unit, layer.width)
+        return diverging(sampled, scale)
+    return _histogram(layer.values[:, unit], h, w, scale)
+
+
+def _input_plane(picture: NetworkPicture, unit: int) -> np.ndarray:
+    """Input ``unit`` (x1 or x2) over the plane, centred so the colours show its sign."""
+    n = picture.layers[0].values.shape[0]
+    ramp = np.linspace(-1, 1, n)
+    return np.tile(ramp, (n, 1)) if unit == 0 else np.tile(ramp[::-1, None], (1, n))
+
+
+def _probability(p: np.ndarray, unit: int, width: int) -> np.ndarray:
+    """Class probability in that class's colour; one sigmoid output as two classes."""
+    if width == 1:
+        return diverging(2 * p - 1, 1.0)
+    colour = CLASS_COLOURS[min(unit, len(CLASS_COLOURS) - 1)]
+    rgb = BACKGROUND + (colour - BACKGROUND) * np.clip(np.nan_to_num(p, nan=0.0), 0, 1)[..., None]
+    rgb[~np.isfinite(p)] = (200, 0, 200)
+    return rgb
+
+
+def _histogram(values: np.ndarray, h: int, w: int, scale: float) -> np.ndarray:
+    """Outputs over the probe set as ``w`` bars over [-scale, scale], each bar in the colour
+    of its bin's value."""
+    finite = values[np.isfinite(values)]
+    counts, edges = np.histogram(finite, bins=w, range=(-scale, scale))
+    heights = np.ceil(counts / max(counts.max(), 1) * h).astype(int) if finite.size else np.zeros(w, int)
+    rgb = np.empty((h, w, 3))
+    rgb[...] = BACKGROUND
+    bar = diverging((edges[:-1] + edges[1:]) / 2, scale) * 0.6 + 255 * 0.4
+    for c, height in enumerate(heights):
+        if height:
+            rgb[h - height:, c] = bar[c]
+    return rgb
+
+
+def pooled(matrix: np.ndarray, columns: int) -> np.ndarray:
+    """``matrix`` (rows, n) with its columns in ``columns`` groups, each the entry of
+    largest magnitude (so the sign survives pooling)."""
+    n = matrix.shape[1]
+    if n <= columns:
+        return matrix
+    groups = np.array_split(np.arange(n), columns)
+    out = np.empty((matrix.shape[0], columns))
+    for g, idx in enumerate(groups):
+        block = np.nan_to_num(matrix[:, idx], nan=np.inf)
+        out[:, g] = block[np.arange(len(block)), np.abs(block).argmax(axis=1)]
+    return out
+
+
+def paint(picture: NetworkPicture, lay: Layout, selected: tuple[int, int], gradients: bool) -> Canvas:
+    """The diagram on a canvas: tiles, matrices, labels and markers."""
+    canvas = Canvas(lay.width, lay.height, (0.0, float(lay.width)), (0.0, float(lay.height)))
+    rgb = np.empty((2 * lay.height, lay.width, 3))
+    rgb[...] = BACKGROUND * 0.6
+    th, tw = lay.tile_h, lay.tile_w
+    tall = 2 * th - (th > 1)  # a pixel row between tiles, when they are tall enough to spare it
+    n_layers = len(picture.layers)
+    for column in lay.columns:
+        layer = picture.layers[column.layer] if column.layer >= 0 else None
+        for row, unit in enumerate(column.units):
+            scale = 1.0 if layer is None else largest(layer.values[..., unit])
+            y, x = 2 * (column.top + row * th), column.x
+            pixels = tile_pixels(picture, layer, unit, tall, tw, scale, column.layer == n_layers - 1)
+            if layer is not None and layer.state[unit] == DEAD:
+                pixels = pixels * 0.25 + GREY * 0.75
+            rgb[y:y + tall, x:x + tw] = pixels
+    for left, right, gap in zip(lay.columns, lay.columns[1:], lay.gaps):
+        _matrix(rgb, picture.layers[right.layer], left, right, gap, lay.tile_h, lay.tile_w, gradients)
+    canvas.field = backdrop(np.clip(rgb, 0, 255))
+    _labels(canvas, picture, lay, selected)
+    return canvas
+
+
+def _matrix(rgb: np.ndarray, layer: LayerPicture, left: Column, right: Column, gap: int,
+            tile_h: int, tile_w: int, gradients: bool) -> None:
+    """W (or dW) between ``left`` and ``right`` in ``gap`` columns: row k aligned with
+    right-hand unit k, one column per left-hand unit (pooled when they do not fit)."""
+    values = layer.dW if gradients else layer.W
+    inputs = left.units if len(left.units) else range(values.shape[0])
+    block = pooled(values[np.array(inputs)][:, np.array(right.units)].T, gap)
+    colours = diverging(block, largest(values))
+    x = left.x + tile_w + 1
+    tall = 2 * tile_h - (tile_h > 1)
+    for row in range(len(right.units)):
+        y = 2 * (right.top + row * tile_h)
+        rgb[y:y + tall, x:x + block.shape[1]] = colours[row]
+
+
+def _text(canvas: Canvas, row: int, col: int, text: str, colour: str, bold: bool = False) -> None:
+    for i, char in enumerate(text):
+        if 0 <= col + i < canvas.width and 0 <= row < canvas.height:
+            canvas.mark(col + i + 0.5, canvas.height - row - 0.5, char, colour, bold)
+
+
+def _labels(canvas: Canvas, picture: NetworkPicture, lay: Layout, selected: tuple[int, int]) -> None:
+    th, room = lay.tile_h, lay.tile_w + 1 + max(lay.gaps, default=0)
+    for column in lay.columns:
+        layer = picture.layers[column.layer] if column.layer >= 0 else None
+        name = "in" if layer is None else ("out" if column.layer == len(picture.layers) - 1
+                                           else layer.activation[:4])
+        _text(canvas, 0, column.x - 1, f"{name} {column.total}"[:room], DIM)
+        if layer is None and lay.collapsed_input:
+            _text(canvas, lay.height // 2, column.x - 1, f"{column.total} inputs"[:room], DIM)
+        if len(column.units) < column.total and len(column.units):
+            span = f"{column.units.start}-{column.units.stop - 1}"
+            _text(canvas, lay.height - 1, column.x - 1, span[:room], DIM)
+        if layer is None:
+            continue
+        for row, unit in enumerate(column.units):
+            top = column.top + row * th
+            if (column.layer, unit) == selected:
+                _text(canvas, top + (th - 1) // 2, column.x - 1, "▶", SELECTED, bold=True)
+            state = layer.state[unit]
+            if state == DEAD:
+                _text(canvas, top + (th - 1) // 2, column.x + lay.tile_w, "✕", DEAD_MARK, bold=True)
+            elif state == SATURATED:
+                _text(canvas, top + (th - 1) // 2, column.x + lay.tile_w, "~", SATURATED_MARK, bold=True)

@@ -1,0 +1,185 @@
+"""The network view: ``n`` on the training screen.
+
+Every layer as a column of neurons, each drawn as what it computes; the weights (or their
+gradients) between layers; dead and saturated neurons marked; and the neuron inspector,
+the chain rule of one training sample in numbers. The run goes on underneath: while this
+screen shows, the training session publishes its frames here with a ``NetworkPicture``
+in each (computed in the training thread), and the screen redraws at most
+``REDRAW_EVERY`` seconds apart while training (five times a second).
+
+Keys: arrows pick a neuron, ``,``/``.`` the training sample, ``g`` weights or gradients,
+``s`` step, ``space`` run/pause, ``L`` the loss surface, ``escape`` back.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from gradtui.tui.network.picture import NetworkPicture, NetworkRequest
+from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector
+from gradtui.tui.train.session import Session
+from gradtui.tui.widgets.publisher import FrameReady
+
+REDRAW_EVERY = 0.2
+"""Seconds between redraws while training: five a second, cheap next to training."""
+
+
+class NetworkScreen(Screen):
+    """The network of the run on show, live; see the module docstring."""
+
+    CSS_PATH = "network.tcss"
+    BINDINGS = [
+        Binding("up", "select(0, -1)", "neuron", key_display="←↑↓→",
+                tooltip="pick a neuron: up/down within a layer, left/right between layers"),
+        Binding("down", "select(0, 1)", show=False),
+        Binding("left", "select(-1, 0)", show=False),
+        Binding("right", "select(1, 0)", show=False),
+        Binding("comma", "sample(-1)", "sample", key_display=", .",
+                tooltip="the previous training sample in the inspector"),
+        Binding("full_stop", "sample(1)", show=False, tooltip="the next training sample in the inspector"),
+        Binding("g", "toggle_gradients", "W/dW", tooltip="matrices show the weights W or the "
+                "latest step's gradients dL/dW"),
+        Binding("s", "step", "step", tooltip="one training step; the inspector shows what it did"),
+        Binding("space", "toggle_run", "run/pause", key_display="space", tooltip="train or pause"),
+        Binding("L", "surface", "loss surface", tooltip="the loss surface around the weights"),
+        Binding("escape", "back", "back", tooltip="back to the training screen"),
+    ]
+
+    selected: reactive[tuple[int, int]] = reactive((0, 0), init=False)
+    sample: reactive[int] = reactive(0, init=False)
+    gradients: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.picture: NetworkPicture | None = None
+        self.previous: NetworkPicture | None = None
+        """The picture just before a manual step, for the inspector's account of it."""
+        self.redraws = 0
+        self._next_redraw = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="net-status")
+        with Horizontal(id="net-body"):
+            yield NetworkDiagram(id="net-diagram")
+            yield NeuronInspector(id="net-inspector")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(NeuronInspector).say("computing the network's picture…")
+        self.session.attach(self)
+        self._ask()
+
+    def on_unmount(self) -> None:
+        """Stop the pictures and hand the frames back to the training screen."""
+        self.session.look(None)
+        train = self.app.train_screen
+        if train.session is self.session:
+            self.session.attach(train)
+            train.show_latest()
+
+    def on_screen_suspend(self) -> None:
+        self.session.look(None)  # covered (by the loss surface): no pictures nobody sees
+
+    def on_screen_resume(self) -> None:
+        if self.picture is not None:
+            self._ask()
+
+    # --- frames ------------------------------------------------------------------------
+
+    def _ask(self) -> None:
+        """Ask the session for pictures of this sample from now on (one at once when paused)."""
+        self.session.look(NetworkRequest(self.sample))
+
+    def on_frame_ready(self, message: FrameReady) -> None:
+        if message.publisher is not self.session:
+            return
+        frame = self.session.frame
+        picture = frame.network
+        if picture is None or picture is self.picture:
+            self._show_status()
+            return
+        now = time.perf_counter()
+        if frame.running and now < self._next_redraw:
+            return
+        self._next_redraw = now + REDRAW_EVERY
+        self.picture = picture
+        self._draw()
+
+    def _draw(self) -> None:
+        picture = self.picture
+        if picture is None:
+            return
+        self.redraws += 1
+        self.selected = self._clamped(self.selected)
+        with self.app.batch_update():
+            self.query_one(NetworkDiagram).show(picture, self.selected, self.gradients)
+            self.query_one(NeuronInspector).show(picture, self.selected, self.previous)
+            self._show_status()
+
+    def _show_status(self) -> None:
+        frame = self.session.frame
+        trainer = self.session.trainer
+        picture = self.picture
+        run = f"running {frame.steps_per_s:,.0f} steps/s" if frame.running else "paused"
+        if frame.halted is not None:
+            run = f"[b red]halted: NaN/Inf in {frame.halted.layer}[/]"
+        matrices = "gradients dL/dW" if self.gradients else "weights W"
+        shown = f"step {picture.step}" if picture is not None else "…"
+        what = ("neurons over the input plane" if trainer.data.n_features == 2
+                else f"neuron outputs over {len(trainer.X_probe)} probe samples")
+        self.query_one("#net-status", Static).update(
+            f"[b]network[/b] {trainer.model.architecture} · {shown} · {run} · "
+            f"sample {self.sample} of {len(trainer.data.X_train)} · {what} · matrices: {matrices}")
+
+    def _clamped(self, selected: tuple[int, int]) -> tuple[int, int]:
+        layers = self.session.trainer.model.sizes[1:]
+        layer = min(max(selected[0], 0), len(layers) - 1)
+        return layer, min(max(selected[1], 0), layers[layer] - 1)
+
+    # --- actions -----------------------------------------------------------------------
+
+    def action_select(self, d_layer: int, d_unit: int) -> None:
+        layer, unit = self.selected
+        self.selected = self._clamped((layer + d_layer, unit + d_unit))
+        self._draw()
+
+    def action_sample(self, delta: int) -> None:
+        n = len(self.session.trainer.data.X_train)
+        self.sample = (self.sample + delta) % n
+        self.previous = None
+        self._ask()
+        self._show_status()
+
+    def action_toggle_gradients(self) -> None:
+        self.gradients = not self.gradients
+        self._draw()
+
+    def action_step(self) -> None:
+        if self.session.running:
+            return
+        self.previous = self.picture
+        self.app.train_screen.action_step()
+
+    def action_toggle_run(self) -> None:
+        self.previous = None
+        self.app.train_screen.action_toggle_run()
+        self._show_status()
+
+    def action_surface(self) -> None:
+        self.app.open_loss_surface()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step" and self.session.running:
+            return None
+        return True
