@@ -106,13 +106,14 @@ class GradtuiApp(App):
         self.push_screen(CalculusScreen(objective))
 
     def open_network(self) -> None:
-        """Show the network view of the run on show (training goes on underneath)."""
+        """Show the network view of the run the keys act on (training goes on underneath)."""
         self._back_to_training()
-        self.push_screen(NetworkScreen(self.session))
+        self.push_screen(NetworkScreen(self.train_screen.target))
 
     def open_loss_surface(self) -> None:
-        """Show the loss surface around the current weights, over whatever is showing."""
-        self.push_screen(LossSurfaceScreen(self.session))
+        """Show the loss surface around the weights of the run the keys act on, over whatever
+        is showing."""
+        self.push_screen(LossSurfaceScreen(self.train_screen.target))
 
     def switch_scenario(self, name: str) -> None:
         """Train the scenario ``name`` from scratch (a calculus one opens calculus mode)."""

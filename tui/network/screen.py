@@ -81,7 +81,8 @@ class NetworkScreen(Screen):
         """Stop the pictures and hand the frames back to the training screen."""
         self.session.look(None)
         train = self.app.train_screen
-        if train.session is self.session:
+        twin_b = train.twin.b if train.twin is not None else None
+        if self.session in (train.session, twin_b):
             self.session.attach(train)
             train.show_latest()
 
