@@ -54,9 +54,11 @@ class Optimizer:
         """Update ``value`` in place; ``tmp`` and ``tmp2`` are scratch arrays of its shape."""
         raise NotImplementedError
 
-    def state_dict(self) -> dict[str, Any]:
-        """Step count and copies of the state arrays, keyed ``"<i>.<name>"``."""
-        arrays = {f"{i}.{k}": v.copy() for i, st in enumerate(self.state) for k, v in st.items()}
+    def state_dict(self, copy: bool = True) -> dict[str, Any]:
+        """Step count and the state arrays, keyed ``"<i>.<name>"``: copies, unless ``copy`` is
+        False (views of the live arrays, e.g. to write them out at once)."""
+        arrays = {f"{i}.{k}": v.copy() if copy else v for i, st in enumerate(self.state)
+                  for k, v in st.items()}
         return {"t": self.t, "arrays": arrays}
 
     def load_state_dict(self, sd: dict[str, Any]) -> None:

@@ -447,15 +447,18 @@ class Trainer:
         self.changes.append(change)
         return change
 
-    def snapshot(self) -> Snapshot:
-        """A deep copy of the run's state; ``restore`` continues it bit-identically."""
+    def snapshot(self, shared: bool = False) -> Snapshot:
+        """A deep copy of the run's state; ``restore`` continues it bit-identically.
+
+        ``shared`` leaves the weights and optimizer state as views of the live arrays (valid
+        until the next step), so that ``save`` streams them out without a second copy."""
         return Snapshot(
             config=self.config.to_dict(),
             step=self.step_count,
             samples_seen=self.samples_seen,
-            weights=self.model.flat_value.copy(),
+            weights=self.model.flat_value if shared else self.model.flat_value.copy(),
             buffers={k: v.copy() for k, v in self.model.buffers().items()},
-            optimizer={"name": self.config.optimizer, **self.optimizer.state_dict()},
+            optimizer={"name": self.config.optimizer, **self.optimizer.state_dict(copy=not shared)},
             sampler=copy.deepcopy(self.sampler.state()),
             unit_states=[s.copy() for s in self.unit_states],
             probe_due=self._probe_due,
@@ -509,7 +512,7 @@ class Trainer:
         """Write a checkpoint atomically (temp file, then rename). A ``data`` path is stored
         absolute, so the checkpoint finds its file when loaded from another folder."""
         own_arrays = self.config.dataset is None and self.config.data is None
-        snap, data_hash = self.snapshot(), None
+        snap, data_hash = self.snapshot(shared=True), None
         if self.config.data is not None:
             snap.config["data"] = os.path.abspath(self.config.data)
             data_hash = self._data_hash()
