@@ -29,6 +29,13 @@ class Loss:
         """Both at once; subclasses share intermediate work where they can."""
         return self.value(pred, target), self.grad(pred, target)
 
+    def check(self, pred: np.ndarray, target: np.ndarray) -> None:
+        """ValueError naming both shapes when they differ: like PyTorch's BCE (and unlike a
+        silent NumPy broadcast, which turns (N, 1) against (N,) into an (N, N) loss)."""
+        if pred.shape != target.shape:
+            raise ValueError(f"{self.name}: predictions have shape {pred.shape} but targets "
+                             f"{target.shape}; they must match")
+
     def n_outputs(self, n_classes: int) -> int:
         return n_classes
 
@@ -46,13 +53,16 @@ class MSE(Loss):
     name = "mse"
 
     def value(self, pred, target):
+        self.check(pred, target)
         d = pred - target
         return float(np.mean(d * d))
 
     def grad(self, pred, target):
+        self.check(pred, target)
         return (2.0 / pred.size) * (pred - target)
 
     def value_and_grad(self, pred, target):
+        self.check(pred, target)
         d = pred - target
         return float(np.mean(d * d)), (2.0 / pred.size) * d
 
@@ -63,9 +73,11 @@ class MAE(Loss):
     name = "mae"
 
     def value(self, pred, target):
+        self.check(pred, target)
         return float(np.mean(np.abs(pred - target)))
 
     def grad(self, pred, target):
+        self.check(pred, target)
         return np.sign(pred - target) / pred.size
 
 
@@ -78,7 +90,22 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
 
+    def check(self, pred, target):
+        """Integer labels 0..C-1, one per row (PyTorch: "Target -1 is out of bounds"), or
+        one-hot rows of the predictions' shape."""
+        if target.ndim != 1:
+            return super().check(pred, target)
+        n_classes = pred.shape[1]
+        if target.dtype.kind not in "iu" or target.shape != pred.shape[:1]:
+            raise ValueError(f"{self.name}: predictions have shape {pred.shape}; targets must be "
+                             f"{pred.shape[0]} integer labels, got {target.dtype} {target.shape}")
+        bad = target[(target < 0) | (target >= n_classes)]
+        if bad.size:
+            raise ValueError(f"{self.name}: label {bad[0]} is out of range for {n_classes} classes "
+                             f"(0 to {n_classes - 1})")
+
     def value_and_grad(self, pred, target):
+        self.check(pred, target)
         onehot = np.eye(pred.shape[1])[target] if target.ndim == 1 else target
         shifted = pred - pred.max(axis=1, keepdims=True)
         e = np.exp(shifted)
@@ -118,9 +145,11 @@ class BCEWithLogits(BinaryLoss):
         return np.asarray(labels, dtype=np.float64).reshape(-1, 1)
 
     def value(self, pred, target):
+        self.check(pred, target)
         return float(np.mean(np.maximum(pred, 0) - pred * target + np.log1p(np.exp(-np.abs(pred)))))
 
     def grad(self, pred, target):
+        self.check(pred, target)
         return (sigmoid(pred) - target) / pred.size
 
 
@@ -133,9 +162,11 @@ class Hinge(BinaryLoss):
         return (2.0 * np.asarray(labels, dtype=np.float64) - 1.0).reshape(-1, 1)
 
     def value(self, pred, target):
+        self.check(pred, target)
         return float(np.mean(np.maximum(0.0, 1.0 - target * pred)))
 
     def grad(self, pred, target):
+        self.check(pred, target)
         return np.where(1.0 - target * pred > 0, -target, 0.0) / pred.size
 
 
