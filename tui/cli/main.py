@@ -18,6 +18,7 @@ import Textual; only opening the app does.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import os
 import signal
@@ -25,6 +26,7 @@ import sys
 import threading
 import typing
 from contextlib import nullcontext
+from functools import partial
 from typing import Any, Sequence
 
 from gradtui import __version__
@@ -81,16 +83,37 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
 
 # --- commands -----------------------------------------------------------------------------
 
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that pending writes remove their temp files."""
+
+
+APP_TERMINATED = 143
+"""The app's return code after SIGTERM (128 + 15, as a shell reports it)."""
+APP_CRASHED = 70
+"""Exit code when the app stopped on an unexpected exception (EX_SOFTWARE: a bug)."""
+
+
 def _open_app(args: argparse.Namespace) -> int:
     prepared = prepare_app(args)
     from gradtui.tui.app import GradtuiApp  # imported here: only the app needs Textual
 
-    GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild).run()
+    app = GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild)
+    if threading.current_thread() is threading.main_thread():  # main() restores the handler
+        signal.signal(signal.SIGTERM, partial(_close_app, app))
+    app.run()
+    if app.return_code == APP_TERMINATED:
+        raise Terminated
+    if app.return_code:  # Textual printed the traceback; say what it means and never exit 0
+        print("gradtui: error: the app stopped on an unexpected error (a bug; the traceback is "
+              "above)", file=sys.stderr)
+        return APP_CRASHED
     return 0
 
 
-class Terminated(BaseException):
-    """SIGTERM, turned into an exception so that pending writes remove their temp files."""
+def _close_app(app: Any, signum: int, frame: Any) -> None:
+    """SIGTERM while the app runs: leave it the ordinary way (terminal restored, a save in
+    progress finished), from its own event loop."""
+    asyncio.get_running_loop().call_soon_threadsafe(partial(app.exit, return_code=APP_TERMINATED))
 
 
 def _terminate(signum: int, frame: Any) -> typing.NoReturn:
