@@ -99,3 +99,21 @@ def import_tool(name: str, why: str) -> ModuleType:
 def tool() -> Callable[[str, str], ModuleType]:
     """``tool(name, why)``: see ``import_tool``."""
     return import_tool
+
+
+def _one_error_line(result, code: int, *fragments: str) -> str:
+    """A finished ``gradtui`` process that failed as it should: exit ``code``, no traceback,
+    exactly one stderr line starting ``gradtui: `` and holding every fragment; returns it."""
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradtui: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def one_error_line() -> Callable:
+    """``one_error_line(completed_process, exit_code, *fragments)`` (see ``_one_error_line``)."""
+    return _one_error_line

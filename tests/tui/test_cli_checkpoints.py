@@ -20,15 +20,6 @@ def gradtui(*args: str, cwd) -> subprocess.CompletedProcess:
                           cwd=cwd, env=ENV, timeout=120)
 
 
-def one_line_error(result, *fragments: str) -> None:
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
-    assert "Traceback" not in result.stderr and len(lines) == 1, result.stderr
-    assert lines[0].startswith("gradtui: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-
-
 @pytest.fixture
 def data_run(tmp_path):
     (tmp_path / "project").mkdir()
@@ -45,11 +36,11 @@ def test_a_data_checkpoint_loads_from_another_folder(data_run):
     assert "from step 4" in result.stdout.splitlines()[0]
 
 
-def test_a_data_checkpoint_refuses_changed_data(data_run):
+def test_a_data_checkpoint_refuses_changed_data(data_run, one_error_line):
     csv = data_run / "project" / "mine.csv"
     csv.write_text(csv.read_text().replace("\n1,", "\n2,", 1))
     result = gradtui("run", "--load", "ck.npz", "--steps", "2", cwd=data_run / "project")
-    one_line_error(result, "ck.npz: the data", "mine.csv has changed since this checkpoint was saved")
+    one_error_line(result, 2, "ck.npz: the data", "mine.csv has changed since this checkpoint was saved")
 
 
 def rewrite(source, target, edit) -> None:
@@ -74,10 +65,10 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-def test_damaged_checkpoints_are_one_line_at_load(tmp_path, damage):
+def test_damaged_checkpoints_are_one_line_at_load(tmp_path, damage, one_error_line):
     saved = gradtui("run", "--steps", "5", "--save", "good.npz", cwd=tmp_path)
     assert saved.returncode == 0, saved.stderr
     edit, fragment = DAMAGE[damage]
     rewrite(tmp_path / "good.npz", tmp_path / "bad.npz", edit)
-    one_line_error(gradtui("run", "--load", "bad.npz", "--steps", "2", cwd=tmp_path),
+    one_error_line(gradtui("run", "--load", "bad.npz", "--steps", "2", cwd=tmp_path), 2,
                    "bad.npz: damaged gradtui checkpoint", fragment)

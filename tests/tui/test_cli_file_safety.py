@@ -24,16 +24,6 @@ def gradtui(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
                           cwd=cwd, env=ENV, timeout=120, **kwargs)
 
 
-def one_line(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gradtui: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
-    return lines[0]
-
-
 def state(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under ``folder`` with its bytes and mode: what must not change."""
     return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mode)
@@ -79,10 +69,10 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("argv, fragment", REFUSED, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
-def test_outputs_never_replace_what_the_user_owns(owned, argv, fragment):
+def test_outputs_never_replace_what_the_user_owns(owned, argv, fragment, one_error_line):
     before = state(owned)
     result = gradtui("run", "--steps", "2", *argv, cwd=owned)
-    one_line(result, 2, fragment)
+    one_error_line(result, 2, fragment)
     assert result.stdout == ""  # refused before training, not after
     assert state(owned) == before
 
@@ -103,11 +93,11 @@ def _small_file_limit() -> None:
 
 
 @pytest.mark.parametrize("flag, name", [("--out", "rows.jsonl"), ("--save", "ck.npz")])
-def test_a_full_disk_is_one_line_exit_1_and_leaves_the_old_file(tmp_path, flag, name):
+def test_a_full_disk_is_one_line_exit_1_and_leaves_the_old_file(tmp_path, flag, name, one_error_line):
     (tmp_path / name).write_text("the user's old file\n")
     result = gradtui("run", "--steps", "100", flag, name, "--force", "--hidden", "64",
                      cwd=tmp_path, preexec_fn=_small_file_limit)
-    one_line(result, 1, f"{flag} {name}: cannot write", "File too large")
+    one_error_line(result, 1, f"{flag} {name}: cannot write", "File too large")
     assert (tmp_path / name).read_text() == "the user's old file\n"
     assert os.listdir(tmp_path) == [name]
 
@@ -140,7 +130,7 @@ def test_sigterm_while_writing_leaves_no_temp_file(tmp_path, flag, name):
     assert (tmp_path / name).read_text() == "the user's old file\n"
 
 
-def test_a_data_folder_that_cannot_be_read_is_one_line(tmp_path):
+def test_a_data_folder_that_cannot_be_read_is_one_line(tmp_path, one_error_line):
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv to run gradtui as another user")
     locked = tmp_path / "locked"
@@ -152,15 +142,15 @@ def test_a_data_folder_that_cannot_be_read_is_one_line(tmp_path):
         result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                  sys.executable, "-m", "gradtui", "run", "--data", data],
                                 capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=120)
-        one_line(result, 2, "cannot read locked", "Permission denied")
+        one_error_line(result, 2, "cannot read locked", "Permission denied")
 
 
-def test_load_of_something_that_is_not_a_file(tmp_path):
-    one_line(gradtui("run", "--load", "/dev/null", cwd=tmp_path), 2, "/dev/null is not a checkpoint file")
+def test_load_of_something_that_is_not_a_file(tmp_path, one_error_line):
+    one_error_line(gradtui("run", "--load", "/dev/null", cwd=tmp_path), 2, "/dev/null is not a checkpoint file")
 
 
-def test_random_bytes_as_npz_data_never_suggest_unpickling(tmp_path):
+def test_random_bytes_as_npz_data_never_suggest_unpickling(tmp_path, one_error_line):
     (tmp_path / "x.npz").write_bytes(os.urandom(3000).replace(b"PK", b"pk"))
-    line = one_line(gradtui("run", "--data", "x.npz", cwd=tmp_path), 2, "x.npz: is not a NumPy .npz archive")
+    line = one_error_line(gradtui("run", "--data", "x.npz", cwd=tmp_path), 2, "x.npz: is not a NumPy .npz archive")
     assert "pickle" not in line
 
