@@ -21,7 +21,7 @@ from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
 from gradtui.tui.network.screen import NetworkScreen
 from gradtui.tui.network.surface import LossSurfaceScreen
-from gradtui.tui.train.keys import HELP, KEYS
+from gradtui.tui.train.keys import HELP, KEYS, LOCK_ALLOWS
 from gradtui.tui.train.session import Session
 from gradtui.tui.train.screen import TrainScreen
 
@@ -32,6 +32,15 @@ The training thread never blocks, so the UI gets the GIL only when the interpret
 it switch: a shorter interval lets a key press or a redraw through in about a
 millisecond instead of five, and cuts the worst delay from space to a stopped run from
 over 100 ms to about 10 ms, at no measurable cost in steps/s (see benchmarks/bench_tui.py)."""
+
+
+EXPORTS = {
+    "torch": ("PyTorch", "the trained network as a torch.nn.Module file: build_model() returns it "
+                         "with these weights (gradtui export --format torch)"),
+    "numpy": ("NumPy script", "the trained network as a standalone script: predict(X) needs NumPy only"),
+    "json": ("JSON", "architecture, activations, weights and batch-norm statistics as JSON"),
+}
+"""Palette entries that write the network to a new file in the working directory."""
 
 
 def trainer_for(scenario: Scenario) -> Trainer:
@@ -50,8 +59,13 @@ class GradtuiApp(App):
     ]
 
     def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None,
-                 rebuild: Callable[[], Trainer] | None = None) -> None:
+                 rebuild: Callable[[], Trainer] | None = None, present: bool = False,
+                 locked: bool = False) -> None:
         super().__init__()
+        self.present = present
+        """Presenter mode (``--present``): story, hint and plots large; controls and event log hidden."""
+        self.locked = locked
+        """Student mode (``--lock``): only the actions in ``LOCK_ALLOWS`` run (see keys.py)."""
         self.objective = "quadratic"
         """The calculus objective the ``c`` key opens: the last one shown."""
         self._open_calculus_first = scenario is not None and scenario.is_calculus
@@ -151,10 +165,16 @@ class GradtuiApp(App):
         yield from super().get_system_commands(screen)
         if isinstance(screen, TrainScreen):
             for binding in KEYS:
-                yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
-                                    HELP[binding.action], getattr(screen, f"action_{binding.action}"))
+                if not self.locked or binding.action in LOCK_ALLOWS:
+                    yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
+                                        HELP[binding.action], getattr(screen, f"action_{binding.action}"))
             yield SystemCommand("Loss surface", "the network's train loss around its current weights, "
                                 "with the run's path (computed in the background)", self.open_loss_surface)
+            for fmt, (title, what) in EXPORTS.items():
+                yield SystemCommand(f"Export network: {title}", what,
+                                    partial(screen.target.export_network, fmt, "."))
+            if self.locked:
+                return  # the rest changes the run or leaves it
             yield SystemCommand("Restart scenario", "rebuild this run as it was launched: "
                                 "its first weights, its starting controls", self.restart_scenario)
             if screen.twin is not None:
@@ -165,5 +185,6 @@ class GradtuiApp(App):
             for objective in OBJECTIVES:
                 yield SystemCommand(f"Calculus: {objective}", f"gradient descent on the {objective} "
                                     "function", partial(self.open_calculus, objective))
-        for name, scenario in SCENARIOS.items():
-            yield SystemCommand(f"Scenario: {name}", scenario.story, partial(self.switch_scenario, name))
+        if not self.locked:
+            for name, scenario in SCENARIOS.items():
+                yield SystemCommand(f"Scenario: {name}", scenario.story, partial(self.switch_scenario, name))

@@ -83,9 +83,9 @@ def export_model(trainer: Trainer, fmt: str, source: str = "") -> str:
     return renderers[fmt](describe(trainer, source))
 
 
-def suffix(fmt: str) -> str:
-    """The file suffix that suits format ``fmt``."""
-    return ".json" if fmt == "json" else ".py"
+def file_suffix(fmt: str) -> str:
+    """How an exported file's name ends: ``_torch.py``, ``_numpy.py`` or ``.json``."""
+    return ".json" if fmt == "json" else f"_{fmt}.py"
 
 
 # --- JSON --------------------------------------------------------------------------------

@@ -81,10 +81,12 @@ def _values(settings: dict[str, Any]) -> dict[str, Any]:
 
 def to_toml(config: TrainConfig, comments: list[str] = ()) -> str:
     """Every setting of ``config`` as TOML that ``gradtui --config`` reads back to an equal
-    config (numbers exactly); ``changes`` as an array of inline tables."""
+    config (numbers exactly): of ``dataset`` and ``data`` only the one in use; ``changes``
+    as an array of inline tables."""
     lines = [f"# {line}" for line in comments]
+    source = "dataset" if config.data is None else "data"  # naming one clears the other
     for field in dataclasses.fields(TrainConfig):
-        if field.name != "changes":
+        if field.name not in ("changes", "dataset", "data") or field.name == source:
             lines.append(f"{field.name} = {_toml_value(field.name, getattr(config, field.name))}")
     if config.changes:
         lines.append("changes = [")

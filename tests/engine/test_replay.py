@@ -198,3 +198,7 @@ def test_toml_holds_every_setting_exactly():
     assert '{step = 4, hidden = [3, 3], activation = "tanh", batch_size = "full"},' in text
     assert read_back(text) == config
     assert read_back(to_toml(TrainConfig())) == TrainConfig()
+    on_file = TrainConfig(dataset=None, data="points.csv")
+    text = to_toml(on_file)
+    assert 'data = "points.csv"' in text and "dataset" not in text
+    assert read_back(text).replace(dataset=None) == on_file

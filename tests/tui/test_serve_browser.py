@@ -1,6 +1,7 @@
 """``gradtui serve`` end to end: the real server on a free localhost port, the page over HTTP,
 and the app driven from headless Chromium (Debian's, through Playwright; never a downloaded
-browser). Without Chromium or Playwright a developer machine skips with the reason; CI fails."""
+browser), a shared run downloaded through Textual's file delivery. Without Chromium or
+Playwright a developer machine skips with the reason; CI fails."""
 
 from __future__ import annotations
 
@@ -94,7 +95,10 @@ def test_app_runs_in_chromium(server, tmp_path, tool):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
+            downloads = []  # Textual's file delivery opens the download in a new tab
+            context.on("page", lambda tab: tab.on("download", lambda d: downloads.append(d)))
+            page = context.new_page()
             page.on("websocket", lambda ws: ws.on(
                 "framereceived", lambda data: frames.append(data if isinstance(data, bytes) else data.encode())))
             page.goto(server)
@@ -111,9 +115,17 @@ def test_app_runs_in_chromium(server, tmp_path, tool):
             page.wait_for_timeout(500)
             shot = tmp_path / "gradtui-in-chromium.png"
             page.screenshot(path=str(shot))
+            page.keyboard.press("Shift+S")  # share: written on the server, downloaded here
+            wait_for(lambda: downloads, 20, "the shared run to download", pause)
+            shared = tmp_path / "downloaded.toml"
+            downloads[0].save_as(shared)
         finally:
             browser.close()
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    name = downloads[0].suggested_filename
+    assert re.fullmatch(r"gradtui-default-step\d+\.toml", name)
+    assert shared.read_text() == (tmp_path / name).read_text()  # the server's copy, in the browser
+    assert f"gradtui --config {name}" in shared.read_text()
 
 
 # --- the command itself, without a server ---------------------------------------------------

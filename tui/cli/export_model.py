@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from gradtui.engine import Trainer
-from gradtui.engine.train.model_export import FORMATS, export_model, suffix
+from gradtui.engine.train.model_export import FORMATS, export_model, file_suffix
 
 from gradtui.engine.train.atomic import atomic_write
 
@@ -42,8 +42,7 @@ def build_parser() -> Parser:
 def default_output(checkpoint: str, fmt: str) -> str:
     """``runs/spiral.npz`` -> ``spiral_torch.py``, ``spiral_numpy.py`` or ``spiral.json``,
     in the working directory."""
-    stem = Path(checkpoint).stem
-    return stem + suffix(fmt) if fmt == "json" else f"{stem}_{fmt}{suffix(fmt)}"
+    return Path(checkpoint).stem + file_suffix(fmt)
 
 
 def command(args: argparse.Namespace) -> int:

@@ -58,6 +58,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                         "NumPy or JSON; 'gradtui serve --help' serves the app to web browsers.")
     app.add_argument("--version", action="version", version=f"gradtui {__version__}")
     add_settings(app)
+    serve.add_room_flags(app)
     run = Parser(prog="gradtui run", description="Train headless; print a table and a summary.")
     add_settings(run)
     g = run.add_argument_group("the run")
@@ -97,7 +98,8 @@ def _open_app(args: argparse.Namespace) -> int:
     prepared = prepare_app(args)
     from gradtui.tui.app import GradtuiApp  # imported here: only the app needs Textual
 
-    app = GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild)
+    app = GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild,
+                     present=args.present, locked=args.lock)
     if threading.current_thread() is threading.main_thread():  # main() restores the handler
         signal.signal(signal.SIGTERM, partial(_close_app, app))
     app.run()

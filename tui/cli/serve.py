@@ -20,6 +20,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 PLACES = ("scenario", "config", "load")
 """Flags that say where a run comes from, passed on to every viewer's app with the settings."""
+ROOM_FLAGS = ("present", "lock")
 
 
 def build_parser() -> Parser:
@@ -35,7 +36,17 @@ def build_parser() -> Parser:
     g.add_argument("--public-url", metavar="URL",
                    help="the address browsers use, when it is not http://HOST:PORT (behind a proxy)")
     add_settings(parser)
+    add_room_flags(parser)
     return parser
+
+
+def add_room_flags(parser: argparse.ArgumentParser) -> None:
+    """``--present`` and ``--lock``, for the app and for every app ``serve`` starts."""
+    g = parser.add_argument_group("in a classroom")
+    g.add_argument("--present", action="store_true",
+                   help="presenter mode: story, hint and plots large; controls and event log hidden")
+    g.add_argument("--lock", action="store_true",
+                   help="student mode: the controls are disabled; space runs and pauses, s steps")
 
 
 def _port(text: str) -> int:
@@ -64,7 +75,7 @@ def app_argv(args: argparse.Namespace) -> list[str]:
             argv.append(f"{flag}=full")
         else:
             argv.append(f"{flag}={value!r}" if isinstance(value, float) else f"{flag}={value}")
-    return argv
+    return argv + [flag_name(key) for key in ROOM_FLAGS if getattr(args, key)]
 
 
 def app_command(args: argparse.Namespace) -> str:

@@ -19,6 +19,8 @@ KEYS: list[Binding] = [
     Binding("b", "cycle_batch", "Batch", show=False),
     Binding("u", "rewind", "Rewind"),
     Binding("w", "save", "Save"),
+    Binding("S", "share", "Share", id="share", show=False,
+            tooltip="write this run's settings and every change so far as a TOML file"),
     Binding("l", "toggle_log", "Log scale", show=False),
     Binding("c", "calculus", "Calculus", show=False),
     Binding("t", "twin", "Twin", id="twin",
@@ -47,6 +49,8 @@ HELP: dict[str, str] = {
     "rewind": "back to the newest snapshot before now, controls kept; snapshots are taken every "
               "100 steps and before each control change, older ones thinned out",
     "save": "save a checkpoint to a new file in the working directory",
+    "share": "write the run as a settings file (every mid-run change with its step) and show the "
+             "command that replays it from the start: gradtui --config FILE",
     "toggle_log": "loss plot: log or linear scale",
     "calculus": "calculus mode: gradient descent on an analytic function",
     "twin": "twin mode: B forks this run exactly, both train in lockstep; t again keeps A or B",
@@ -57,6 +61,13 @@ HELP: dict[str, str] = {
     "help": "this screen",
 }
 """A sentence per action for the help screen and the command palette."""
+
+LOCK_ALLOWS = frozenset({"toggle_run", "step", "reset", "rewind", "save", "share", "toggle_log", "help",
+                         "network"})
+"""The actions a locked app (``gradtui --lock``) still runs: they move along the run as it is
+set up, save or share it, or change only the view. Every other key, and the palette entries
+that change settings or leave the run, are disabled. A new key that changes nothing but the
+view belongs here."""
 
 
 def binding_for(action: str) -> Binding:

@@ -25,12 +25,12 @@ from gradtui.tui.train.controls_panel import ControlsPanel
 from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.train.health_view import LayerHealth
 from gradtui.tui.widgets.help_screen import HelpScreen
-from gradtui.tui.train.keys import KEYS
+from gradtui.tui.train.keys import KEYS, LOCK_ALLOWS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
 from gradtui.tui.train.output_view import OutputView
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.train.frame import Frame
-from gradtui.tui.train.session import Session, View
+from gradtui.tui.train.session import Session, View, share_command
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.twin import TwinRuns
 from gradtui.tui.train.twin_view import KeepRunScreen, run_settings, twin_markup
@@ -104,6 +104,7 @@ class TrainScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_class(getattr(self.app, "present", False), "-present")
         self.query_one("#output").border_title = "output"
         self.query_one("#output-b").border_title = "output"
         self.query_one("#controls").border_title = "controls"
@@ -215,8 +216,13 @@ class TrainScreen(Screen):
             if event.kind == "nan":
                 title = "Training paused" if self.twin is None else f"Run {event.text[0]} paused"
                 self.notify(f"step {event.step}: {event.text}", title=title, severity="error", timeout=8)
-            elif event.kind in ("checkpoint", "error"):
+            elif event.kind == "share":
+                self.notify(share_command(event.path), title="Shared: this command replays the run",
+                            timeout=20)
+            elif event.kind in ("checkpoint", "export", "error"):
                 self.notify(event.text, severity="error" if event.kind == "error" else "information")
+            if event.path is not None and self.app.is_web:
+                self.app.deliver_binary(event.path)  # in a browser: also offered as a download
 
     # --- the worker --------------------------------------------------------------------
 
@@ -228,6 +234,8 @@ class TrainScreen(Screen):
         driver.run(lambda: worker.is_cancelled)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action not in LOCK_ALLOWS:
+            return False
         if action == "step" and self.running:
             return None
         if action == "switch_side":
@@ -235,6 +243,11 @@ class TrainScreen(Screen):
         if action == "compare_fix":
             return self.fix is not None
         return True
+
+    @property
+    def locked(self) -> bool:
+        """True when the app was started with ``--lock``: only ``LOCK_ALLOWS`` actions run."""
+        return getattr(self.app, "locked", False)
 
     # --- actions -----------------------------------------------------------------------
 
@@ -258,6 +271,9 @@ class TrainScreen(Screen):
 
     def action_save(self) -> None:
         self.target.save_checkpoint(".")
+
+    def action_share(self) -> None:
+        self.target.share(".")
 
     def _change(self, compute) -> None:
         self.target.change(compute)
@@ -395,7 +411,8 @@ class TrainScreen(Screen):
 
     def _install_story(self) -> None:
         self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
-        self.query_one("#hint", Static).update(hint_markup(self.scenario))
+        lock_note = "[b]Controls locked:[/b] space runs and pauses, s steps. " if self.locked else ""
+        self.query_one("#hint", Static).update(lock_note + hint_markup(self.scenario))
         trainer = self.session.trainer
         self.session.events.append(Event(trainer.step_count, "scenario", f"{self.session.name}: "
                                          f"{trainer.model.architecture} on {trainer.data.name}; "

@@ -26,6 +26,7 @@ screen never waits on an evaluation.
 from __future__ import annotations
 
 import os
+import shlex
 import threading
 import time
 from collections import deque
@@ -34,6 +35,9 @@ from typing import Any, Callable
 
 from gradtui.engine import MLP, Flag, Snapshot, TrainConfig, Trainer, Twin
 from gradtui.engine.inspect.replica import replica
+from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.train.model_export import export_model, file_suffix
+from gradtui.engine.train.replay import recipe, to_toml
 
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
@@ -253,6 +257,15 @@ class Session(Publisher):
         """Write a checkpoint to a new file in ``directory``; the event log names it."""
         self._submit(lambda: self._apply_save(directory))
 
+    def share(self, directory: str = ".") -> None:
+        """Write the run as a settings file that replays it from step 0 (every change with its
+        step, ``replay.recipe``) to a new file in ``directory``; the event names the command."""
+        self._submit(lambda: self._apply_share(directory))
+
+    def export_network(self, fmt: str, directory: str = ".") -> None:
+        """Write the network as ``fmt`` (torch, numpy or json; ``model_export``) to a new file."""
+        self._submit(lambda: self._apply_export(fmt, directory))
+
     def _submit(self, apply: Callable[[], None]) -> None:
         """Apply ``apply`` now, or queue it for the thread that owns the Trainer."""
         self._pending.append(apply)
@@ -300,8 +313,8 @@ class Session(Publisher):
 
     # --- under the lock --------------------------------------------------------------
 
-    def _emit(self, kind: str, text: str) -> None:
-        self.events.append(Event(self.trainer.step_count, kind, text))
+    def _emit(self, kind: str, text: str, path: str | None = None) -> None:
+        self.events.append(Event(self.trainer.step_count, kind, text, path))
 
     def _advance(self, probe: bool = False) -> None:
         stats = self.trainer.step(probe=probe)
@@ -356,17 +369,57 @@ class Session(Publisher):
         self._emit("rewind", f"rewound from step {step} to step {target.step}, controls kept")
 
     def _apply_save(self, directory: str) -> None:
+        path = self._new_file("checkpoint", directory, ".npz", self.trainer.save)
+        if path is not None:
+            self._emit("checkpoint", f"checkpoint saved: {path}", path)
+
+    def _apply_share(self, directory: str) -> None:
+        step = self.trainer.step_count
+        try:
+            config = recipe(self.trainer)
+        except ValueError as exc:
+            self._emit("error", f"run not shared: {exc}")
+            return
+
+        def write(path: str) -> None:
+            name = os.path.basename(path)
+            _write_text(path, to_toml(config, [
+                f"gradtui run {self.name!r}, shared at step {step}: its settings at step 0 and every "
+                "change since, with its step.",
+                f"Replay it in the app:        {share_command(name)}",
+                f"The same numbers, headless:  gradtui run --config {shlex.quote(name)} --steps {step}"]))
+
+        path = self._new_file("share", directory, ".toml", write)
+        if path is not None:
+            self._emit("share", f"shared as {path}: {share_command(path)} replays this run from step 0 "
+                                f"(the same numbers up to step {step})", path)
+
+    def _apply_export(self, fmt: str, directory: str) -> None:
+        try:
+            text = export_model(self.trainer, fmt, source=f"the app's run {self.name!r}")
+        except ValueError as exc:
+            self._emit("error", f"network not exported: {exc}")
+            return
+        path = self._new_file("export", directory, file_suffix(fmt),
+                              lambda p: _write_text(p, text))
+        if path is not None:
+            self._emit("export", f"network exported ({fmt}): {path}", path)
+
+    def _new_file(self, what: str, directory: str, suffix: str,
+                  write: Callable[[str], None]) -> str | None:
+        """A new file ``gradtui-<run>-step<N><suffix>`` in ``directory`` (never an existing one),
+        filled by ``write(path)``; its path, or None after an error event."""
         path = None
         try:
             path = reserve_path(os.path.abspath(directory),
-                                f"gradtui-{self.name}-step{self.trainer.step_count}", ".npz")
-            self.trainer.save(path)
+                                f"gradtui-{self.name}-step{self.trainer.step_count}", suffix)
+            write(path)
         except OSError as exc:
             if path is not None and os.path.exists(path):
                 os.remove(path)
-            self._emit("error", f"checkpoint not saved: {exc}")
-            return
-        self._emit("checkpoint", f"checkpoint saved: {path}")
+            self._emit("error", f"{what} not written: {exc}")
+            return None
+        return os.path.relpath(path) if directory == "." else path
 
     def _evaluate(self) -> None:
         started = self._clock()
@@ -449,3 +502,13 @@ def reserve_path(directory: str, stem: str, suffix: str) -> str:
         os.close(fd)
         return path
     raise OSError(f"no free file name for {stem}{suffix} in {directory}")
+
+
+def share_command(path: str) -> str:
+    """The one line that replays a shared run: ``gradtui --config FILE``."""
+    return f"gradtui --config {shlex.quote(path)}"
+
+
+def _write_text(path: str, text: str) -> None:
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -16,6 +16,8 @@ STYLES = {
     "control": "cyan",
     "nan": "bold white on red",
     "checkpoint": "magenta",
+    "share": "magenta",
+    "export": "magenta",
     "reset": "blue",
     "rewind": "blue",
     "scenario": "bold",
@@ -26,11 +28,13 @@ STYLES = {
 @dataclass(frozen=True)
 class Event:
     """One line of the event log: ``kind`` is raised, cleared, control, nan, checkpoint,
-    reset, rewind, scenario or error."""
+    share, export, reset, rewind, scenario or error. ``path`` names the file a checkpoint,
+    share or export event wrote (a browser downloads it)."""
 
     step: int
     kind: str
     text: str
+    path: str | None = None
 
 
 def event_line(event: Event) -> Text:
