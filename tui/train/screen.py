@@ -33,7 +33,7 @@ from gradtui.tui.train.frame import Frame
 from gradtui.tui.train.session import Session, View, share_command
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.twin import TwinRuns
-from gradtui.tui.train.twin_view import KeepRunScreen, run_settings, twin_markup
+from gradtui.tui.train.twin_view import KeepRunScreen, TwinBar, run_settings, twin_markup
 from gradtui.tui.widgets.event_log import Event
 from gradtui.tui.widgets.publisher import FrameReady
 
@@ -85,7 +85,7 @@ class TrainScreen(Screen):
         yield StatusLine(id="status")
         yield Static(id="story")
         yield Static(id="hint")
-        yield Static(id="twin-bar", classes="twin-only")
+        yield TwinBar(id="twin-bar", classes="twin-only")
         with Vertical(id="main"):
             with Horizontal(id="top"):
                 with Vertical(id="left"):
@@ -132,7 +132,11 @@ class TrainScreen(Screen):
         return self.twin if self.twin is not None else self.session
 
     def on_frame_ready(self, message: FrameReady) -> None:
-        if message.publisher is self.session or (self.twin is not None and message.publisher is self.twin.b):
+        """Draw on each new frame. In twin mode run A's frames set the pace while A runs (B's
+        newest frame is drawn with them), so both runs cost one redraw, not two."""
+        if message.publisher is self.session:
+            self.show_latest()
+        elif self.twin is not None and message.publisher is self.twin.b and not self.session.running:
             self.show_latest()
 
     def show_latest(self) -> None:
@@ -207,7 +211,8 @@ class TrainScreen(Screen):
         if self.twin is not None:
             name = f"{self.session.name} · keys → {self.twin.side}"
             frames = {"A": self.session.frame, "B": self.twin.b.frame}
-            self.query_one("#twin-bar", Static).update(twin_markup(frames, self.twin.side))
+            running = {side: session.running for side, session in self.twin.sessions.items()}
+            self.query_one(TwinBar).show(twin_markup(frames, running, self.twin.side))
         self.query_one(StatusLine).show(name, trainer.data.name, trainer.model.architecture,
                                         target.frame, target.running)
 
@@ -318,8 +323,9 @@ class TrainScreen(Screen):
         if self.twin is None:
             self.enter_twin()
         else:
-            self.app.push_screen(KeepRunScreen({"A": self.session.frame, "B": self.twin.b.frame}),
-                                 self.leave_twin)
+            twin = self.twin
+            self.app.push_screen(KeepRunScreen({"A": twin.a.frame, "B": twin.b.frame},
+                                               {"A": twin.a.running, "B": twin.b.running}), self.leave_twin)
 
     def action_switch_side(self) -> None:
         if self.twin is not None:
@@ -372,6 +378,7 @@ class TrainScreen(Screen):
             return
         running = twin.running
         twin.pause()
+        twin.part()
         kept, dropped = twin.sessions[keep], twin.sessions["B" if keep == "A" else "A"]
         dropped.attach(None)
         self.twin = None
@@ -399,6 +406,8 @@ class TrainScreen(Screen):
     def install(self, session: Session, scenario: Scenario | None) -> None:
         """Show another run (a new scenario or a rebuilt config); the old one is paused."""
         self.driver.pause()
+        if self.twin is not None:
+            self.twin.part()
         for old in (self.twin.sessions.values() if self.twin is not None else (self.session,)):
             old.attach(None)
         self.twin = None

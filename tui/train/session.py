@@ -92,6 +92,9 @@ class Session(Publisher):
         self.trainer = trainer
         self.name = name
         self.timeline = timeline if timeline is not None else Timeline(trainer)
+        self.lead: Session | None = None
+        """Twin mode's run A, for run B: while the lead runs, the screen draws this session's
+        newest frame along with the lead's, so this one does not wake the screen itself."""
         self.view = View()
         self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
         self.stopped_at = 0.0
@@ -179,8 +182,9 @@ class Session(Publisher):
         if run_id is None:
             return
         try:
-            while self.is_current(run_id) and not cancelled():
-                self.tick()
+            with self.trainer.blas_limit:  # set once for the loop; each step's own limit is then free
+                while self.is_current(run_id) and not cancelled():
+                    self.tick()
         finally:
             self.release(run_id)
 
@@ -480,7 +484,9 @@ class Session(Publisher):
                                  steps_per_s=self._rate, output=self._output, halted=self._halted,
                                  points=self.view.plot_points, network=self._network_picture())
         self._next["publish"] = self._clock() + PUBLISH_EVERY
-        self.announce()
+        lead = self.lead
+        if lead is None or not lead.running:
+            self.announce()
 
 
 def next_due(started: float, cost: float, every: float, share: float) -> float:

@@ -25,6 +25,7 @@ class TwinRuns:
 
     def __init__(self, a: Session, b: Session, side: str = "B") -> None:
         self.sessions = {"A": a, "B": b}
+        b.lead = a  # A's frames pace the screen while A runs
         self.side = side
         """The run the control keys change: "A" or "B"."""
         self.pause_together = False
@@ -42,6 +43,10 @@ class TwinRuns:
     def selected(self) -> Session:
         """The session the control keys change."""
         return self.sessions[self.side]
+
+    def part(self) -> None:
+        """Leaving twin mode: each session goes on (or is dropped) on its own."""
+        self.b.lead = None
 
     def switch(self) -> str:
         """Send the control keys to the other run; returns its side."""
@@ -79,15 +84,16 @@ class TwinRuns:
         claimed = [(s, run_id) for s in self.sessions.values()
                    if (run_id := s.claim()) is not None]
         try:
-            while claimed and not cancelled():
-                for session, run_id in list(claimed):
-                    if session.is_current(run_id):
-                        session.tick()
-                        continue
-                    claimed.remove((session, run_id))
-                    session.release(run_id)
-                    if self.pause_together and session.halted is not None:
-                        self.pause()
+            with self.a.trainer.blas_limit, self.b.trainer.blas_limit:  # once for the loop
+                while claimed and not cancelled():
+                    for session, run_id in list(claimed):
+                        if session.is_current(run_id):
+                            session.tick()
+                            continue
+                        claimed.remove((session, run_id))
+                        session.release(run_id)
+                        if self.pause_together and session.halted is not None:
+                            self.pause()
         finally:
             for session, run_id in claimed:
                 session.release(run_id)

@@ -4,13 +4,14 @@ the two runs differ, and the question asked on leaving (which run to keep)."""
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from gradtui.engine import TrainConfig
@@ -39,24 +40,39 @@ def run_settings(frames: dict[str, Frame], side: str) -> str:
     return ", ".join(f"{d[0]} {d[index]}" for d in diffs) or "same settings"
 
 
-def run_state(frame: Frame) -> str:
-    """``NaN at step 14``, or the latest minibatch loss."""
+def run_state(frame: Frame, running: bool) -> str:
+    """``running``, ``paused``, or ``NaN/Inf at step 14, paused``: it changes when the run's
+    state does, not at every step (the steps and losses are in the panes below)."""
     if frame.halted is not None:
         return f"NaN/Inf at step {frame.step}, paused"
-    if frame.batch_loss is None:
-        return f"step {frame.step}"
-    loss = frame.batch_loss
-    shown = f"{loss:.3g}" if math.isfinite(loss) else str(loss)
-    return f"step {frame.step} · loss {shown}"
+    return "running" if running else "paused"
 
 
-def twin_markup(frames: dict[str, Frame], selected: str) -> str:
+def twin_markup(frames: dict[str, Frame], running: dict[str, bool], selected: str) -> str:
     """One line: each run's settings and state, and which run the keys change."""
     other = "A" if selected == "B" else "B"
     parts = [f"[{SIDE_STYLES[side]}] {side} [/] {escape(run_settings(frames, side))} · "
-             f"{escape(run_state(frames[side]))}" for side in ("A", "B")]
+             f"{escape(run_state(frames[side], running[side]))}" for side in ("A", "B")]
     return (f"{'   '.join(parts)}   [b]keys change {selected}[/b] "
             f"(y: {other}, t: leave twin mode)")
+
+
+class TwinBar(Widget):
+    """The line under the hint in twin mode. A fixed-size widget whose update is a repaint,
+    never a new layout of the screen (as ``Static.update`` would be, on every frame)."""
+
+    DEFAULT_CSS = "TwinBar { height: 1; }"
+    _markup = ""
+
+    def show(self, markup: str) -> None:
+        if markup != self._markup:
+            self._markup = markup
+            self.refresh()
+
+    def render(self) -> Text:
+        text = Text.from_markup(self._markup, overflow="ellipsis")
+        text.no_wrap = True
+        return text
 
 
 class KeepRunScreen(ModalScreen[str | None]):
@@ -68,15 +84,16 @@ class KeepRunScreen(ModalScreen[str | None]):
         Binding("escape", "dismiss(None)", "Stay in twin mode"),
     ]
 
-    def __init__(self, frames: dict[str, Frame]) -> None:
+    def __init__(self, frames: dict[str, Frame], running: dict[str, bool]) -> None:
         super().__init__()
-        self.frames = frames
+        self.frames, self.running = frames, running
 
     def compose(self) -> ComposeResult:
         lines = ["[b]Leave twin mode: which run do you keep?[/b]", ""]
         for side in ("A", "B"):
             lines.append(f"[reverse] {side.lower()} [/reverse] keep [{SIDE_STYLES[side]}] {side} [/] "
-                         f"{escape(run_settings(self.frames, side))} · {escape(run_state(self.frames[side]))}")
+                         f"{escape(run_settings(self.frames, side))} · step {self.frames[side].step} · "
+                         f"{escape(run_state(self.frames[side], self.running[side]))}")
         lines += ["", "[reverse] escape [/reverse] stay in twin mode"]
         with Vertical(id="keep-run"):
             yield Static("\n".join(lines))
