@@ -8,7 +8,7 @@ from textual.widgets import Static
 from gradtui.engine import TrainConfig
 
 from gradtui.tui.train.keys import key_for
-from gradtui.tui.widgets.ladders import format_setting
+from gradtui.engine.train.changes import show_setting
 
 ROWS: list[tuple[str, str, tuple[str, ...]]] = [
     ("lr", "lr", ("lr_down", "lr_up")),
@@ -35,7 +35,7 @@ def controls_markup(config: TrainConfig) -> str:
         if field == "activation" and not isinstance(value, str):
             value = "/".join(value)
         keys = " ".join(key_button(a) for a in actions)
-        lines.append(f"{label:<11}[b]{escape(format_setting(field, value)):<11}[/b] {keys}")
+        lines.append(f"{label:<11}[b]{escape(show_setting(field, value)):<11}[/b] {keys}")
     return "\n".join(lines)
 
 

@@ -38,19 +38,20 @@ from gradtui.engine.inspect.replica import replica
 from gradtui.engine.train.atomic import atomic_write
 from gradtui.engine.train.model_export import export_model, file_suffix
 from gradtui.engine.train.replay import recipe, to_toml
+from gradtui.engine.train.changes import show_setting
 
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
 from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
 from gradtui.tui.widgets.event_log import EVENTS_KEPT, Event
-from gradtui.tui.widgets.ladders import format_setting
 from gradtui.tui.widgets.publisher import Publisher
 
 __all__ = [  # Frame, LayerView, Event, format_setting and the rest are re-exported for old imports
     "CONTROLS", "DEAD", "SATURATED", "Event", "FlagTracker", "Frame", "LayerView", "Session",
     "View", "format_setting", "next_due", "reserve_path", "thin",
 ]
+format_setting = show_setting  # the one setting formatter is the engine's; the old name still imports
 
 PUBLISH_EVERY = 1 / 12
 """Seconds between frames while training. A little over 10 Hz, so that scheduling jitter
@@ -345,7 +346,7 @@ class Session(Publisher):
             return
         self.timeline.mark()
         self._emit("control", ", ".join(
-            f"{k} {format_setting(k, getattr(config, k))} -> {format_setting(k, v)}"
+            f"{k} {show_setting(k, getattr(config, k))} -> {show_setting(k, v)}"
             for k, v in changed.items()))
 
     def _forget_readings(self) -> None:

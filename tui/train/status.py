@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from gradtui.tui.train.frame import Frame
-from gradtui.tui.widgets.ladders import format_setting
+from gradtui.engine.train.changes import show_setting
 
 SEPARATOR = " │ "
 OPTIONAL = ("epoch", "dataset", "speed", "architecture", "activation", "optimizer")
@@ -34,7 +34,7 @@ def status_text(name: str, dataset: str, architecture: str, frame: Frame, runnin
     activation = cfg.activation if isinstance(cfg.activation, str) else "/".join(cfg.activation)
     fields = {
         "name": name, "dataset": dataset, "architecture": architecture, "activation": activation,
-        "optimizer": cfg.optimizer, "lr": f"lr {format_setting('lr', cfg.lr)}",
+        "optimizer": cfg.optimizer, "lr": f"lr {show_setting('lr', cfg.lr)}",
         "clip": f"clip {clip_text(cfg.clip_mode, cfg.clip)}", "step": f"step {frame.step:,}",
         "epoch": f"epoch {frame.epoch:.1f}",
         "speed": f"{frame.steps_per_s:,.0f} steps/s" if running else "",

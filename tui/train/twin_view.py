@@ -17,7 +17,7 @@ from textual.widgets import Static
 from gradtui.engine import TrainConfig
 
 from gradtui.tui.train.frame import Frame
-from gradtui.tui.widgets.ladders import format_setting
+from gradtui.engine.train.changes import show_setting
 
 SIDE_STYLES = {"A": "bold black on rgb(80,170,255)", "B": "bold black on rgb(255,120,60)"}
 """Each run's colour, as its lines have it in the plots."""
@@ -29,7 +29,7 @@ def differences(a: TrainConfig, b: TrainConfig) -> list[tuple[str, str, str]]:
     for field in dataclasses.fields(TrainConfig):
         va, vb = getattr(a, field.name), getattr(b, field.name)
         if va != vb:
-            out.append((field.name, format_setting(field.name, va), format_setting(field.name, vb)))
+            out.append((field.name, show_setting(field.name, va), show_setting(field.name, vb)))
     return out
 
 

@@ -2,13 +2,12 @@
 
 The learning rate and the clip threshold move along a 1-3-10 ladder (…, 0.01, 0.03,
 0.1, 0.3, …) so a few presses span decades; a value that is not on the ladder moves
-to the nearest rung in the asked direction. ``format_setting`` is how every pane and
-the event log write a control's value.
+to the nearest rung in the asked direction.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence, TypeVar
+from typing import Sequence, TypeVar
 
 from gradtui.engine import CLIP_MODES  # the clip key cycles them; None is "off"
 
@@ -31,17 +30,6 @@ CLIP_LADDER = one_three_ladder(-3, 3)
 
 BATCH_SIZES: tuple[int | None, ...] = (1, 8, 32, 128, None)
 """Batch sizes the batch key cycles through (None is the full batch)."""
-
-
-def format_setting(key: str, value: Any) -> str:
-    """A control's value as the screen shows it."""
-    if key == "clip_mode":
-        return value or "off"
-    if key == "batch_size":
-        return "full" if value is None else str(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def step_ladder(ladder: Sequence[float], value: float, up: bool) -> float:
