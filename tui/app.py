@@ -19,7 +19,6 @@ from textual.screen import Screen
 
 from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
-from gradtui.tui.calculus.screen import CalculusScreen
 from gradtui.tui.network.screen import NetworkScreen
 from gradtui.tui.network.surface import LossSurfaceScreen
 from gradtui.tui.train.keys import HELP, KEYS, LOCK_ALLOWS
@@ -107,6 +106,8 @@ class GradtuiApp(App):
 
     def open_calculus(self, objective: str) -> None:
         """Pause training and show calculus mode for ``objective`` (in place if it is showing)."""
+        from gradtui.tui.calculus.screen import CalculusScreen  # loaded when first opened, not at startup
+
         self.objective = objective
         if isinstance(self.screen, CalculusScreen):
             self.screen.show_surface(objective)
