@@ -20,7 +20,6 @@ from textual.screen import Screen
 from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
 from gradtui.tui.network.screen import NetworkScreen
-from gradtui.tui.network.surface import LossSurfaceScreen
 from gradtui.tui.train.keys import HELP, KEYS, LOCK_ALLOWS
 from gradtui.tui.train.session import Session
 from gradtui.tui.train.screen import TrainScreen
@@ -124,6 +123,8 @@ class GradtuiApp(App):
     def open_loss_surface(self) -> None:
         """Show the loss surface around the weights of the run the keys act on, over whatever
         is showing."""
+        from gradtui.tui.network.surface import LossSurfaceScreen  # it draws with calculus mode's plot: loaded when opened
+
         self.push_screen(LossSurfaceScreen(self.train_screen.target))
 
     def switch_scenario(self, name: str) -> None:
