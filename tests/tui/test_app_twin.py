@@ -11,6 +11,7 @@ from textual import events
 from gradtui.engine import SCENARIOS, Trainer
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.health_view import LayerHealth
+from gradtui.tui.train.plots import LossPlot
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.twin_view import KeepRunScreen
 from gradtui.tui.widgets.event_log import EventLog
@@ -110,6 +111,12 @@ async def test_a_nan_in_a_stops_a_alone_and_b_trains_on(tmp_path, monkeypatch):
         await settle(app)
         assert all(math.isfinite(v) for v in twin.b.timeline.steps.view(100).hi[:, 0])
         assert "NaN/Inf at step" in bar(app)
+        # the loss axis stops 1e3 above the first loss, so A's blow-up (1e180) leaves B readable
+        app.screen.show_latest()
+        chart = app.screen.query_one(LossPlot)._chart
+        first = twin.b.timeline.steps.view(100).hi[0, 0]
+        assert chart.ylim[1] < math.log10(first * 1e3) + 0.5
+        assert any(label.startswith("≥") for _, label in chart.yticks)
         # rewind and save act on the run the keys change: B
         b_step = twin.b.trainer.step_count
         await pilot.press("w", "u")

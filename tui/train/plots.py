@@ -32,6 +32,8 @@ RUN_COLOURS = {"A": "#50aaff", "B": "#ff783c"}
 RUN_BANDS = {"A": "#325582", "B": "#82462d"}
 """Twin mode: each run's minibatch band, a dimmer shade of its colour."""
 LAYER_COLOURS = ["#50c878", "#50c8dc", "#c878dc", "#f0dc5a", "#f0825a", "#9696fa", "#a0dc50", "#fa96be"]
+TWIN_LOSS_HEADROOM = 1e3
+"""Twin mode's loss axis ends this many times above the runs' first minibatch loss."""
 DECADES_ABOVE_EXPLODE = 4
 """The gradient plot shows at most this many decades above the explode threshold..."""
 DECADES_BELOW_EXPLODE = 16
@@ -168,13 +170,28 @@ class LossPlot(HistoryPlot):
         return f"loss ({'log' if self._log else 'linear'} scale{bucket})"
 
     def draw_twins(self, a: Frame, b: Frame) -> str:
-        """Each run's minibatch band (dim) and full-set train loss (bright), in its colour."""
+        """Each run's minibatch band (dim) and full-set train loss (bright), in its colour,
+        on an axis clamped a little above where the runs started, so that a run blowing up
+        to 1e180 leaves the other one readable."""
+        self._clamp_above_start(a, b)
         for side, frame in (("A", a), ("B", b)):
             steps, evals = frame.steps, frame.evals
             self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), RUN_BANDS[side])
             self.line(evals.steps.astype(float), evals.last[:, 0], RUN_COLOURS[side], f"{side} train")
         self._legend.append("dim: minibatch")
         return f"loss of A and B ({'log' if self._log else 'linear'} scale)"
+
+
+    def _clamp_above_start(self, *frames: Frame) -> None:
+        """Clamp the top of the axis ``TWIN_LOSS_HEADROOM`` times above the largest first
+        minibatch loss of ``frames`` (nothing before the first step, or if it is not finite)."""
+        with np.errstate(all="ignore"):
+            starts = [float(f.steps.hi[0, 0]) for f in frames if len(f.steps)]
+        start = max((v for v in starts if math.isfinite(v) and v > 0), default=None)
+        if start is None:
+            return
+        top = start * TWIN_LOSS_HEADROOM
+        self.clamp(-math.inf, math.log10(top) if self._log else top)
 
 
 class GradPlot(HistoryPlot):

@@ -44,7 +44,7 @@ def run_state(frame: Frame, running: bool) -> str:
     """``running``, ``paused``, or ``NaN/Inf at step 14, paused``: it changes when the run's
     state does, not at every step (the steps and losses are in the panes below)."""
     if frame.halted is not None:
-        return f"NaN/Inf at step {frame.step}, paused"
+        return f"NaN/Inf at step {frame.step}"
     return "running" if running else "paused"
 
 
@@ -53,8 +53,7 @@ def twin_markup(frames: dict[str, Frame], running: dict[str, bool], selected: st
     other = "A" if selected == "B" else "B"
     parts = [f"[{SIDE_STYLES[side]}] {side} [/] {escape(run_settings(frames, side))} · "
              f"{escape(run_state(frames[side], running[side]))}" for side in ("A", "B")]
-    return (f"{'   '.join(parts)}   [b]keys change {selected}[/b] "
-            f"(y: {other}, t: leave twin mode)")
+    return f"[b]keys change {selected}[/b] (y: {other}, t: leave)   {'   '.join(parts)}"
 
 
 class TwinBar(Widget):

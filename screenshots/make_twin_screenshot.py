@@ -1,0 +1,50 @@
+"""A screenshot of twin mode: the exploding scenario as it is (A) beside the same network
+with gradient clipping (B), opened with f ("compare with the fix").
+
+Run: python screenshots/make_twin_screenshot.py [--out screenshots] [--size 120x40] [--steps 600]
+
+Both runs step through the app's own sessions one step at a time (reproducible pictures);
+run A stops at its NaN as the app would stop it, run B trains on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from gradtui.engine import SCENARIOS
+from gradtui.tui.app import GradtuiApp
+
+
+async def shoot(out: str, size: tuple[int, int], steps: int) -> str:
+    app = GradtuiApp(scenario=SCENARIOS["exploding"])
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f")
+        twin = app.screen.twin
+        for _ in range(steps):
+            for session in twin.sessions.values():
+                if session.halted is None:
+                    session.step()
+            while twin.busy:
+                await pilot.pause(0.01)
+        await pilot.pause(0.3)
+        app.screen.show_latest()
+        await pilot.pause(0.3)
+        path = os.path.join(out, "twin-exploding-clipping.svg")
+        app.save_screenshot(os.path.basename(path), os.path.dirname(path) or ".")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
+    parser.add_argument("--size", default="120x40")
+    parser.add_argument("--steps", type=int, default=600)
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    print(asyncio.run(shoot(args.out, size, args.steps)))
+
+
+if __name__ == "__main__":
+    main()
