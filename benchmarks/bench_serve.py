@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
+from urllib.parse import urlsplit
+
+from gradtui.tui.cli.serve import serving
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -40,21 +38,36 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def app_processes(server_pid: int) -> list[int]:
-    """The ``python -m gradtui`` processes started by the server (through a shell)."""
-    found = []
+def commands() -> dict[int, list[bytes]]:
+    """Every process's command line, by pid."""
+    found = {}
     for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as fh:
+                    found[int(name)] = fh.read().split(b"\0")
+            except OSError:
+                continue
+    return found
+
+
+def server_process(port: int) -> int:
+    """The ``gradtui serve --port PORT`` process."""
+    return next(pid for pid, cmd in commands().items()
+                if b"serve" in cmd and str(port).encode() in cmd and b"gradtui" in cmd)
+
+
+def app_processes(server_pid: int) -> list[int]:
+    """The ``python -m gradtui`` processes the server started (through a shell), one per viewer."""
+    found = []
+    for pid, cmd in commands().items():
         try:
-            with open(f"/proc/{name}/cmdline", "rb") as fh:
-                cmd = fh.read().split(b"\0")
-            with open(f"/proc/{name}/stat") as fh:
+            with open(f"/proc/{pid}/stat") as fh:
                 parent = int(fh.read().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
         if cmd[1:3] == [b"-m", b"gradtui"] and b"serve" not in cmd and _descends(parent, server_pid):
-            found.append(int(name))
+            found.append(pid)
     return found
 
 
@@ -85,42 +98,30 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "gradtui", "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-            pages = []
-            for _ in range(args.viewers):
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.goto(url)
-                pages.append(page)
-            wait = pages[0].wait_for_timeout
-            wait(8000)  # every app up and drawn
-            apps = app_processes(server.pid)
-            assert len(apps) == args.viewers, f"found {len(apps)} app processes"
-            idle = cpu_share(apps, args.seconds, lambda s: wait(s * 1000))
-            for page in pages:
-                page.locator("#terminal").click()
-                page.keyboard.press("Space")
-            training = cpu_share(apps, args.seconds, lambda s: wait(s * 1000))
-            server_share = cpu_share([server.pid], 3, lambda s: wait(s * 1000))[0]
-            memory = [rss_mb(p) for p in apps]
-            server_memory = rss_mb(server.pid)
-            browser.close()
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=20)
+    with serving() as url, sync_playwright() as p:
+        server = server_process(urlsplit(url).port)
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        pages = []
+        for _ in range(args.viewers):
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(url)
+            pages.append(page)
+
+        def wait(seconds: float) -> None:
+            pages[0].wait_for_timeout(seconds * 1000)
+
+        wait(8)  # every app up and drawn
+        apps = app_processes(server)
+        assert len(apps) == args.viewers, f"found {len(apps)} app processes"
+        idle = cpu_share(apps, args.seconds, wait)
+        for page in pages:
+            page.locator("#terminal").click()
+            page.keyboard.press("Space")
+        training = cpu_share(apps, args.seconds, wait)
+        server_share = cpu_share([server], 3, wait)[0]
+        memory = [rss_mb(pid) for pid in apps]
+        server_memory = rss_mb(server)
+        browser.close()
     print(f"{args.viewers} viewers, {os.cpu_count()} cores, {args.seconds:g} s windows")
     print(f"{'app process':<14}{'paused CPU':>12}{'training CPU':>14}{'RSS MB':>9}")
     for i, (a, b, m) in enumerate(zip(idle, training, memory)):

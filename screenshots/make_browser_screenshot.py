@@ -12,12 +12,8 @@ minibatch per press, so the run on show is reproducible), and saves the page as 
 from __future__ import annotations
 
 import argparse
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+
+from gradtui.tui.cli.serve import serving
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -31,33 +27,17 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "gradtui", "serve", "--port", str(port),
-                               *args.settings], stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(url)
-            page.wait_for_timeout(6000)
-            page.locator("#terminal").click()
-            for _ in range(args.steps):
-                page.keyboard.press("s")
-            page.wait_for_timeout(4000)
-            page.screenshot(path=args.out)
-            browser.close()
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=20)
+    with serving(*args.settings) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url)
+        page.wait_for_timeout(6000)
+        page.locator("#terminal").click()
+        for _ in range(args.steps):
+            page.keyboard.press("s")
+        page.wait_for_timeout(4000)
+        page.screenshot(path=args.out)
+        browser.close()
     print(f"wrote {args.out}")
 
 

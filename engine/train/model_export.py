@@ -156,6 +156,18 @@ _CLASSIFY = {
 """Class labels from outputs, by library and decision rule."""
 
 
+def _classify_function(library: str, array_type: str, decision: str | None) -> str:
+    """The source of ``classify(outputs)`` for ``library``; none for regression."""
+    if decision is None:
+        return ""
+    return f'''
+
+def classify(outputs: {array_type}) -> {array_type}:
+    """Class labels for the network's outputs."""
+    return {_CLASSIFY[library, decision]}
+'''
+
+
 # --- PyTorch -------------------------------------------------------------------------------
 
 _TORCH_ACTIVATIONS = {
@@ -193,14 +205,7 @@ def render_torch(model: dict[str, Any]) -> str:
     for name in model.state_dict():
         if name.endswith("num_batches_tracked"):  # batches seen in training; eval mode ignores it
             state[name] = torch.tensor({model["step"]})''' if has_bn else "")
-    classify = ""
-    if model["decision"]:
-        classify = f'''
-
-def classify(outputs: torch.Tensor) -> torch.Tensor:
-    """Class labels for the model's outputs."""
-    return {_CLASSIFY["torch", model["decision"]]}
-'''
+    classify = _classify_function("torch", "torch.Tensor", model["decision"])
     usage = ("Use it:  saved as model.py,  from model import build_model;  model = build_model();\n"
              "         with torch.no_grad(): outputs = model(torch.tensor(X, dtype=torch.{0}))\n"
              "Or:      python model.py FEATURES.csv   prints the outputs of each row.\n"
@@ -284,14 +289,7 @@ def render_numpy(model: dict[str, Any]) -> str:
         b=np.array({layer["b"]!r}, dtype=DTYPE),
         batchnorm={bn_text},
     ),''')
-    classify = ""
-    if model["decision"]:
-        classify = f'''
-
-def classify(outputs: np.ndarray) -> np.ndarray:
-    """Class labels for outputs from predict()."""
-    return {_CLASSIFY["numpy", model["decision"]]}
-'''
+    classify = _classify_function("numpy", "np.ndarray", model["decision"])
     usage = ("Use it:  saved as model.py,  from model import predict;  outputs = predict(X)\n"
              f"         (X: an array of shape (N, {model['sizes'][0]}))\n"
              "Or:      python model.py FEATURES.csv   prints the outputs of each row.\n"

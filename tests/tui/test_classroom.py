@@ -74,7 +74,11 @@ async def test_lock_disables_every_control_but_running_and_stepping():
         for binding in KEYS:
             allowed = app.screen.check_action(binding.action, ())
             assert (allowed is not False) == (binding.action in LOCK_ALLOWS), binding.action
-        assert "Controls locked" in str(app.screen.query_one("#hint").render())
+        hint = str(app.screen.query_one("#hint").render())
+        assert "Controls locked" in hint and SCENARIOS["default"].hint not in hint
+        reached = app.session.trainer.step_count
+        await pilot.press("u")  # every key the hint names works
+        assert app.session.trainer.step_count < reached
 
 
 async def test_lock_leaves_only_harmless_palette_entries():

@@ -8,16 +8,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
 
-from gradtui.tui.cli.serve import app_command, build_parser
+from gradtui.tui.cli.serve import app_command, build_parser, serving
 from gradtui.tui.cli.main import main
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,13 +25,7 @@ ANSI = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[
 STEP = re.compile(r"step ([\d,]+)")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(condition, timeout: float, what: str, poll=lambda: time.sleep(0.1)):
+def wait_for(condition, timeout: float, what: str, poll):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -43,36 +35,17 @@ def wait_for(condition, timeout: float, what: str, poll=lambda: time.sleep(0.1))
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
-def fetch(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return None
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
 
 
 @pytest.fixture
 def server(tmp_path, tool):
     """``gradtui serve`` on a free port in ``tmp_path``; yields its URL, stops it afterwards."""
     tool("textual_serve", "gradtui serve needs the serve extra")
-    port = free_port()
-    log = open(tmp_path / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "gradtui", "serve", "--port", str(port)],
-                               cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(lambda: fetch(url) or process.poll() is not None, 30, "the server to answer")
-        assert process.poll() is None, (tmp_path / "server.log").read_text()
+    with open(tmp_path / "server.log", "wb") as log, serving(cwd=str(tmp_path), log=log) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGINT)  # textual-serve's graceful exit: app processes stop too
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_server_answers_with_the_page_on_localhost(server):

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import socket
+import subprocess
 import sys
+import time
+from contextlib import contextmanager
+from typing import IO, Iterator
 
 from gradtui.tui.cli.settings import SETTINGS, Parser, UsageError, add_settings, flag_name, prepare_app
 
@@ -108,3 +113,43 @@ def command(args: argparse.Namespace) -> int:
                     public_url=args.public_url)
     server.serve()
     return 0
+
+
+@contextmanager
+def serving(*app_args: str, cwd: str | None = None, log: IO | int = subprocess.DEVNULL,
+            timeout: float = 30.0) -> Iterator[str]:
+    """``gradtui serve`` in a child process on a free localhost port, for scripts and tests
+    that drive it from a browser: yields the page's URL once it answers, and stops the server
+    (and with it every app it started) afterwards."""
+    with socket.socket() as probe:
+        probe.bind((DEFAULT_HOST, 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "gradtui", "serve", "--port", str(port), *app_args],
+                               cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://{DEFAULT_HOST}:{port}/"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(url):
+            if process.poll() is not None:
+                raise RuntimeError(f"gradtui serve stopped with exit code {process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gradtui serve did not answer at {url} within {timeout:g} s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)  # textual-serve's graceful exit
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _answers(url: str) -> bool:
+    import urllib.request  # here: only scripts driving a server need it
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False

@@ -56,6 +56,11 @@ def story_markup(scenario: Scenario | None, session: Session) -> str:
     return f"[b]{escape(scenario.name)}[/b]: {escape(scenario.story)}"
 
 
+LOCKED_HINT = ("[b]Controls locked:[/b] space runs and pauses, s steps, u rewinds, r resets; "
+               "w saves and S shares the run.")
+"""The hint of a locked app: a scenario's hint names keys that a locked app ignores."""
+
+
 def hint_markup(scenario: Scenario | None) -> str:
     """The scenario's hint, or a general one when it has none (a custom or modified run)."""
     if scenario is None or not scenario.hint:
@@ -420,8 +425,7 @@ class TrainScreen(Screen):
 
     def _install_story(self) -> None:
         self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
-        lock_note = "[b]Controls locked:[/b] space runs and pauses, s steps. " if self.locked else ""
-        self.query_one("#hint", Static).update(lock_note + hint_markup(self.scenario))
+        self.query_one("#hint", Static).update(LOCKED_HINT if self.locked else hint_markup(self.scenario))
         trainer = self.session.trainer
         self.session.events.append(Event(trainer.step_count, "scenario", f"{self.session.name}: "
                                          f"{trainer.model.architecture} on {trainer.data.name}; "
