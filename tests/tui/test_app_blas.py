@@ -1,0 +1,38 @@
+"""The app's training worker sets the BLAS thread count once for a run, not once per step,
+and gives the caller's setting back when the run stops."""
+
+from __future__ import annotations
+
+import asyncio
+
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from gradtui.engine.train import blas
+from gradtui.tui.app import GradtuiApp
+
+
+def blas_threads() -> set[int]:
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+async def test_a_run_in_the_app_sets_the_thread_count_once_and_restores_it(monkeypatch):
+    sets = []
+    original = blas._set
+    monkeypatch.setattr(blas, "_set", lambda counts: (sets.append(list(counts)), original(counts)))
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        app = GradtuiApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("space")
+            while app.session.frame.step < 200:
+                await asyncio.sleep(0.01)
+            assert blas_threads() == {1}  # while it trains
+            await pilot.press("space")
+            while app.session.busy:
+                await asyncio.sleep(0.01)
+            steps = app.session.trainer.step_count
+        assert blas_threads() == before
+    assert steps >= 200
+    # once for the run, and once per evaluation or output view computed while paused (before and
+    # after): a handful, not one per step (3,030 sets for these 200+ steps when set per step)
+    assert len([c for c in sets if c == [1] * len(c)]) <= 10
