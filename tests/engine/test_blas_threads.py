@@ -7,11 +7,14 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from gradtui.engine import TrainConfig, Trainer, run_trainer
-from gradtui.engine.train.blas import BlasLimit
+from gradtui.engine.train.blas import BlasLimit, blas_libraries
 
 
 def blas_threads() -> int:
-    counts = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    """The thread count of the BLAS libraries the engine limits (NumPy's; another library
+    loaded later in the process, such as torch's, is not the engine's)."""
+    ours = {library.filepath for library in blas_libraries()}
+    counts = {lib["num_threads"] for lib in threadpool_info() if lib["filepath"] in ours}
     assert len(counts) == 1, counts
     return counts.pop()
 

@@ -12,7 +12,10 @@ from gradtui.tui.app import GradtuiApp
 
 
 def blas_threads() -> set[int]:
-    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    """Thread counts of the BLAS libraries the engine limits (NumPy's; another library
+    loaded later in the process, such as torch's, is not the engine's)."""
+    ours = {library.filepath for library in blas.blas_libraries()}
+    return {lib["num_threads"] for lib in threadpool_info() if lib["filepath"] in ours}
 
 
 async def test_a_run_in_the_app_sets_the_thread_count_once_and_restores_it(monkeypatch):
