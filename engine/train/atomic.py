@@ -36,14 +36,21 @@ def atomic_write(path: str, mode: str = "wb", **open_args: Any) -> Iterator[IO]:
     it is deleted and ``path`` is left as it was."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    fh = None
     try:
         os.fchmod(fd, _permissions(path))
-        with os.fdopen(fd, mode, **open_args) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        fh = os.fdopen(fd, mode, **open_args)
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
         os.replace(tmp, path)
     except BaseException:
+        with suppress(OSError):  # closing flushes; on a full disk that fails again: the first error counts
+            if fh is not None:
+                fh.close()
+            else:
+                os.close(fd)
         with suppress(OSError):
             os.unlink(tmp)
         raise

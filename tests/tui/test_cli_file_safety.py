@@ -154,3 +154,11 @@ def test_random_bytes_as_npz_data_never_suggest_unpickling(tmp_path, one_error_l
     line = one_error_line(gradtui("run", "--data", "x.npz", cwd=tmp_path), 2, "x.npz: is not a NumPy .npz archive")
     assert "pickle" not in line
 
+
+
+@pytest.mark.parametrize("argv", [["run", "--steps", "3"], ["list"]])
+def test_a_full_stdout_is_one_line_exit_1(tmp_path, argv, one_error_line):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "gradtui", *argv], stdout=full, stderr=subprocess.PIPE,
+                                text=True, cwd=tmp_path, env=ENV, timeout=120)
+    one_error_line(result, 1, "cannot write: No space left on device")

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import nullcontext
 from typing import Any
 
 from gradtui.engine import Twin, TwinSummary
 from gradtui.engine.train.runner import Row
 
-from gradtui.tui.cli.export import NETWORK_COLUMNS, Column, Table, check_format, open_writer, table_every
-from gradtui.tui.cli.outputs import check_output, check_outputs_apart, writing
+from gradtui.tui.cli.export import NETWORK_COLUMNS, Column, Table, check_format, table_every
+from gradtui.tui.cli.outputs import check_output, check_outputs_apart, output_writer
 from gradtui.tui.cli.progress import ProgressBar
 from gradtui.tui.cli.settings import (DEFAULT_STEPS, Parser, UsageError, add_settings, as_usage_error,
                                       count, describe_run, parse_change, prepare)
@@ -104,7 +103,7 @@ def command(args: argparse.Namespace) -> int:
     check_outputs_apart(args, twin.a.config.data)  # its data may come from --config or --load
     print(f"A = {described}")
     print("B = A with " + ", ".join(f"{k}={_show(v)}" for k, v in changes.items()))
-    with writing("--out", args.out), (open_writer(args.out) if args.out else nullcontext()) as writer:
+    with output_writer(args.out) as writer:
         summary = _train(args, twin, writer)
     print("\n" + "\n".join(summary.lines()))
     return 0

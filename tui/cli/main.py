@@ -25,7 +25,6 @@ import signal
 import sys
 import threading
 import typing
-from contextlib import nullcontext
 from functools import partial
 from typing import Any, Sequence
 
@@ -36,7 +35,7 @@ from gradtui.engine.train.runner import Row, run_descent, run_trainer
 from gradtui.engine.train.stop import Stopper, parse_until
 
 from gradtui.tui.cli import compare
-from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format, descent_columns, open_writer,
+from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format, descent_columns,
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
                                         inspect_after_run)
@@ -45,7 +44,8 @@ from gradtui.tui.cli.progress import ProgressBar
 from gradtui.tui.cli.settings import (DEFAULT_STEPS, Parser, Prepared, UsageError,
                                       add_settings, as_usage_error, count, describe_run,
                                       prepare, prepare_app)
-from gradtui.tui.cli.outputs import OUTPUTS, check_output, check_outputs_apart, writing
+from gradtui.tui.cli.outputs import (OUTPUTS, check_output, check_outputs_apart, output_writer,
+                                     writing, WriteError)
 from gradtui.tui.cli.run_plot import RunCurves
 
 
@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     if prepared.trainer is not None:  # its data may come from --config or --load
         check_outputs_apart(args, prepared.trainer.config.data)
     curves = RunCurves() if args.plot else None
-    with writing("--out", args.out), (open_writer(args.out) if args.out else nullcontext()) as writer:
+    with output_writer(args.out) as writer:
         summary, last_row, shown_step = _train(args, prepared, writer, curves)
     if last_row is not None and last_row["step"] != shown_step:
         Table(_columns(prepared), sys.stdout).write(last_row)
@@ -238,7 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         args = build_parsers()[command].parse_args(rest)
-        return COMMANDS[command](args)
+        code = COMMANDS[command](args)
+        sys.stdout.flush()  # a full stdout fails here, inside the handlers below
+        return code
     except UsageError as exc:
         message = str(exc).replace("\r", " ").replace("\n", " ")
         print(f"gradtui: error: {message}", file=sys.stderr)
@@ -252,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `gradtui run | head`: stop quietly, like other Unix tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # e.g. stdout on a full disk: one line, and no second try at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"gradtui: error: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return WriteError.exit_code
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)

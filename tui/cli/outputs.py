@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 import stat
+import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
+from gradtui.tui.cli.export import open_writer
 from gradtui.tui.cli.settings import UsageError
 
 OUTPUTS = (("out", "--out"), ("save", "--save"), ("landscape", "--landscape"))
@@ -78,3 +80,39 @@ def writing(flag: str, path: str) -> Iterator[None]:
     except OSError as exc:
         raise WriteError(f"{flag} {path}: cannot write: {exc.strerror or exc}; "
                          "nothing was written, an existing file is unchanged") from None
+
+
+class _Guarded:
+    """A row writer whose every call turns an OSError into a one-line ``WriteError``."""
+
+    def __init__(self, writer: Any, flag: str, path: str) -> None:
+        self._writer, self._flag, self._path = writer, flag, path
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._writer, name)
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            with writing(self._flag, self._path):
+                return method(*args, **kwargs)
+        return guarded
+
+
+@contextmanager
+def output_writer(path: str | None, flag: str = "--out") -> Iterator[Any]:
+    """``open_writer(path)`` (None without a ``path``) whose own failures, opening, writing a
+    row or finishing the file, are one-line ``WriteError``s; anything else raised in the block
+    (stdout, the run) passes unchanged. Either way the temp file is removed."""
+    if path is None:
+        yield None
+        return
+    with writing(flag, path):
+        manager = open_writer(path)
+        writer = manager.__enter__()
+    try:
+        yield _Guarded(writer, flag, path)
+    except BaseException:
+        if not manager.__exit__(*sys.exc_info()):
+            raise
+    else:
+        with writing(flag, path):
+            manager.__exit__(None, None, None)
