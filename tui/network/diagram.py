@@ -122,33 +122,37 @@ def largest(values: np.ndarray) -> float:
     return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
 
 
-def tile_pixels(picture: NetworkPicture, layer: LayerPicture | None, unit: int, h: int, w: int,
-                scale: float, last: bool) -> np.ndarray:
-    """The (h, w, 3) picture of one neuron (``layer`` None: input ``unit``, 2-D data only);
-    ``scale`` is its largest |output|."""
-    if picture.extent is not None:
-        grid = _input_plane(picture, unit) if layer is None else layer.values[..., unit]
-        rows = np.arange(h) * grid.shape[0] // h
-        cols = np.arange(w) * grid.shape[1] // w
-        sampled = grid[rows][:, cols]
-        if last and picture.output_kind == "probability":
-            return _probability(sampled, unit, layer.width)
-        return diverging(sampled, scale)
-    return _histogram(layer.values[:, unit], h, w, scale)
+def column_pixels(picture: NetworkPicture, layer: LayerPicture | None, units: np.ndarray, h: int,
+                  w: int, last: bool) -> np.ndarray:
+    """The (len(units), h, w, 3) pictures of some neurons of one column (``layer`` None: the
+    inputs, 2-D data only), each scaled by its own largest |output|, in one go."""
+    if picture.extent is None:
+        return np.stack([_histogram(layer.values[:, u], h, w, largest(layer.values[:, u])) for u in units])
+    grid = _input_plane(picture) if layer is None else layer.values
+    grid = grid[..., units]  # (n, n, units)
+    rows, cols = np.arange(h) * grid.shape[0] // h, np.arange(w) * grid.shape[1] // w
+    sampled = np.moveaxis(grid[rows][:, cols], -1, 0)  # (units, h, w)
+    if last and picture.output_kind == "probability":
+        return _probability(sampled, units, layer.width)
+    with np.errstate(all="ignore"):
+        peak = np.nanmax(np.where(np.isfinite(grid), np.abs(grid), np.nan), axis=(0, 1))
+    peak = np.where(np.isfinite(peak) & (peak > 0), peak, 1.0)
+    return diverging(sampled / peak[:, None, None], 1.0)
 
 
-def _input_plane(picture: NetworkPicture, unit: int) -> np.ndarray:
-    """Input ``unit`` (x1 or x2) over the plane, centred so the colours show its sign."""
+def _input_plane(picture: NetworkPicture) -> np.ndarray:
+    """The inputs x1 and x2 over the plane, (n, n, 2), centred so the colours show their sign."""
     n = picture.layers[0].values.shape[0]
     ramp = np.linspace(-1, 1, n)
-    return np.tile(ramp, (n, 1)) if unit == 0 else np.tile(ramp[::-1, None], (1, n))
+    return np.stack([np.tile(ramp, (n, 1)), np.tile(ramp[::-1, None], (1, n))], axis=-1)
 
 
-def _probability(p: np.ndarray, unit: int, width: int) -> np.ndarray:
-    """Class probability in that class's colour; one sigmoid output as two classes."""
+def _probability(p: np.ndarray, units: np.ndarray, width: int) -> np.ndarray:
+    """Class probabilities (units, h, w), each in its class's colour; one sigmoid output as
+    two classes."""
     if width == 1:
         return diverging(2 * p - 1, 1.0)
-    colour = CLASS_COLOURS[min(unit, len(CLASS_COLOURS) - 1)]
+    colour = CLASS_COLOURS[np.minimum(units, len(CLASS_COLOURS) - 1)][:, None, None, :]
     rgb = BACKGROUND + (colour - BACKGROUND) * np.clip(np.nan_to_num(p, nan=0.0), 0, 1)[..., None]
     rgb[~np.isfinite(p)] = (200, 0, 200)
     return rgb
@@ -192,14 +196,17 @@ def paint(picture: NetworkPicture, lay: Layout, selected: tuple[int, int], gradi
     tall = 2 * th - (th > 1)  # a pixel row between tiles, when they are tall enough to spare it
     n_layers = len(picture.layers)
     for column in lay.columns:
+        if not len(column.units):
+            continue
         layer = picture.layers[column.layer] if column.layer >= 0 else None
-        for row, unit in enumerate(column.units):
-            scale = 1.0 if layer is None else largest(layer.values[..., unit])
-            y, x = 2 * (column.top + row * th), column.x
-            pixels = tile_pixels(picture, layer, unit, tall, tw, scale, column.layer == n_layers - 1)
-            if layer is not None and layer.state[unit] == DEAD:
-                pixels = pixels * 0.25 + GREY * 0.75
-            rgb[y:y + tall, x:x + tw] = pixels
+        units = np.array(column.units)
+        tiles = column_pixels(picture, layer, units, tall, tw, column.layer == n_layers - 1)
+        if layer is not None:
+            dead = layer.state[units] == DEAD
+            tiles[dead] = tiles[dead] * 0.25 + GREY * 0.75
+        for row, pixels in enumerate(tiles):
+            y = 2 * (column.top + row * th)
+            rgb[y:y + tall, column.x:column.x + tw] = pixels
     for left, right, gap in zip(lay.columns, lay.columns[1:], lay.gaps):
         _matrix(rgb, picture.layers[right.layer], left, right, gap, lay.tile_h, lay.tile_w, gradients)
     canvas.field = backdrop(np.clip(rgb, 0, 255))

@@ -4,16 +4,14 @@ Every layer as a column of neurons, each drawn as what it computes; the weights 
 gradients) between layers; dead and saturated neurons marked; and the neuron inspector,
 the chain rule of one training sample in numbers. The run goes on underneath: while this
 screen shows, the training session publishes its frames here with a ``NetworkPicture``
-in each (computed in the training thread), and the screen redraws at most
-``REDRAW_EVERY`` seconds apart while training (five times a second).
+in each (computed in the training thread, anew about six times a second while training:
+``session.NETWORK_EVERY``), and the screen redraws whenever the picture is new.
 
 Keys: arrows pick a neuron, ``,``/``.`` the training sample, ``g`` weights or gradients,
 ``s`` step, ``space`` run/pause, ``L`` the loss surface, ``escape`` back.
 """
 
 from __future__ import annotations
-
-import time
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,10 +24,6 @@ from gradtui.tui.network.picture import NetworkPicture, NetworkRequest
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.publisher import FrameReady
-
-REDRAW_EVERY = 0.2
-"""Seconds between redraws while training: five a second, cheap next to training."""
-
 
 class NetworkScreen(Screen):
     """The network of the run on show, live; see the module docstring."""
@@ -63,7 +57,6 @@ class NetworkScreen(Screen):
         self.previous: NetworkPicture | None = None
         """The picture just before a manual step, for the inspector's account of it."""
         self.redraws = 0
-        self._next_redraw = 0.0
 
     def compose(self) -> ComposeResult:
         yield Static(id="net-status")
@@ -102,15 +95,10 @@ class NetworkScreen(Screen):
     def on_frame_ready(self, message: FrameReady) -> None:
         if message.publisher is not self.session:
             return
-        frame = self.session.frame
-        picture = frame.network
+        picture = self.session.frame.network
         if picture is None or picture is self.picture:
             self._show_status()
             return
-        now = time.perf_counter()
-        if frame.running and now < self._next_redraw:
-            return
-        self._next_redraw = now + REDRAW_EVERY
         self.picture = picture
         self._draw()
 

@@ -62,9 +62,10 @@ EVALUATE_SHARE = 0.1
 OUTPUT_EVERY = 0.5
 OUTPUT_SHARE = 0.05
 """While training, the output view takes at most this share of the worker's time."""
-NETWORK_EVERY = 0.2
+NETWORK_EVERY = 0.15
 NETWORK_SHARE = 0.05
-"""While training, the network view's picture (when asked for) takes at most this share."""
+"""While training, the network view's picture (when asked for) is made anew at most every
+``NETWORK_EVERY`` seconds and takes at most this share of the worker's time."""
 UI_BUDGET = 0.02
 """Seconds of evaluation and output a key press may cost the UI thread when paused;
 costlier work moves to a background thread."""

@@ -38,8 +38,11 @@ def backdrop(rgb: np.ndarray) -> Backdrop:
     top, bottom = rgb[0::2], rgb[1::2]
 
     def hexes(image: np.ndarray) -> list[list[str]]:
-        return [[f"#{r:02x}{g:02x}{b:02x}" for r, g, b in row]
-                for row in np.rint(image).astype(int).tolist()]
+        """Each distinct colour formatted once: pictures hold far fewer colours than pixels."""
+        r, g, b = np.moveaxis(np.rint(image).astype(np.int64), -1, 0)
+        keys, where = np.unique((r << 16) | (g << 8) | b, return_inverse=True)
+        names = np.array([f"#{key:06x}" for key in keys.tolist()], dtype=object)
+        return names[where.reshape(r.shape)].tolist()
 
     return Backdrop(hexes(top), hexes(bottom), hexes((top + bottom) / 2))
 
