@@ -153,8 +153,8 @@ async def test_it_fits(size):
         placement = diagram.placement
         assert [c.total for c in placement.columns] == [2, 64, 32, 2]
         last = placement.columns[-1]
-        assert last.x + placement.tile_w < diagram.size.width
-        assert all(c.top >= 1 and c.top + len(c.units) * placement.tile_h < diagram.size.height
+        assert last.x + last.tw < diagram.size.width
+        assert all(c.top >= 1 and c.top + len(c.units) * c.th < diagram.size.height
                    for c in placement.columns)
         wide = placement.columns[1]
         assert len(wide.units) < 64  # summarised: a window of the layer, labelled

@@ -31,7 +31,10 @@ GREY = np.array((70, 70, 74), dtype=float)
 TEXT, DIM, SELECTED = "#d0d0d0", "#808080", "#ffffff"
 DEAD_MARK, SATURATED_MARK = "#a0a0a0", "#ff8c00"
 TILE_ROWS = 3
-"""A neuron's tile is at most this many rows tall (and twice as many columns wide)."""
+"""A neuron's tile is at most this many rows tall (and two to three times as many columns wide)."""
+FEW, FEW_TILE_ROWS = 4, 8
+"""Columns of at most ``FEW`` neurons (inputs, outputs) get tiles up to this many rows when
+there is room."""
 GAP_MAX = 16
 """Columns of a weight matrix at most; more inputs are pooled (largest |w| of each group)."""
 HEADER, FOOTER = 1, 1
@@ -39,24 +42,26 @@ HEADER, FOOTER = 1, 1
 
 @dataclass(frozen=True)
 class Column:
-    """A column of tiles: ``layer`` -1 is the input; ``units`` the window on show."""
+    """A column of tiles ``th`` rows by ``tw`` columns each: ``layer`` -1 is the input;
+    ``units`` the window on show; the matrix of weights into it sits to its left."""
 
     layer: int
     x: int
     units: range
     total: int
     top: int
+    th: int
+    tw: int
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where everything goes in a ``width`` x ``height`` area; ``collapsed_input`` when the
-    inputs are too many to draw as tiles (they are then a label and a pooled matrix)."""
+    """Where everything goes in a ``width`` x ``height`` area; ``gaps[i]`` is the width of the
+    matrix between column i and i + 1; ``collapsed_input`` when the inputs are too many to
+    draw as tiles (they are then a label and a pooled matrix)."""
 
     width: int
     height: int
-    tile_w: int
-    tile_h: int
     gaps: tuple[int, ...]
     columns: tuple[Column, ...]
     collapsed_input: bool
@@ -72,39 +77,50 @@ def window(total: int, room: int, selected: int | None) -> range:
     return range(start, start + room)
 
 
+def _fit(counts: list[int], rows: int, width: int) -> tuple[list[int], list[int], list[int]]:
+    """Tile rows and columns per column and matrix widths that fit ``width``: widest tiles
+    narrowed to square pixels first, then big tiles made smaller, then the matrices, then
+    every tile down to two columns."""
+    th = [int(np.clip(rows // max(n, 1), 1, FEW_TILE_ROWS if n <= FEW else TILE_ROWS)) for n in counts]
+    tw = [3 * h for h in th]
+    visible = [min(n, rows // h) for n, h in zip(counts, th)]
+    gap_w = GAP_MAX
+    small = min(h for h, n in zip(th, counts) if n) if any(counts) else 1
+    while True:
+        gaps = [min(n, gap_w) or GAP_MAX for n in visible[:-1]]
+        if 1 + sum(w + 1 for w in tw) + sum(gaps) + 2 * len(gaps) <= width:
+            return th, tw, gaps
+        wide = max(range(len(tw)), key=lambda i: tw[i] - 2 * th[i])
+        big = max(range(len(th)), key=lambda i: th[i])
+        if tw[wide] > 2 * th[wide]:
+            tw[wide] -= 1
+        elif th[big] > small:
+            th[big] -= 1
+            tw[big] = 2 * th[big]
+        elif gap_w > 2:
+            gap_w -= 1
+        elif max(tw) > 2:
+            tw[max(range(len(tw)), key=tw.__getitem__)] -= 1
+        else:
+            return th, tw, gaps
+
+
 def layout(picture: NetworkPicture, width: int, height: int, selected: tuple[int, int]) -> Layout:
-    """Tile size, matrix width and each column's window for the area and the selection."""
+    """Tile sizes, matrix widths and each column's window for the area and the selection."""
     rows = max(height - HEADER - FOOTER, 1)
     widths = [picture.n_inputs] + [layer.width for layer in picture.layers]
     collapsed = picture.extent is None or picture.n_inputs > rows
-    shown = widths[1:] if collapsed else widths
-    tile_h = int(np.clip(rows // max(shown), 1, TILE_ROWS))
-    room = rows // tile_h
-    inputs = [min(n, room) for n in widths[:-1]]
-    if collapsed:
-        inputs[0] = GAP_MAX
-    tile_w, gap_w = 3 * tile_h, GAP_MAX
-    while True:  # narrower tiles (down to square pixels), then matrices, then tiles again
-        gaps = [min(n, gap_w) for n in inputs]
-        total = 1 + len(widths) * (tile_w + 1) + sum(gaps) + len(gaps)
-        if total <= width or (gap_w <= 2 and tile_w <= 2):
-            break
-        if tile_w > 2 * tile_h:
-            tile_w -= 1
-        elif gap_w > 2:
-            gap_w -= 1
-        else:
-            tile_w -= 1
-    columns, x = [], 1  # each tile has a marker column on either side: ▶ left, ✕ or ~ right
+    counts = [0 if i == 0 and collapsed else n for i, n in enumerate(widths)]
+    th, tw, gaps = _fit(counts, rows, width)
+    columns, x = [], 1  # a marker column on either side of a tile (▶ left, ✕ or ~ right), and
+    # a blank one between a matrix and the next marker, so matrices and tiles stay apart
     layer, unit = selected
     for i, total_units in enumerate(widths):
-        units = window(total_units, room, unit if i - 1 == layer else None)
-        if i == 0 and collapsed:
-            units = range(0)
-        top = HEADER + (rows - len(units) * tile_h) // 2
-        columns.append(Column(i - 1, x, units, total_units, top))
-        x += tile_w + 1 + (gaps[i] + 1 if i < len(gaps) else 0)
-    return Layout(width, height, tile_w, tile_h, tuple(gaps), tuple(columns), collapsed)
+        units = window(counts[i], rows // th[i], unit if i - 1 == layer else None)
+        top = HEADER + (rows - len(units) * th[i]) // 2
+        columns.append(Column(i - 1, x, units, total_units, top, th[i], tw[i]))
+        x += tw[i] + 1 + (gaps[i] + 2 if i < len(gaps) else 0)
+    return Layout(width, height, tuple(gaps), tuple(columns), collapsed)
 
 
 def diverging(values: np.ndarray, scale: float) -> np.ndarray:
@@ -192,12 +208,12 @@ def paint(picture: NetworkPicture, lay: Layout, selected: tuple[int, int], gradi
     canvas = Canvas(lay.width, lay.height, (0.0, float(lay.width)), (0.0, float(lay.height)))
     rgb = np.empty((2 * lay.height, lay.width, 3))
     rgb[...] = BACKGROUND * 0.6
-    th, tw = lay.tile_h, lay.tile_w
-    tall = 2 * th - (th > 1)  # a pixel row between tiles, when they are tall enough to spare it
     n_layers = len(picture.layers)
     for column in lay.columns:
         if not len(column.units):
             continue
+        th, tw = column.th, column.tw
+        tall = 2 * th - (th > 1)  # a pixel row between tiles, when they are tall enough to spare it
         layer = picture.layers[column.layer] if column.layer >= 0 else None
         units = np.array(column.units)
         tiles = column_pixels(picture, layer, units, tall, tw, column.layer == n_layers - 1)
@@ -208,24 +224,24 @@ def paint(picture: NetworkPicture, lay: Layout, selected: tuple[int, int], gradi
             y = 2 * (column.top + row * th)
             rgb[y:y + tall, column.x:column.x + tw] = pixels
     for left, right, gap in zip(lay.columns, lay.columns[1:], lay.gaps):
-        _matrix(rgb, picture.layers[right.layer], left, right, gap, lay.tile_h, lay.tile_w, gradients)
+        _matrix(rgb, picture.layers[right.layer], left, right, gap, gradients)
     canvas.field = backdrop(np.clip(rgb, 0, 255))
     _labels(canvas, picture, lay, selected)
     return canvas
 
 
 def _matrix(rgb: np.ndarray, layer: LayerPicture, left: Column, right: Column, gap: int,
-            tile_h: int, tile_w: int, gradients: bool) -> None:
+            gradients: bool) -> None:
     """W (or dW) between ``left`` and ``right`` in ``gap`` columns: row k aligned with
     right-hand unit k, one column per left-hand unit (pooled when they do not fit)."""
     values = layer.dW if gradients else layer.W
     inputs = left.units if len(left.units) else range(values.shape[0])
     block = pooled(values[np.array(inputs)][:, np.array(right.units)].T, gap)
     colours = diverging(block, largest(values))
-    x = left.x + tile_w + 1
-    tall = 2 * tile_h - (tile_h > 1)
+    x = left.x + left.tw + 1
+    tall = 2 * right.th - (right.th > 1)
     for row in range(len(right.units)):
-        y = 2 * (right.top + row * tile_h)
+        y = 2 * (right.top + row * right.th)
         rgb[y:y + tall, x:x + block.shape[1]] = colours[row]
 
 
@@ -236,8 +252,8 @@ def _text(canvas: Canvas, row: int, col: int, text: str, colour: str, bold: bool
 
 
 def _labels(canvas: Canvas, picture: NetworkPicture, lay: Layout, selected: tuple[int, int]) -> None:
-    th, room = lay.tile_h, lay.tile_w + 1 + max(lay.gaps, default=0)
-    for column in lay.columns:
+    for i, column in enumerate(lay.columns):
+        th, room = column.th, column.tw + 2 + (lay.gaps[i] if i < len(lay.gaps) else 0)
         layer = picture.layers[column.layer] if column.layer >= 0 else None
         name = "in" if layer is None else ("out" if column.layer == len(picture.layers) - 1
                                            else layer.activation[:4])
@@ -250,11 +266,11 @@ def _labels(canvas: Canvas, picture: NetworkPicture, lay: Layout, selected: tupl
         if layer is None:
             continue
         for row, unit in enumerate(column.units):
-            top = column.top + row * th
+            middle = column.top + row * th + (th - 1) // 2
             if (column.layer, unit) == selected:
-                _text(canvas, top + (th - 1) // 2, column.x - 1, "▶", SELECTED, bold=True)
+                _text(canvas, middle, column.x - 1, "▶", SELECTED, bold=True)
             state = layer.state[unit]
             if state == DEAD:
-                _text(canvas, top + (th - 1) // 2, column.x + lay.tile_w, "✕", DEAD_MARK, bold=True)
+                _text(canvas, middle, column.x + column.tw, "✕", DEAD_MARK, bold=True)
             elif state == SATURATED:
-                _text(canvas, top + (th - 1) // 2, column.x + lay.tile_w, "~", SATURATED_MARK, bold=True)
+                _text(canvas, middle, column.x + column.tw, "~", SATURATED_MARK, bold=True)
