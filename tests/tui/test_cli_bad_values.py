@@ -78,3 +78,15 @@ def test_a_float32_run_on_huge_features_refuses_its_steps_and_stays_finite(folde
     assert all({"kind": "nonfinite", "layer": "model"} in row["flags"] for row in rows)
     trainer = Trainer.load(str(folder / "huge.npz"))
     assert trainer.optimizer.t == 0 and np.isfinite(trainer.model.flat_value).all()
+
+
+@pytest.mark.parametrize("n_labels, task", [(100, "(100 classes)"), (101, "(regression)")])
+def test_the_first_line_says_whether_integer_labels_became_classes(folder, n_labels, task):
+    """Up to 100 distinct whole-number labels are classes; more (ages, counts) are a regression
+    target, and the run says which instead of deciding silently."""
+    rows = [f"{i / 10},{i % 7},{i % n_labels}" for i in range(2 * n_labels)]
+    (folder / f"labels{n_labels}.csv").write_text("\n".join(rows) + "\n")
+    result = subprocess.run([sys.executable, "-m", "gradtui", "run", "--data", f"labels{n_labels}.csv",
+                             "--steps", "1"], capture_output=True, text=True, cwd=folder, env=ENV, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith(f"default-modified: labels{n_labels} {task},")
