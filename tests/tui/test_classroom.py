@@ -10,6 +10,7 @@ import pytest
 
 from gradtui.engine import SCENARIOS, Trainer
 from gradtui.tui.app import GradtuiApp
+from gradtui.tui.calculus.screen import CalculusCommands
 from gradtui.tui.cli.main import build_parsers, main
 from gradtui.tui.cli.settings import prepare
 from gradtui.tui.train.keys import HELP, KEYS, LOCK_ALLOWS
@@ -91,6 +92,22 @@ async def test_lock_leaves_only_harmless_palette_entries():
             listed = any(t.startswith(f"{binding.description} (") for t in titles)
             assert listed == (binding.action in LOCK_ALLOWS), binding.action
         assert "Share (S)" in titles and "Export network: PyTorch" in titles
+
+
+async def test_lock_holds_in_calculus_mode_too():
+    app = GradtuiApp(scenario=SCENARIOS["rosenbrock"], locked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        session = app.screen.session
+        lrs, start = dict(session.lrs), session.start.copy()
+        await pilot.press("right_square_bracket", "left", "n", "o", "R")
+        assert session.lrs == lrs and np.array_equal(session.start, start)
+        assert session.objective.name == "rosenbrock"
+        await pilot.press("s", "s", "d")
+        assert session.steps == 2 and app.screen.derivative
+        titles = [t for t, _, _ in CalculusCommands(app.screen)._commands()]
+        assert not [t for t in titles if t.endswith(("quadratic", "beale"))]
+        assert "Calculus: one step" in titles and not [t for t in titles if "learning rate" in t]
 
 
 def test_every_allowed_action_exists():

@@ -55,6 +55,11 @@ TICK_SECONDS = 0.1
 """How often a running descent advances (by ``CalculusSession.steps_per_tick`` steps)."""
 
 
+LOCK_ALLOWS = frozenset({"step", "toggle_run", "reset", "derivative", "scale_h", "help", "back"})
+"""The calculus actions a locked app (``gradtui --lock``) still runs: moving along the descent
+and the views. The learning rate, the start point, the surface and the optimizers stay as set."""
+
+
 class CalculusCommands(Provider):
     """Command palette entries on the calculus screen: "Calculus: <surface>" switches
     surface in place, and "Calculus: <action>" runs each action that has a key.
@@ -66,10 +71,12 @@ class CalculusCommands(Provider):
         screen = self.screen
         if not isinstance(screen, CalculusScreen):
             return []
-        surfaces = [(f"Calculus: {name}", partial(screen.show_surface, name), cls.story)
-                    for name, cls in OBJECTIVES.items()]
+        locked = getattr(screen.app, "locked", False)
+        surfaces = [] if locked else [(f"Calculus: {name}", partial(screen.show_surface, name), cls.story)
+                                      for name, cls in OBJECTIVES.items()]
         actions = [(f"Calculus: {b.tooltip}", partial(screen.run_action, b.action),
-                    f"key {b.key_display or b.key}") for b in CalculusScreen.BINDINGS if b.tooltip]
+                    f"key {b.key_display or b.key}") for b in CalculusScreen.BINDINGS
+                   if b.tooltip and (not locked or b.action.split("(")[0] in LOCK_ALLOWS)]
         return surfaces + actions
 
     async def discover(self) -> Hits:
@@ -201,7 +208,10 @@ class CalculusScreen(Screen):
             self.app.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The h keys only act (and only show) in the derivative view."""
+        """The h keys only act (and only show) in the derivative view; a locked app (``--lock``)
+        runs only ``LOCK_ALLOWS``."""
+        if getattr(self.app, "locked", False) and action not in LOCK_ALLOWS:
+            return False
         return self.derivative or action != "scale_h"
 
     def show_surface(self, name: str) -> None:
