@@ -16,7 +16,8 @@ from gradtui.tui.train.frame import build_frame
 from gradtui.tui.train.output_view import OutputView, output_title
 from gradtui.tui.train.outputs import Bars, Curve, Regions, compute_output
 from gradtui.tui.train.session import EVALUATE_SHARE, Session, next_due
-from gradtui.tui.train.timeline import FlagTracker, Timeline, thin
+from gradtui.tui.train import timeline as timeline_module
+from gradtui.tui.train.timeline import SNAPSHOTS_KEPT, FlagTracker, Timeline, snapshot_bytes, thin
 from gradtui.tui.widgets.publisher import FrameReady, Publisher
 
 
@@ -388,3 +389,71 @@ async def wait_until_async(condition, pilot, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < end, "gave up waiting"
         await pilot.pause(0.01)
+
+
+def test_timeline_keeps_every_control_change_snapshot_through_thinning():
+    trainer = Trainer(TrainConfig())
+    timeline = Timeline(trainer)
+    for step in range(1, 15_001):
+        if step in (2725, 9001):
+            timeline.remember(pin=True)  # what a control change does before it applies
+        timeline.record_step(trainer.step())
+    steps = timeline.snapshot_steps
+    assert 2724 in steps and 9000 in steps and steps[0] == 0
+    assert len(steps) <= SNAPSHOTS_KEPT + 3  # the periodic ones stay thinned
+    assert steps == sorted(steps)
+
+
+def test_pinned_snapshots_give_way_only_past_the_memory_budget(monkeypatch):
+    trainer = Trainer(TrainConfig())
+    timeline = Timeline(trainer)
+    one = snapshot_bytes(timeline.initial)
+    monkeypatch.setattr(timeline_module, "SNAPSHOT_BYTES", 10 * one)
+    for _ in range(30):
+        trainer.step()
+        timeline.remember(pin=True)
+    assert len(timeline.snapshots) <= 10 and 30 in timeline.snapshot_steps
+    assert sum(map(snapshot_bytes, timeline.snapshots)) <= 10 * one
+
+
+def test_before_trouble_is_the_last_snapshot_before_the_first_exploding_step():
+    trainer = Trainer(TrainConfig(hidden=(32,) * 5, activation="leaky_relu", init="normal:0.5",
+                                  optimizer="sgd", lr=0.1))
+    timeline = Timeline(trainer)
+    while True:
+        stats = trainer.step()
+        timeline.record_step(stats)
+        if not stats.applied:
+            break
+    assert timeline.exploding_since == 10 and trainer.step_count == 14
+    target = timeline.restore_before_trouble()
+    assert target.step == 0 and trainer.step_count == 0 and timeline.exploding_since is None
+
+
+def test_a_change_at_a_nan_pause_applies_from_before_the_blow_up_and_trains_on():
+    session = Session(Trainer(TrainConfig(hidden=(32,) * 5, activation="leaky_relu",
+                                          init="normal:0.5", optimizer="sgd", lr=0.1)))
+    run_in_thread(session, 1000)
+    assert session.frame.halted is not None and session.trainer.step_count == 14
+    (nan,) = [e.text for e in session.drain_events() if e.kind == "nan"]
+    assert "applies from step 0, before the blow-up" in nan and "u rewind" not in nan
+    session.change(lambda c: {"clip_mode": "norm"})
+    events = session.drain_events()
+    assert [e.kind for e in events] == ["rewind", "control"]
+    assert events[0].text == ("NaN at step 14: back to step 0, the last snapshot before the gradients "
+                              "blew up at step 10; the change applies from there, controls kept")
+    assert session.trainer.step_count == 0 and session.frame.halted is None
+    run_in_thread(session, 300)
+    assert session.frame.halted is None and session.trainer.step_count >= 300
+    plain = Trainer(session.trainer.config)
+    plain.run(session.trainer.step_count)
+    np.testing.assert_array_equal(session.trainer.model.flat_value, plain.model.flat_value)
+
+
+def test_rewind_says_nothing_older_once_not_on_every_press():
+    session = Session(Trainer(TrainConfig()))
+    session.step()
+    for _ in range(4):
+        session.rewind()
+    texts = [e.text for e in session.drain_events() if e.kind == "rewind"]
+    assert texts == ["rewound from step 1 to step 0, controls kept", "nothing older than step 0 to rewind to"]

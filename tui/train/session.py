@@ -108,6 +108,7 @@ class Session(Publisher):
         self._runs = 0
         self._output: Output | None = None
         self._halted: Flag | None = None
+        self._nothing_older: int | None = None  # the step "nothing older" was last said at
         self._serial = 0
         self._rate = 0.0
         self._clock = clock
@@ -331,15 +332,19 @@ class Session(Publisher):
     def _halt(self, flag: Flag) -> None:
         self._run_id = None
         self._halted = flag
-        self._emit("nan", f"NaN/Inf in {flag.layer}: {flag.detail}. Paused. "
-                          "Way out: u rewind, [ lower lr, x clip")
+        back = self.timeline.before_trouble().step
+        self._emit("nan", f"NaN/Inf in {flag.layer}: {flag.detail}. Paused. Way out: x (clip) or "
+                          f"[ (lower lr), then space: a change made now applies from step {back}, "
+                          "before the blow-up")
 
     def _apply_change(self, changes: dict[str, Any]) -> None:
         config = self.trainer.config
         changed = {k: v for k, v in changes.items() if getattr(config, k) != v}
         if not changed:
             return
-        self.timeline.remember()
+        if self._halted is not None:  # the weights here are already ruined: go back first
+            self._back_before_trouble()
+        self.timeline.remember(pin=True)
         try:
             self.trainer.update(**changed)
         except ValueError as exc:
@@ -349,6 +354,15 @@ class Session(Publisher):
         self._emit("control", ", ".join(
             f"{k} {show_setting(k, getattr(config, k))} -> {show_setting(k, v)}"
             for k, v in changed.items()))
+
+    def _back_before_trouble(self) -> None:
+        halted_at = self.trainer.step_count
+        since = self.timeline.exploding_since
+        target = self.timeline.restore_before_trouble()
+        self._forget_readings()
+        cause = f"the gradients blew up at step {since}" if since is not None else "the NaN"
+        self._emit("rewind", f"NaN at step {halted_at}: back to step {target.step}, the last "
+                             f"snapshot before {cause}; the change applies from there, controls kept")
 
     def _forget_readings(self) -> None:
         """After a restore: the halt and the output showed the abandoned future."""
@@ -369,7 +383,9 @@ class Session(Publisher):
         step = self.trainer.step_count
         target = self.timeline.rewind()
         if target is None:
-            self._emit("rewind", f"nothing older than step {step} to rewind to")
+            if self._nothing_older != step:  # said once, not on every further press
+                self._nothing_older = step
+                self._emit("rewind", f"nothing older than step {step} to rewind to")
             return
         self._forget_readings()
         self._emit("rewind", f"rewound from step {step} to step {target.step}, controls kept")

@@ -3,9 +3,12 @@
 A ``Timeline`` records every step's numbers (``MinMaxHistory``: bounded, any length of
 run), every evaluation, the steps where a control changed (the plots' marks), the
 health flags as raised/cleared events (``FlagTracker``), and snapshots of the weights
-for rewinding: one every ``SNAPSHOT_EVERY`` steps and one before each control change,
-thinned so they stay few (``thin``). ``reset`` and ``rewind`` restore a snapshot but
-keep the current controls, and forget the abandoned future in every record. It is not
+for rewinding: one every ``SNAPSHOT_EVERY`` steps, thinned so they stay few (``thin``),
+and one before each control change, each kept (so ``u`` always reaches the state before
+a change) while all snapshots fit in ``SNAPSHOT_BYTES``. ``reset`` and ``rewind``
+restore a snapshot but keep the current controls, and forget the abandoned future in
+every record; ``restore_before_trouble`` goes back to the newest snapshot taken before
+the current blow-up began (the way out of a NaN pause). It is not
 thread-aware: the driver (``Session``) calls it only from the thread that owns the
 Trainer, under its lock. A new per-step record of the run belongs here.
 """
@@ -26,6 +29,10 @@ CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
 """The settings the app changes; reset and rewind move the weights in time but keep these."""
 SNAPSHOT_EVERY = 100
 SNAPSHOTS_KEPT = 24
+"""Periodic snapshots kept (thinned: dense near now, sparse further back)."""
+SNAPSHOT_BYTES = 128 * 2**20
+"""Memory all snapshots together may hold. Control-change snapshots are never thinned
+below it; for the scenario networks (a few kB each) that is tens of thousands of changes."""
 CLEAR_AFTER = 25
 MARKS_KEPT = 200
 
@@ -73,6 +80,10 @@ class Timeline:
         self.flags = FlagTracker()
         self.initial = trainer.snapshot()
         self.snapshots: list[Snapshot] = [self.initial]
+        self.pinned: set[int] = set()
+        """Steps of the snapshots taken before a control change."""
+        self.exploding_since: int | None = None
+        """The first step of the current run of exploding flags; None while there is none."""
         self.last: StepStats | None = None
         """The latest step's numbers; None before the first step and after a restore."""
         self.evaluation: Evaluation | None = None
@@ -103,6 +114,8 @@ class Timeline:
         self.since.update(self.trainer.unit_states, stats.step)
         self.steps.add(stats.step, (stats.loss, stats.grad_norm, *stats.layer_grad_norms))
         events = self.flags.update(stats.step, stats.flags) if stats.flags or self.flags.active else []
+        if stats.flags or self.exploding_since is not None:
+            self._follow_explosion(stats)
         if stats.step % SNAPSHOT_EVERY == 0:
             self.remember()
         return events
@@ -116,18 +129,57 @@ class Timeline:
         """Mark the current step as one where a control changed."""
         self.marks.append(self.trainer.step_count)
 
-    def remember(self) -> None:
-        """Snapshot the current step for rewinding (once per step), within a bounded list."""
-        if self.snapshots[-1].step != self.trainer.step_count:
+    def _follow_explosion(self, stats: StepStats) -> None:
+        if any(f.kind == "exploding" for f in stats.flags):
+            if self.exploding_since is None:
+                self.exploding_since = stats.step
+        elif not any(kind == "exploding" for kind, _ in self.flags.active):
+            self.exploding_since = None
+
+    def remember(self, pin: bool = False) -> None:
+        """Snapshot the current step for rewinding (once per step); ``pin`` keeps it from
+        thinning (the state before a control change)."""
+        step = self.trainer.step_count
+        if self.snapshots[-1].step != step:
             self.snapshots.append(self.trainer.snapshot())
-            if len(self.snapshots) > SNAPSHOTS_KEPT:
-                self.snapshots = thin(self.snapshots)
+        if pin:
+            self.pinned.add(step)
+        self._bound()
+
+    def _bound(self) -> None:
+        """Thin periodic snapshots to ``SNAPSHOTS_KEPT``; thin pinned ones only when all of
+        them together pass ``SNAPSHOT_BYTES``. The first snapshot always stays."""
+        first, rest = self.snapshots[0], self.snapshots[1:]
+        periodic = [s for s in rest if s.step not in self.pinned]
+        pinned = [s for s in rest if s.step in self.pinned]
+        if len(periodic) > SNAPSHOTS_KEPT:
+            periodic = thin(periodic)
+        while len(pinned) > 2 and sum(map(snapshot_bytes, [first, *periodic, *pinned])) > SNAPSHOT_BYTES:
+            pinned = thin(pinned)
+        self.pinned = {s.step for s in pinned}
+        self.snapshots = [first, *sorted(periodic + pinned, key=lambda s: s.step)]
+
+    def before_trouble(self) -> Snapshot:
+        """The newest snapshot taken before the current blow-up began: before the first step
+        of the current run of exploding flags, or before now when there is none."""
+        start = self.exploding_since if self.exploding_since is not None else self.trainer.step_count
+        older = [snap for snap in self.snapshots if snap.step < start]
+        return older[-1] if older else self.snapshots[0]
+
+    def restore_before_trouble(self) -> Snapshot:
+        """Back to ``before_trouble()``, controls kept; returns the snapshot restored."""
+        target = self.before_trouble()
+        self.snapshots = [snap for snap in self.snapshots if snap.step <= target.step]
+        self.pinned &= {snap.step for snap in self.snapshots}
+        self._restore(target)
+        return target
 
     def reset(self) -> Snapshot:
         """Back to the first weights, every record cleared; returns the snapshot restored."""
         self.steps.clear()
         self.evals.clear()
         self.snapshots = [self.initial]
+        self.pinned = set()
         self._restore(self.initial)
         return self.initial
 
@@ -137,6 +189,7 @@ class Timeline:
         step = self.trainer.step_count
         while len(self.snapshots) > 1 and self.snapshots[-1].step >= step:
             self.snapshots.pop()
+        self.pinned &= {snap.step for snap in self.snapshots}
         target = self.snapshots[-1]
         if target.step >= step:
             return None
@@ -153,9 +206,17 @@ class Timeline:
         while self.marks and self.marks[-1] > snap.step:
             self.marks.pop()
         self.flags = FlagTracker()
+        self.exploding_since = None
         self.last = None
         self.evaluation = None
         self.since.restart(self.trainer.unit_states, snap.step)
+
+
+def snapshot_bytes(snap: Snapshot) -> int:
+    """Memory one snapshot holds in arrays: weights, optimizer state and buffers."""
+    arrays = [snap.weights, *snap.buffers.values(), *snap.unit_states]
+    arrays += [a for a in snap.optimizer.get("arrays", {}).values() if hasattr(a, "nbytes")]
+    return sum(a.nbytes for a in arrays)
 
 
 def thin(snapshots: list[T]) -> list[T]:
