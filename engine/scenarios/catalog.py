@@ -119,9 +119,9 @@ _NETWORKS = (
     Scenario("exploding",
              "Five leaky-ReLU layers with weights drawn too large (std 0.5) under SGD at lr 0.1: "
              "every update makes the next gradient bigger, until the loss is NaN.",
-             "When it pauses at NaN, press x (clip the gradient norm at 1) or [ (lr 0.03), then r "
-             "(back to step 0, controls kept) and space: the loss stays finite and test accuracy "
-             "passes 90% within 1,000 steps.",
+             "When it pauses at NaN, press x (clip the gradient norm at 1) or [ (lr 0.03), then "
+             "space: the change applies from step 0, before the blow-up, the loss stays finite and "
+             "test accuracy passes 90% within 1,000 steps.",
              TrainConfig(hidden=(32,) * 5, activation="leaky_relu", init="normal:0.5",
                          optimizer="sgd", lr=0.1),
              fix={"clip_mode": "norm", "clip": 1.0},
@@ -169,8 +169,8 @@ _NETWORKS = (
     Scenario("lr-too-high",
              "Full-batch SGD at lr 0.3 on a sine fit: each step overshoots the valley, the loss "
              "bounces up and down, then grows without bound until it is NaN.",
-             "When it pauses at NaN, press [ twice (lr 0.03), then r (back to step 0, controls kept) "
-             "and space: the loss falls below 0.01 within 1,000 steps.",
+             "When it pauses at NaN, press [ twice (lr 0.03), then space: the change applies from "
+             "step 0, before the blow-up, and the loss falls below 0.01 within 1,000 steps.",
              _SINE_SGD.replace(lr=0.3),
              fix={"lr": 0.03},
              prediction=Prediction("Full-batch SGD at lr 0.3 fits a sine: what will the loss do?",
