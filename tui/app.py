@@ -21,6 +21,7 @@ from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
 from gradtui.tui.network.screen import NetworkScreen
 from gradtui.tui.train.keys import HELP, KEYS, LOCK_ALLOWS
+from gradtui.tui.train.prediction_view import PredictionState
 from gradtui.tui.train.session import Session
 from gradtui.tui.train.screen import TrainScreen
 
@@ -79,6 +80,8 @@ class GradtuiApp(App):
         self._start = (trainer, scenario)
         self._rebuild = rebuild
         """Builds the run on show afresh, as it was launched; None for a bare trainer."""
+        self.predictions: dict[str, PredictionState] = {}
+        """Each scenario's question as the learner met it: asked once per app session."""
 
     def get_default_screen(self) -> Screen:
         trainer, scenario = self._start
@@ -162,8 +165,12 @@ class GradtuiApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, TrainScreen):
-            for binding in KEYS:
+            offered = set()
+            for binding in KEYS:  # one entry per action that applies now
+                if binding.action in offered or screen.check_action(binding.action, ()) is False:
+                    continue
                 if not self.locked or binding.action in LOCK_ALLOWS:
+                    offered.add(binding.action)
                     yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
                                         HELP[binding.action], getattr(screen, f"action_{binding.action}"))
             yield SystemCommand("Loss surface", "the network's train loss around its current weights, "

@@ -32,6 +32,14 @@ KEYS: list[Binding] = [
     Binding("n", "network", "Network", id="network",
             tooltip="see inside the network: every neuron, the weights, one sample's chain rule"),
     Binding("question_mark", "help", "Help", key_display="?"),
+    *(Binding(str(n), f"answer_{n}", f"Answer {n}", show=False, id=f"prediction.answer_{n}",
+              tooltip=f"answer the scenario's question with answer {n}") for n in range(1, 5)),
+    Binding("0", "skip_prediction", "Skip question", show=False, id="prediction.skip",
+            tooltip="skip the scenario's question (it is not asked again this session)"),
+    Binding("escape", "skip_prediction", "Skip question", show=False, id="prediction.skip_escape",
+            tooltip="skip the scenario's question while it is asked"),
+    Binding("v", "reveal_prediction", "Reveal answer", show=False, id="prediction.reveal",
+            tooltip="show the answer to the scenario's question now"),
 ]
 
 HELP: dict[str, str] = {
@@ -59,6 +67,11 @@ HELP: dict[str, str] = {
     "network": "the network view: what each neuron computes, the weights, dead neurons, one "
                "sample's chain rule in numbers, the loss surface",
     "help": "this screen",
+    **{f"answer_{n}": f"answer the scenario's question (asked before the first step) with answer {n}"
+       for n in range(1, 5)},
+    "skip_prediction": "skip the scenario's question; it is not asked again this session",
+    "reveal_prediction": "show the answer to the scenario's question now; the evidence follows when "
+                         "the run shows it",
 }
 """A sentence per action for the help screen and the command palette."""
 

@@ -29,6 +29,7 @@ from gradtui.tui.train.keys import KEYS, LOCK_ALLOWS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
 from gradtui.tui.train.output_view import OutputView
 from gradtui.tui.train.plots import GradPlot, LossPlot
+from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
 from gradtui.tui.train.frame import Frame
 from gradtui.tui.train.session import Session, View, share_command
 from gradtui.tui.train.status import StatusLine
@@ -90,6 +91,7 @@ class TrainScreen(Screen):
         yield StatusLine(id="status")
         yield Static(id="story")
         yield Static(id="hint")
+        yield PredictionPanel(id="prediction")
         yield TwinBar(id="twin-bar", classes="twin-only")
         with Vertical(id="main"):
             with Horizontal(id="top"):
@@ -161,6 +163,7 @@ class TrainScreen(Screen):
         self._shown = shown
         self.refreshes += 1
         self._set_views()
+        self._show_prediction()
         with self.app.batch_update():
             self._show_status()
             self._show_plots(frame, frame_b)
@@ -252,6 +255,13 @@ class TrainScreen(Screen):
             return self.twin is not None
         if action == "compare_fix":
             return self.fix is not None
+        if action.startswith("answer_") or action == "skip_prediction":
+            state = self.prediction
+            asked = state is not None and state.pending and self.session.watch is not None
+            return asked and (action == "skip_prediction"
+                              or int(action[-1]) <= len(state.prediction.answers))
+        if action == "reveal_prediction":
+            return self.prediction is not None and self.session.watch is not None
         return True
 
     @property
@@ -266,11 +276,13 @@ class TrainScreen(Screen):
         if driver.running:
             driver.pause()
         elif driver.start():
+            self._skip_unanswered()
             self.train(driver)
         self.running = driver.running
         self._show_status()
 
     def action_step(self) -> None:
+        self._skip_unanswered()
         self.driver.step()
 
     def action_reset(self) -> None:
@@ -426,11 +438,72 @@ class TrainScreen(Screen):
     def _install_story(self) -> None:
         self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
         self.query_one("#hint", Static).update(LOCKED_HINT if self.locked else hint_markup(self.scenario))
+        self._ask_prediction()
         trainer = self.session.trainer
         self.session.events.append(Event(trainer.step_count, "scenario", f"{self.session.name}: "
                                          f"{trainer.model.architecture} on {trainer.data.name}; "
                                          "space trains, ? shows the keys"))
         self.show_latest()
+
+    # --- predict, then watch -----------------------------------------------------------
+
+    @property
+    def prediction(self) -> PredictionState | None:
+        """The question of the scenario on show, as the learner has met it this session."""
+        return self.app.predictions.get(self.scenario.name) if self.scenario is not None else None
+
+    def _ask_prediction(self) -> None:
+        """Put the scenario's question up (unless answered or skipped earlier this session)
+        and have the session watch the run for its evidence."""
+        scenario = self.scenario
+        question = scenario.prediction if scenario is not None else None
+        fresh = self.session.trainer.step_count == self.session.timeline.initial.step
+        if question is None or not fresh:
+            self.session.watch_prediction(None)
+        else:
+            self.app.predictions.setdefault(scenario.name, PredictionState(question))
+            self.session.watch_prediction(question)
+        self._show_prediction()
+
+    def _set_prediction(self, state: PredictionState) -> None:
+        self.app.predictions[self.scenario.name] = state
+        self._show_prediction()
+        self.refresh_bindings()
+
+    def _show_prediction(self) -> None:
+        watch = self.session.watch
+        state = self.prediction if watch is not None else None
+        self.query_one(PredictionPanel).show(state, watch.reveal if watch is not None else None)
+
+    def _answer(self, index: int) -> None:
+        if self.prediction is not None:
+            self._set_prediction(self.prediction.answer(index))
+
+    def action_answer_1(self) -> None:
+        self._answer(0)
+
+    def action_answer_2(self) -> None:
+        self._answer(1)
+
+    def action_answer_3(self) -> None:
+        self._answer(2)
+
+    def action_answer_4(self) -> None:
+        self._answer(3)
+
+    def action_skip_prediction(self) -> None:
+        if self.prediction is not None:
+            self._set_prediction(self.prediction.skip())
+
+    def action_reveal_prediction(self) -> None:
+        if self.prediction is not None:
+            self._set_prediction(self.prediction.show_answer())
+
+    def _skip_unanswered(self) -> None:
+        """Training started before an answer: the question counts as skipped."""
+        state = self.prediction
+        if state is not None and state.pending:
+            self._set_prediction(state.skip())
 
     def on_unmount(self) -> None:
         self.driver.pause()

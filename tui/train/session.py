@@ -39,6 +39,7 @@ from gradtui.engine.train.atomic import atomic_write
 from gradtui.engine.train.model_export import export_model, file_suffix
 from gradtui.engine.train.replay import recipe, to_toml
 from gradtui.engine.train.changes import show_setting
+from gradtui.engine.scenarios.predictions import Prediction, Watch
 
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
@@ -109,6 +110,8 @@ class Session(Publisher):
         self._output: Output | None = None
         self._halted: Flag | None = None
         self._nothing_older: int | None = None  # the step "nothing older" was last said at
+        self.watch: Watch | None = None
+        """The scenario's prediction, followed step by step until its evidence shows."""
         self._serial = 0
         self._rate = 0.0
         self._clock = clock
@@ -323,9 +326,16 @@ class Session(Publisher):
     def _emit(self, kind: str, text: str, path: str | None = None) -> None:
         self.events.append(Event(self.trainer.step_count, kind, text, path))
 
+    def watch_prediction(self, prediction: Prediction | None) -> None:
+        """Follow ``prediction``'s evidence from the next step on (None: no question);
+        call before training starts."""
+        self.watch = prediction.watch() if prediction is not None else None
+
     def _advance(self, probe: bool = False) -> None:
         stats = self.trainer.step(probe=probe)
         self.events.extend(self.timeline.record_step(stats))
+        if self.watch is not None and self.watch.see(self.trainer, stats):
+            self._emit("prediction", f"the run shows the answer: {self.watch.reveal.evidence}")
         if not stats.applied:
             self._halt(stats.flagged("nonfinite")[0])
 
@@ -373,6 +383,8 @@ class Session(Publisher):
     def _apply_reset(self) -> None:
         initial = self.timeline.reset()
         self._forget_readings()
+        if self.watch is not None and not self.watch.revealed:  # watch the new run from its start
+            self.watch = self.watch.prediction.watch()
         if initial.step == 0:
             self._emit("reset", "reset to step 0: same seed, same initial weights, controls kept")
         else:

@@ -21,6 +21,7 @@ STYLES = {
     "reset": "blue",
     "rewind": "blue",
     "scenario": "bold",
+    "prediction": "bold yellow",
     "error": "bold red",
 }
 
@@ -28,7 +29,8 @@ STYLES = {
 @dataclass(frozen=True)
 class Event:
     """One line of the event log: ``kind`` is raised, cleared, control, nan, checkpoint,
-    share, export, reset, rewind, scenario or error. ``path`` names the file a checkpoint,
+    share, export, reset, rewind, scenario, prediction (the run showed a
+    prediction's answer) or error. ``path`` names the file a checkpoint,
     share or export event wrote (a browser downloads it)."""
 
     step: int

@@ -1,0 +1,85 @@
+"""Predict, then watch: the scenario's question before the first step, the learner's
+answer, and then the answer with the run's own evidence.
+
+``PredictionPanel`` shows one ``PredictionState``. The state is kept per scenario name
+for the whole app session (``App.predictions``), so a question skipped or answered is
+not asked again when the scenario is reopened or restarted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.markup import escape
+from textual.widgets import Static
+
+from gradtui.engine.scenarios.predictions import Prediction, Reveal
+
+SKIPPED = -1
+"""The choice recorded for a question skipped (0, escape, or training started unanswered)."""
+
+
+@dataclass(frozen=True)
+class PredictionState:
+    """One scenario's question as the learner has met it so far.
+
+    ``choice`` is None while the question waits for an answer, ``SKIPPED``, or the
+    index of the answer picked; ``shown`` is True once ``v`` asked for the answer."""
+
+    prediction: Prediction
+    choice: int | None = None
+    shown: bool = False
+
+    @property
+    def pending(self) -> bool:
+        return self.choice is None
+
+    def answer(self, index: int) -> "PredictionState":
+        """The state after pressing ``index + 1`` (ignored when no such answer or not asked)."""
+        if not self.pending or not 0 <= index < len(self.prediction.answers):
+            return self
+        return replace(self, choice=index)
+
+    def skip(self) -> "PredictionState":
+        return replace(self, choice=SKIPPED) if self.pending else self
+
+    def show_answer(self) -> "PredictionState":
+        return replace(self, shown=True)
+
+
+def prediction_markup(state: PredictionState | None, reveal: Reveal | None) -> str:
+    """What the panel says; empty when there is nothing to say (no question, or skipped
+    and not yet revealed)."""
+    if state is None:
+        return ""
+    p = state.prediction
+    if state.pending:
+        answers = "   ".join(f"[b reverse] {i + 1} [/] {escape(a)}" for i, a in enumerate(p.answers))
+        return (f"[b]Predict, then watch:[/b] {escape(p.question)}\n{answers}   "
+                f"[b reverse] 0 [/] skip")
+    if reveal is None and not state.shown:
+        if state.choice == SKIPPED:
+            return ""
+        return (f"[b]You predicted:[/b] {escape(p.answers[state.choice])}. The run shows the answer "
+                f"by step {p.evidence.by:,}; [b reverse] v [/] reveals it now.")
+    verdict = ""
+    if state.choice == p.correct:
+        verdict = " [green]You predicted it.[/green]"
+    elif state.choice is not None and state.choice != SKIPPED:
+        verdict = f" [yellow]You predicted: {escape(p.answers[state.choice])}.[/yellow]"
+    head = f"[b]Answer:[/b] {escape(p.answer)}.{verdict}"
+    if reveal is None:
+        return f"{head} The evidence shows by step {p.evidence.by:,}."
+    other = ("" if reveal.answer == p.correct
+             else f" This run went another way: {escape(p.answers[reveal.answer])}.")
+    return f"{head} [b]Evidence:[/b] {escape(reveal.evidence)}.{other}"
+
+
+class PredictionPanel(Static):
+    """The question, the learner's answer, then the answer and its evidence; hidden when
+    it has nothing to say."""
+
+    def show(self, state: PredictionState | None, reveal: Reveal | None) -> None:
+        markup = prediction_markup(state, reveal)
+        self.display = bool(markup)
+        self.update(markup)
