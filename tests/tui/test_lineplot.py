@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradtui.tui.widgets.canvas import AXIS
+from gradtui.tui.widgets.canvas import AXIS, Canvas
 from gradtui.tui.widgets.lineplot import Chart, Series, draw_chart, linear_ticks, log_ticks, tick_label
 
 
@@ -56,3 +56,13 @@ def test_tick_helpers():
     assert [label for _, label in linear_ticks(-0.2, 2.2, most=4)] == ["0", "1", "2"]
     assert [label for _, label in log_ticks(-3.2, 3.1)] == ["0.001", "0.01", "0.1", "1", "10", "100", "1000"]
     assert tick_label(1e7) == "1e7" and tick_label(0.05) == "0.05"
+
+
+def test_huge_values_neither_overflow_the_axis_labels_nor_the_rasteriser():
+    # a diverged regression fit (lr-too-high at the NaN pause): y near +-3.5e153 and a loss near 1e308
+    assert log_ticks(0.0, 320.0)[-1][1].startswith("1e3")
+    canvas = Canvas(43, 9, (-3.1, 3.1), (-1.5, 1.5))
+    xs = np.linspace(-3.1, 3.1, 120)
+    canvas.polylines([(np.column_stack([xs, np.linspace(-3.5e153, 3.0e153, 120)]), "#50aaff")])
+    rows = canvas.rows()
+    assert len(rows) == 9 and all(sum(len(seg.text) for seg in row) == 43 for row in rows)

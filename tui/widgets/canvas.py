@@ -101,6 +101,10 @@ def _clip(segs: np.ndarray, width: float, height: float) -> tuple[np.ndarray, np
     return clipped, keep
 
 
+FAR_DOTS = 1e6
+"""Dot coordinates are clamped to +-this before rasterising, so huge values stay integers."""
+
+
 class Canvas:
     """``width`` x ``height`` cells showing data coordinates ``xlim`` x ``ylim`` (y upward)."""
 
@@ -139,7 +143,9 @@ class Canvas:
         top where they share a cell: one set of NumPy calls however many there are."""
         segs, tags = [], []
         for points, colour in paths:
-            dots = self.to_dots(points)
+            # Coordinates far outside (a diverged fit at 1e153) would overflow the integer
+            # rasteriser; a million dots out is off any screen, and the slope barely moves.
+            dots = np.clip(self.to_dots(points), -FAR_DOTS, FAR_DOTS)
             if len(dots) == 1:
                 dots = np.vstack([dots, dots])
             if len(dots) < 2:
