@@ -35,11 +35,15 @@ async def shoot(name: str, steps: int, keys: tuple[str, ...], out: str, size: tu
             session.step()
             if session.frame.halted is not None:
                 break
-        await pilot.pause(0.2)
-        app.screen.show_latest()
-        await pilot.pause(0.2)
-        path = os.path.join(out, f"{name}.svg")
-        app.save_screenshot(os.path.basename(path), os.path.dirname(path) or ".")
+        return await save_svg(app, pilot, os.path.join(out, f"{name}.svg"))
+
+
+async def save_svg(app: GradtuiApp, pilot, path: str) -> str:
+    """Let the screen catch up with the run, draw its newest frame, and save it as SVG."""
+    await pilot.pause(0.2)
+    app.screen.show_latest()
+    await pilot.pause(0.2)
+    app.save_screenshot(os.path.basename(path), os.path.dirname(path) or ".")
     return path
 
 

@@ -13,6 +13,8 @@ import argparse
 import asyncio
 import os
 
+from make_screenshots import save_svg
+
 from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
 
@@ -28,12 +30,7 @@ async def shoot(out: str, size: tuple[int, int], steps: int) -> str:
                     session.step()
             while twin.busy:
                 await pilot.pause(0.01)
-        await pilot.pause(0.3)
-        app.screen.show_latest()
-        await pilot.pause(0.3)
-        path = os.path.join(out, "twin-exploding-clipping.svg")
-        app.save_screenshot(os.path.basename(path), os.path.dirname(path) or ".")
-    return path
+        return await save_svg(app, pilot, os.path.join(out, "twin-exploding-clipping.svg"))
 
 
 def main() -> None:

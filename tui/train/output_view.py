@@ -188,12 +188,16 @@ class OutputView(Vertical):
 
     def show(self, output: Output | None, dataset: str, evaluation: Evaluation | None,
              prefix: str = "") -> None:
-        """Show ``output``, titled by what it is; ``prefix`` names the run (twin mode)."""
+        """Show ``output``, titled by what it is; ``prefix`` names the run (twin mode, where
+        the pane is half as wide: the picture says it is decision regions, and the title
+        keeps the accuracy, which fits)."""
         regions, curve, bars = self.query_one(RegionsView), self.query_one(CurveView), self.query_one("#bars", Static)
         regions.display = isinstance(output, Regions)
         curve.display = isinstance(output, Curve)
         bars.display = isinstance(output, Bars)
-        title = prefix + output_title(output, dataset, evaluation)
+        title = output_title(output, dataset, evaluation)
+        if prefix:
+            title = prefix + title.removeprefix("decision regions · ").removeprefix("decision regions: ")
         if title != self.border_title:
             self.border_title = title
         if isinstance(output, Regions):
