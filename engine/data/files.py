@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from gradtui.engine.data.dataset import Dataset
+from gradtui.engine.data.npz import read_member
 
 
 class DataError(ValueError):
@@ -158,14 +159,15 @@ def load_npz(path: Path) -> Dataset:
         raise DataError(f"{path}: holds a single .npy array; expected a .npz with {', '.join(NPZ_KEYS)}")
     if not start.startswith(NPZ_MAGIC):
         raise DataError(f"{path}: is not a NumPy .npz archive; expected one with {', '.join(NPZ_KEYS)}")
-    with _reading(path), np.load(path, allow_pickle=False) as archive:
-        missing = [key for key in NPZ_KEYS if key not in archive.files]
+    with _reading(path), zipfile.ZipFile(path) as archive:
+        members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+        missing = [key for key in NPZ_KEYS if key not in members]
         if missing:
             raise DataError(
                 f"{path}: missing key(s) {', '.join(missing)}; it has "
-                f"{', '.join(archive.files) or 'no arrays'}; expected {', '.join(NPZ_KEYS)}"
+                f"{', '.join(members) or 'no arrays'}; expected {', '.join(NPZ_KEYS)}"
             )
-        x_train, y_train, x_test, y_test = (archive[key] for key in NPZ_KEYS)
+        x_train, y_train, x_test, y_test = (read_member(archive, members[key]) for key in NPZ_KEYS)
     return _dataset(path, _unit_scaled(x_train), y_train, _unit_scaled(x_test), y_test)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from gradtui.engine.data.dataset import Dataset
+from gradtui.engine.data.npz import DamagedMember, read_member
 from gradtui.engine.train.atomic import atomic_write
 from gradtui.engine.train.changes import Change
 from gradtui.engine.train.config import TrainConfig
@@ -35,8 +36,6 @@ DATA_KEYS = ("X_train", "y_train", "X_test", "y_test")
 GROUPS = ("buffer/", "optim/", "units/", "data/")
 MAX_META_BYTES = 64 * 2**20
 """The metadata is a JSON string; anything bigger is not one gradtui wrote."""
-MAX_INFLATION = 1000
-"""A compressed member may claim at most this many times its stored size (no zip bombs)."""
 
 
 class CheckpointError(ValueError):
@@ -101,10 +100,12 @@ def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
         with zipfile.ZipFile(path) as archive:
             if "meta.npy" not in archive.namelist():
                 raise CheckpointError(f"{path} is not a gradtui checkpoint (no metadata)")
-            arrays = {_key(info): _read_member(archive, info) for info in archive.infolist()}
+            arrays = {_key(info): read_member(archive, info, "U" if info.filename == "meta.npy" else "biuf",
+                                              MAX_META_BYTES if info.filename == "meta.npy" else None)
+                      for info in archive.infolist()}
     except CheckpointError:
         raise
-    except _Damaged as exc:
+    except DamagedMember as exc:
         raise CheckpointError(f"{path}: damaged gradtui checkpoint ({exc})") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
         raise CheckpointError(f"{path} is not a gradtui checkpoint (unreadable: {exc})") from None
@@ -122,42 +123,13 @@ def _read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
-class _Damaged(Exception):
-    """A member of the archive that is not what a gradtui checkpoint holds."""
-
-
 def _key(info: zipfile.ZipInfo) -> str:
     name = info.filename
     key = name[:-len(".npy")]
     if not name.endswith(".npy") or not (key in ("meta", "weights", "sampler_perm")
                                          or key.startswith(GROUPS)):
-        raise _Damaged(f"unexpected member {name!r}")
+        raise DamagedMember(f"unexpected member {name!r}")
     return key
-
-
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    """One ``.npy`` member, its header checked against the member's size before the array is
-    allocated: a header claiming 1e11 elements in a small file is refused, not attempted."""
-    name = info.filename
-    if info.file_size > max(info.compress_size, 1) * MAX_INFLATION:
-        raise _Damaged(f"{name} claims {info.file_size:,} bytes from {info.compress_size:,}")
-    with archive.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        if version not in ((1, 0), (2, 0)):
-            raise _Damaged(f"{name} is a .npy of version {version}")
-        header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                  else np.lib.format.read_array_header_2_0)
-        shape, fortran, dtype = header(member)
-        if dtype.hasobject or dtype.kind not in ("U" if name == "meta.npy" else "biuf"):
-            raise _Damaged(f"{name} holds {dtype} values")
-        size = int(np.prod(shape, dtype=object)) * dtype.itemsize
-        if size != info.file_size - member.tell() or (name == "meta.npy" and size > MAX_META_BYTES):
-            raise _Damaged(f"{name} claims shape {shape} ({size:,} bytes) but holds "
-                           f"{info.file_size - member.tell():,} bytes")
-        array = np.empty(shape[::-1] if fortran else shape, dtype)
-        if member.readinto(array.reshape(-1).view(np.uint8)) != size or member.read(1):
-            raise _Damaged(f"{name} is truncated")
-    return array.T if fortran else array
 
 
 def _group(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

@@ -4,10 +4,12 @@ real process) for each way a user can give them."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -42,6 +44,8 @@ CASES = [
     (["--config", "dead.toml"], "dead_fraction is a fraction: it must be above 0 and at most 1, got 5"),
     (["--config", "saturated.toml"], "saturated_fraction must be greater than zero"),
     (["--config", "both.toml"], "both.toml: give dataset or data, not both"),
+    (["--data", "claims.npz"], "x_train.npy claims shape (100000000000, 2)", "but holds 64 bytes"),
+    (["--data", "pickled.npz"], "x_train.npy holds object values"),
 ]
 
 
@@ -52,7 +56,28 @@ def folder(tmp_path_factory):
         (folder / name).write_text(text)
     rows = [f"{i},{1e39 if i == 3 else i},{i % 2}" for i in range(12)]
     (folder / "big.csv").write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    write_npz(folder / "claims.npz", shape="(100000000000, 2)")
+    write_npz(folder / "pickled.npz", pickled=True)
     return folder
+
+
+def write_npz(path, shape: str | None = None, pickled: bool = False) -> None:
+    """A Keras-style .npz whose x_train header claims ``shape``, or holds pickled objects."""
+    def npy(array, allow_pickle=False) -> bytes:
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=allow_pickle)
+        return buffer.getvalue()
+
+    plain = npy(np.zeros((4, 2)))
+    x_train = npy(np.array([{}] * 4, dtype=object), allow_pickle=True) if pickled else plain
+    if shape:
+        begin, end = x_train.index(b"{"), x_train.index(b"\n")
+        header = x_train[begin:end].decode().replace("(4, 2)", shape).rstrip().encode()
+        x_train = x_train[:begin] + header.ljust(end - begin) + x_train[end:]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, member in (("x_train", x_train), ("y_train", npy(np.arange(4))),
+                             ("x_test", plain), ("y_test", npy(np.arange(4)))):
+            archive.writestr(f"{name}.npy", member)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: " ".join(c[0]))
