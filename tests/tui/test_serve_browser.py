@@ -129,3 +129,17 @@ def test_serve_refuses_bad_settings_and_busy_ports(capsys):
     assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
     assert main(["serve", "--port", "70000"]) == 2
     assert "port number" in capsys.readouterr().err
+
+
+def test_serve_without_textual_serve_says_how_to_get_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "textual_serve", None)
+    monkeypatch.setitem(sys.modules, "textual_serve.server", None)
+    assert main(["serve", "--port", str(free_port())]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'gradtui[serve]'" in err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
