@@ -22,7 +22,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 ANSI = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78])")
-STEP = re.compile(r"step ([\d,]+)")
+STEP = re.compile(r"│ step ([\d,]+)")
+"""The status line's step counter (other text, such as a prediction question, may say "step N")."""
 
 
 def wait_for(condition, timeout: float, what: str, poll):
