@@ -191,3 +191,32 @@ async def test_the_palette_offers_the_network_view_and_the_loss_surface():
     async with app.run_test(size=(120, 40)):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Network (n)" in titles and "Loss surface" in titles
+
+
+async def test_a_big_train_set_is_measured_on_a_fixed_sample_and_says_so():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 2))
+    trainer = Trainer.from_arrays(X, (X[:, 0] * X[:, 1] > 0).astype(np.int64), TrainConfig(hidden=(8,)))
+    app = GradtuiApp(trainer=trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "L")
+        await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
+        land = app.screen.landscape
+        assert land.sampled and land.rows == 2000 and land.of_rows == len(trainer.data.X_train)
+        legend = str(app.screen.query_one("#surf-legend").render())
+        assert f"on a fixed sample of 2,000 of {land.of_rows:,} training rows" in legend
+
+
+async def test_in_twin_mode_the_view_shows_the_run_the_keys_change():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        train = app.train_screen
+        await until(lambda: train.twin is not None)
+        screen = await open_network(app, pilot)
+        assert screen.session is train.target is train.twin.b
+        await pilot.press("escape")
+        await until(lambda: app.screen is train)
+        shown = train.refreshes
+        await pilot.press("s")
+        await until(lambda: train.refreshes > shown)  # B's frames reach the training screen again

@@ -143,7 +143,7 @@ def column_pixels(picture: NetworkPicture, layer: LayerPicture | None, units: np
     """The (len(units), h, w, 3) pictures of some neurons of one column (``layer`` None: the
     inputs, 2-D data only), each scaled by its own largest |output|, in one go."""
     if picture.extent is None:
-        return np.stack([_histogram(layer.values[:, u], h, w, largest(layer.values[:, u])) for u in units])
+        return np.stack([_histogram(layer.values[:, u], h, w) for u in units])
     grid = _input_plane(picture) if layer is None else layer.values
     grid = grid[..., units]  # (n, n, units)
     rows, cols = np.arange(h) * grid.shape[0] // h, np.arange(w) * grid.shape[1] // w
@@ -174,15 +174,20 @@ def _probability(p: np.ndarray, units: np.ndarray, width: int) -> np.ndarray:
     return rgb
 
 
-def _histogram(values: np.ndarray, h: int, w: int, scale: float) -> np.ndarray:
-    """Outputs over the probe set as ``w`` bars over [-scale, scale], each bar in the colour
-    of its bin's value."""
+def _histogram(values: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Outputs over the probe set as ``w`` bars from their smallest to their largest value,
+    each bar in the colour of its bin's value (a ReLU's pile of zeros is its left bar)."""
     finite = values[np.isfinite(values)]
-    counts, edges = np.histogram(finite, bins=w, range=(-scale, scale))
-    heights = np.ceil(counts / max(counts.max(), 1) * h).astype(int) if finite.size else np.zeros(w, int)
     rgb = np.empty((h, w, 3))
     rgb[...] = BACKGROUND
-    bar = diverging((edges[:-1] + edges[1:]) / 2, scale) * 0.6 + 255 * 0.4
+    if not finite.size:
+        return rgb
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(finite, bins=w, range=(lo, hi))
+    heights = np.ceil(counts / max(counts.max(), 1) * h).astype(int)
+    bar = diverging((edges[:-1] + edges[1:]) / 2, max(abs(lo), abs(hi))) * 0.6 + 255 * 0.4
     for c, height in enumerate(heights):
         if height:
             rgb[h - height:, c] = bar[c]

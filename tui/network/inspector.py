@@ -118,12 +118,13 @@ def _backward(text: Text, picture: NetworkPicture, l: int, j: int, terms: int, l
 def _incoming(text: Text, lt: LayerTrace, j: int, terms: int) -> None:
     scale = "" if lt.mean is None else "·γ/σ"
     text.append(f"  dL/db = dL/dz{scale} = {plain(lt.db[j])}\n")
-    text.append(f"  {'i':>4} {'w_i':>9} {'x_i':>9} {'dL/dw_i = x·dL/dh':>18}\n", style=NOTE)
+    text.append(f"  dL/dw_i = x_i·dL/db, largest first:\n", style=NOTE)
+    text.append(f"  {'i':>3} {'w_i':>9} {'x_i':>9} {'dL/dw_i':>9}\n", style=NOTE)
     grads = lt.dW[:, j]
     for i in largest_first(grads, terms):
-        text.append(f"  {i:>4} {plain(lt.W[i, j]):>9} {plain(lt.x[i]):>9} {plain(grads[i]):>18}\n")
+        text.append(f"  {i:>3} {plain(lt.W[i, j]):>9} {plain(lt.x[i]):>9} {plain(grads[i]):>9}\n")
     if len(grads) > terms:
-        text.append(f"  … {len(grads) - terms} more, largest |dL/dw| shown\n", style=NOTE)
+        text.append(f"  … {len(grads) - terms} more\n", style=NOTE)
 
 
 def _health(text: Text, picture: NetworkPicture, l: int, j: int) -> None:
@@ -142,10 +143,10 @@ def _step(text: Text, before: NetworkPicture, after: NetworkPicture, l: int, j: 
     lr = after.lr
     text.append(f"step {before.step}→{after.step} ({after.optimizer}, lr {lr:g}, minibatch grad g)\n",
                 style=FORWARD)
-    text.append(f"  {'i':>4} {'w before':>9} {'Δw':>10} {'-lr·g':>10}\n", style=NOTE)
+    text.append(f"  {'i':>3} {'w before':>9} {'Δw':>9} {'-lr·g':>9}\n", style=NOTE)
     delta = new - old
     for i in largest_first(delta, terms):
-        text.append(f"  {i:>4} {plain(old[i]):>9} {plain(delta[i]):>10} {plain(-lr * grad[i]):>10}\n")
+        text.append(f"  {i:>3} {plain(old[i]):>9} {plain(delta[i]):>9} {plain(-lr * grad[i]):>9}\n")
     if after.optimizer == "sgd":
         text.append("  plain SGD: Δw = -lr·g\n", style=NOTE)
     else:

@@ -120,13 +120,13 @@ class NetworkScreen(Screen):
         run = f"running {frame.steps_per_s:,.0f} steps/s" if frame.running else "paused"
         if frame.halted is not None:
             run = f"[b red]halted: NaN/Inf in {frame.halted.layer}[/]"
-        matrices = "gradients dL/dW" if self.gradients else "weights W"
+        matrices = "dL/dW" if self.gradients else "W"
         shown = f"step {picture.step}" if picture is not None else "…"
         what = ("neurons over the input plane" if trainer.data.n_features == 2
-                else f"neuron outputs over {len(trainer.X_probe)} probe samples")
+                else f"outputs over {len(trainer.X_probe)} probe samples")
         self.query_one("#net-status", Static).update(
             f"[b]network[/b] {trainer.model.architecture} · {shown} · {run} · "
-            f"sample {self.sample} of {len(trainer.data.X_train)} · {what} · matrices: {matrices}")
+            f"sample {self.sample} of {len(trainer.data.X_train)} · {what} · matrices {matrices}")
 
     def _clamped(self, selected: tuple[int, int]) -> tuple[int, int]:
         layers = self.session.trainer.model.sizes[1:]
