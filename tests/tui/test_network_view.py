@@ -220,3 +220,20 @@ async def test_in_twin_mode_the_view_shows_the_run_the_keys_change():
         shown = train.refreshes
         await pilot.press("s")
         await until(lambda: train.refreshes > shown)  # B's frames reach the training screen again
+
+
+async def test_a_deep_network_on_a_narrow_screen_and_a_diverged_run_still_draw():
+    app = GradtuiApp(scenario=SCENARIOS["vanishing"])  # 2-16x6-2: eight columns at 80x24
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_network(app, pilot)
+        assert len(screen.query_one(NetworkDiagram).placement.columns) == 8
+        assert sum("▶" in row for row in diagram_text(screen)) == 1
+    app = GradtuiApp(scenario=SCENARIOS["exploding"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.session.frame.halted is None:
+            app.session.step()
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, NetworkScreen) and app.screen.picture is not None)
+        await pilot.press("L")
+        await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
+        assert "NaN/Inf all over the plane" in str(app.screen.query_one("#surf-legend").render())

@@ -80,7 +80,8 @@ def window(total: int, room: int, selected: int | None) -> range:
 def _fit(counts: list[int], rows: int, width: int) -> tuple[list[int], list[int], list[int]]:
     """Tile rows and columns per column and matrix widths that fit ``width``: widest tiles
     narrowed to square pixels first, then big tiles made smaller, then the matrices, then
-    every tile down to two columns."""
+    every tile, down to one column each (a deep network on a narrow screen; whatever still
+    does not fit is cut off at the right edge)."""
     th = [int(np.clip(rows // max(n, 1), 1, FEW_TILE_ROWS if n <= FEW else TILE_ROWS)) for n in counts]
     tw = [3 * h for h in th]
     visible = [min(n, rows // h) for n, h in zip(counts, th)]
@@ -97,9 +98,9 @@ def _fit(counts: list[int], rows: int, width: int) -> tuple[list[int], list[int]
         elif th[big] > small:
             th[big] -= 1
             tw[big] = 2 * th[big]
-        elif gap_w > 2:
+        elif gap_w > 1:
             gap_w -= 1
-        elif max(tw) > 2:
+        elif max(tw) > 1:
             tw[max(range(len(tw)), key=tw.__getitem__)] -= 1
         else:
             return th, tw, gaps
@@ -150,9 +151,8 @@ def column_pixels(picture: NetworkPicture, layer: LayerPicture | None, units: np
     sampled = np.moveaxis(grid[rows][:, cols], -1, 0)  # (units, h, w)
     if last and picture.output_kind == "probability":
         return _probability(sampled, units, layer.width)
-    with np.errstate(all="ignore"):
-        peak = np.nanmax(np.where(np.isfinite(grid), np.abs(grid), np.nan), axis=(0, 1))
-    peak = np.where(np.isfinite(peak) & (peak > 0), peak, 1.0)
+    peak = np.max(np.where(np.isfinite(grid), np.abs(grid), 0.0), axis=(0, 1))
+    peak = np.where(peak > 0, peak, 1.0)
     return diverging(sampled / peak[:, None, None], 1.0)
 
 
@@ -225,9 +225,10 @@ def paint(picture: NetworkPicture, lay: Layout, selected: tuple[int, int], gradi
         if layer is not None:
             dead = layer.state[units] == DEAD
             tiles[dead] = tiles[dead] * 0.25 + GREY * 0.75
+        visible = max(min(tw, lay.width - column.x), 0)  # cut off at the right edge
         for row, pixels in enumerate(tiles):
             y = 2 * (column.top + row * th)
-            rgb[y:y + tall, column.x:column.x + tw] = pixels
+            rgb[y:y + tall, column.x:column.x + visible] = pixels[:, :visible]
     for left, right, gap in zip(lay.columns, lay.columns[1:], lay.gaps):
         _matrix(rgb, picture.layers[right.layer], left, right, gap, gradients)
     canvas.field = backdrop(np.clip(rgb, 0, 255))
@@ -244,10 +245,11 @@ def _matrix(rgb: np.ndarray, layer: LayerPicture, left: Column, right: Column, g
     block = pooled(values[np.array(inputs)][:, np.array(right.units)].T, gap)
     colours = diverging(block, largest(values))
     x = left.x + left.tw + 1
+    visible = max(min(block.shape[1], rgb.shape[1] - x), 0)  # cut off at the right edge
     tall = 2 * right.th - (right.th > 1)
     for row in range(len(right.units)):
         y = 2 * (right.top + row * right.th)
-        rgb[y:y + tall, x:x + block.shape[1]] = colours[row]
+        rgb[y:y + tall, x:x + visible] = colours[row, :visible]
 
 
 def _text(canvas: Canvas, row: int, col: int, text: str, colour: str, bold: bool = False) -> None:

@@ -53,7 +53,10 @@ def surface_canvas(land: Landscape, path: np.ndarray, width: int, height: int) -
     span = float(land.alphas[-1])
     canvas = Canvas(width, height, (-span, span), (-span, span))
     with np.errstate(all="ignore"):
-        canvas.field = heat_backdrop(upsample(land, width, height))
+        values = upsample(land, width, height)
+    if not np.isfinite(values).any():  # a diverged run: one flat colour, the legend says why
+        values = np.zeros_like(values)
+    canvas.field = heat_backdrop(values)
     if len(path):
         canvas.polyline(path, PATH)
         canvas.mark(*path[0], "○", PATH, bold=True, clamp=True)
@@ -82,6 +85,10 @@ def surface_text(land: Landscape, path_steps: list[int]) -> Text:
         text.append(f"on all {land.rows:,} training rows\n")
     text.append("● centre = the weights now: ")
     text.append(f"{centre:.5g}\n", style="bold")
+    if not np.isfinite(land.loss).any():
+        text.append("the loss is NaN/Inf all over the plane: the weights are no longer finite "
+                    "numbers (rewind with u on the training screen)\n", style="bold red")
+        return text
     finite = np.where(np.isfinite(land.loss), land.loss, np.inf)
     i, j = np.unravel_index(np.argmin(finite), finite.shape)
     text.append(f"✕ lowest on the plane: {finite[i, j]:.5g} at α {land.alphas[i]:+.3g}, β {land.betas[j]:+.3g}\n")
@@ -187,8 +194,12 @@ class LossSurfaceScreen(Screen):
         land = self.session.trainer.loss_landscape(span, STEPS, seed, max_rows=SAMPLE_ROWS, model=twin)
         land = dataclasses.replace(land, step=step)
         kept = [snap for snap in snapshots if snap.step <= step]
-        path = land.project(np.array([snap.weights for snap in kept] + [land.weights]))
-        self.post_message(SurfaceReady(land, path, [snap.step for snap in kept] + [step]))
+        weights = np.array([snap.weights for snap in kept] + [land.weights])
+        if np.isfinite(weights).all() and all(np.isfinite(d).all() for d in land.directions):
+            path, steps = land.project(weights), [snap.step for snap in kept] + [step]
+        else:  # a diverged run: no plane to project onto
+            path, steps = np.zeros((0, 2)), []
+        self.post_message(SurfaceReady(land, path, steps))
 
     def on_surface_ready(self, message: SurfaceReady) -> None:
         self.landscape = message.landscape
