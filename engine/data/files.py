@@ -26,6 +26,7 @@ class DataError(ValueError):
 
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+IDX_MAX_HEADER = 4 + 4 * 255  # magic, then up to 255 dimension sizes
 LABELS_MAGIC = 2049  # 0x00000801: uint8, one dimension
 IMAGES_MAGIC = 2051  # 0x00000803: uint8, three dimensions
 MNIST_FILES = (
@@ -95,7 +96,13 @@ def read_idx(path: str | Path, expected_magic: int | None = None) -> np.ndarray:
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with _reading(path), opener(path, "rb") as file:
-        raw = file.read()
+        raw = file.read(IDX_MAX_HEADER)
+        if len(raw) >= 4 and raw[2] in IDX_TYPES and len(raw) >= 4 + 4 * raw[3]:
+            # read no more than the header promises (and one byte to reveal trailing data):
+            # a small gzip that inflates without end is not read into memory
+            sizes = (int.from_bytes(raw[i:i + 4], "big") for i in range(4, 4 + 4 * raw[3], 4))
+            wanted = 4 + 4 * raw[3] + math.prod(sizes) * np.dtype(IDX_TYPES[raw[2]]).itemsize
+            raw += _read_up_to(file, wanted + 1 - len(raw))
     magic = int.from_bytes(raw[:4], "big")
     valid = len(raw) >= 4 and raw[:2] == b"\0\0" and raw[2] in IDX_TYPES and raw[3] > 0
     if not valid or (expected_magic is not None and magic != expected_magic):
@@ -107,12 +114,27 @@ def read_idx(path: str | Path, expected_magic: int | None = None) -> np.ndarray:
     shape = tuple(int.from_bytes(raw[i:i + 4], "big") for i in range(4, header, 4))
     dtype = np.dtype(IDX_TYPES[raw[2]])
     expected, actual = math.prod(shape) * dtype.itemsize, len(raw) - header
-    if actual != expected:
+    if actual > expected:
+        raise DataError(f"{path}: IDX data runs past the {expected} bytes its header shape {shape} "
+                        "needs (corrupt file)")
+    if actual < expected:
         raise DataError(
             f"{path}: IDX data is {actual} bytes but its header shape {shape} needs {expected} "
             "(truncated or corrupt file)"
         )
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _read_up_to(file, n: int) -> bytes:
+    """At most ``n`` bytes of ``file``, in chunks: memory grows with what is there, not with ``n``."""
+    chunks = []
+    while n > 0:
+        chunk = file.read(min(n, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
 def load_mnist(folder: Path) -> Dataset:
