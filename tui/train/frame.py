@@ -40,6 +40,9 @@ class LayerView:
     unit_state: np.ndarray
     unit_grad: np.ndarray
     badges: tuple[Flag, ...]
+    held: tuple[int | None, ...] = ()
+    """The last step each badge's flag held (None: it holds now); a badge whose flag held
+    only before the frame's step is fading and is drawn as such, never as current."""
 
 
 @dataclass(frozen=True)
@@ -93,16 +96,20 @@ def layer_views(trainer: Trainer, timeline: Timeline) -> tuple[LayerView, ...]:
     for i, (layer, width) in enumerate(zip(model.layers, model.sizes[1:])):
         state = trainer.unit_states[i].copy()
         badges = timeline.flags.for_layer(layer.name)
+        now = stats.step if stats is not None else trainer.step_count
+        held = tuple(None if seen >= now else seen for seen in timeline.flags.last_held(layer.name))
         if whole:  # a NaN loss or an undone update concerns every layer
             badges += (Flag("nonfinite", layer.name, "loss or update is NaN/Inf"),)
+            held += (None,)
         elif stats is not None and not math.isfinite(stats.layer_grad_norms[i]):
             badges += (Flag("nonfinite", layer.name, "gradient is NaN/Inf"),)
+            held += (None,)
         if stats is None:
             views.append(LayerView(layer.name, width, None, None,
                                    int((state == DEAD).sum()), int((state == SATURATED).sum()), state,
-                                   np.full(width, np.nan), badges))
+                                   np.full(width, np.nan), badges, held))
             continue
         ls = stats.layers[i]
         views.append(LayerView(ls.name, ls.width, ls.grad_norm, ls.update_ratio, ls.dead,
-                               ls.saturated, state, ls.unit_grad.copy(), badges))
+                               ls.saturated, state, ls.unit_grad.copy(), badges, held))
     return tuple(views)

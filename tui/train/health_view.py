@@ -105,19 +105,40 @@ WIDE = 90
 """Below this many columns the rows drop the bar (the norm is still there as a number)."""
 
 
+NEURON_LEGENDS = (
+    "neurons: bright = large |dL/dz|, grey = dead, orange = saturated",
+    "bright = big |dL/dz|, grey dead, orange saturated",
+    "neurons (? explains)",
+    "neurons",
+)
+"""The strip's caption, longest first: the header takes the longest that fits whole."""
+FADED = "italic grey70 on grey23"
+"""A badge whose flag no longer holds (it clears after 25 clean steps): never drawn as current."""
+
+
 def header(width: int) -> Text:
-    """Column captions, so every number on a layer's row says what it is."""
+    """Column captions, so every number on a layer's row says what it is; nothing is cut
+    mid-word (the neuron caption shortens to fit)."""
     bar = f"{'|grad| 1e-8…1e4':^{BAR_WIDTH + 2}}" if width >= WIDE else " "
-    caption = (f"{'layer':<{NAME_WIDTH}}{'units':>5} {bar}{'norm':>9} {'update/w':>9} "
-               f"{'dead':>5} {'sat':>4}  neurons: bright = large |dL/dz|, grey = dead, orange = saturated")
-    return Text(caption[:width], style="dim")
+    columns = f"{'layer':<{NAME_WIDTH}}{'units':>5} {bar}{'norm':>9} {'update/w':>9} {'dead':>5} {'sat':>4}  "
+    legend = next((text for text in NEURON_LEGENDS if len(columns) + len(text) <= width), "")
+    return Text((columns + legend)[:width].rstrip(), style="dim")
+
+
+def badge(kind: str, layer: LayerView, held: int | None) -> Text:
+    """One badge: in its colour while its flag holds, faded with the last step it held
+    while it waits to clear, so it never contradicts the numbers beside it."""
+    if held is None:
+        return Text(f" {badge_text(kind, layer)} ", style=BADGE_STYLES[kind])
+    return Text(f" {kind.upper()} @{held:,} ", style=FADED)
 
 
 def layer_row(layer: LayerView, width: int, last: bool) -> Text:
     """One line per layer: numbers around a log bar, then the neuron strip and the badges."""
     name = f"{layer.name}{' out' if last else ''}"
     ratio, norm = number(layer.update_ratio, 1), number(layer.grad_norm, 2)
-    kinds = {f.kind for f in layer.badges}
+    held = dict(zip((f.kind for f in layer.badges), layer.held or (None,) * len(layer.badges)))
+    kinds = {kind for kind, step in held.items() if step is None}
     bar_style = "red" if "exploding" in kinds else VANISH_STYLE if "vanishing" in kinds else "green"
     text = Text(f"{name:<{NAME_WIDTH}}{layer.width:>5} ")
     if width >= WIDE:
@@ -126,11 +147,18 @@ def layer_row(layer: LayerView, width: int, last: bool) -> Text:
         text.append("▏", style="dim")
     text.append(f"{norm:>9} {ratio:>9} {layer.dead:>5} {layer.saturated:>4}  ")
     badges = Text()
-    for kind in dict.fromkeys(f.kind for f in layer.badges):
+    for kind, step in held.items():
         badges.append(" ")
-        badges.append(f" {badge_text(kind, layer)} ", style=BADGE_STYLES[kind])
+        badges.append_text(badge(kind, layer, step))
     room = max(width - text.cell_len - badges.cell_len, 8)
-    text.append_text(strip(unit_styles(layer), min(room, layer.width)))
+    if layer.width > room:  # squeezed: each cell shows the worst of its group, and says so
+        squeeze = Text(f" ({layer.width}→", style="dim")
+        cells = max(room - len(f" ({layer.width}→{room})"), 4)
+        squeeze.append(f"{cells})", style="dim")
+        text.append_text(strip(unit_styles(layer), cells))
+        text.append_text(squeeze)
+    else:
+        text.append_text(strip(unit_styles(layer), layer.width))
     text.append_text(badges)
     return text
 

@@ -68,6 +68,11 @@ class FlagTracker:
     def for_layer(self, name: str) -> tuple[Flag, ...]:
         return tuple(flag for flag, _ in self.active.values() if flag.layer == name)
 
+    def last_held(self, name: str) -> tuple[int, ...]:
+        """For each of ``for_layer(name)``'s flags, the last step it held: a step before
+        now means the flag is fading (shown as such until it clears)."""
+        return tuple(seen for flag, seen in self.active.values() if flag.layer == name)
+
 
 class Timeline:
     """The recorded past of one Trainer's run: histories, marks, flags and snapshots."""

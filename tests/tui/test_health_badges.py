@@ -1,0 +1,56 @@
+"""Layer health never contradicts itself: a badge whose flag no longer holds is drawn
+faded with the step it last held, the header is never cut mid-word, and a layer with more
+units than cells says it is squeezed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradtui.engine import Flag, TrainConfig, Trainer
+from gradtui.tui.train.frame import LayerView, layer_views
+from gradtui.tui.train.health_view import FADED, NEURON_LEGENDS, header, layer_row
+from gradtui.tui.train.timeline import Timeline
+
+
+def view(width: int = 16, badges=(), held=()) -> LayerView:
+    return LayerView("layers.0", width, 1e-3, 1e-4, 0, 0, np.zeros(width, dtype=np.int8),
+                     np.full(width, 1e-3), tuple(badges), tuple(held))
+
+
+def test_a_flag_that_no_longer_holds_is_drawn_faded_with_its_last_step():
+    flag = Flag("vanishing", "layers.0", "")
+    current = layer_row(view(badges=[flag], held=[None]), 116, False)
+    fading = layer_row(view(badges=[flag], held=[2260]), 116, False)
+    assert " VANISHING " in current.plain and "@" not in current.plain
+    assert " VANISHING @2,260 " in fading.plain
+    assert any(span.style == FADED for span in fading.spans)
+
+
+def test_frames_mark_a_flag_fading_on_the_first_step_without_it():
+    # dying-relu's layers.0 gets no gradient once layers.1 is dead, then gets some again
+    trainer = Trainer(TrainConfig(hidden=(16,) * 6, activation="sigmoid", init="xavier",
+                                  optimizer="sgd", lr=0.1))
+    timeline = Timeline(trainer)
+    timeline.record_step(trainer.step())
+    (first, *_), held = layer_views(trainer, timeline)[0].badges, layer_views(trainer, timeline)[0].held
+    assert first.kind == "vanishing" and held == (None,)
+    trainer.update(activation="relu")
+    timeline.record_step(trainer.step())
+    layer = layer_views(trainer, timeline)[0]
+    assert [f.kind for f in layer.badges] == ["vanishing"] and layer.held == (1,)
+
+
+def test_the_header_is_never_cut_mid_word():
+    for width in range(60, 200):
+        text = header(width).plain
+        assert len(text) <= width
+        words = text.split()
+        legend_words = {w for legend in NEURON_LEGENDS for w in legend.split()}
+        assert words[-1] in legend_words | {"sat"}, (width, text)
+    assert header(116).plain.endswith(NEURON_LEGENDS[1])  # the health pane at 120x40
+
+
+def test_a_squeezed_layer_says_how_many_units_share_its_cells():
+    row = layer_row(view(width=64), 116, False).plain
+    assert "(64→" in row and len(row) <= 116
+    assert "→" not in layer_row(view(width=16), 116, False).plain
