@@ -247,3 +247,35 @@ async def test_rewind_reaches_the_control_change_snapshot_after_15k_steps():
         await press(app, "u", "u", "u")
         rewinds = [t for t in logged(app) if t.startswith("nothing older")]
         assert rewinds == ["nothing older than step 0 to rewind to"]
+
+
+# --- screens that fit ------------------------------------------------------------------
+
+async def test_80x24_shows_the_essentials():
+    app = open_scenario("dying-relu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("0", "s")
+        await pilot.pause()
+        screen = app.screen
+        for pane in ("#hint", "#events", "#controls", "#output", "#health"):
+            assert screen.query_one(pane).display and screen.query_one(pane).size.height > 0, pane
+        assert "test acc" in str(screen.query_one("#output").border_title)
+        controls = str(screen.query_one("#controls").render())
+        assert all(key in controls for key in (" [ ", " ] ", " a ", " o ", " x ", " b "))
+        assert "Try:" in str(screen.query_one("#hint").render())
+
+
+async def test_120x40_cuts_no_named_string_mid_word():
+    app = open_scenario("line-fit")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0", "s")
+        await pilot.pause()
+        title = str(app.screen.query_one("#output").border_title)
+        assert title.startswith("y = m·x + b: m = ") or title.startswith("m = ")
+        assert len(title) <= app.screen.query_one("#output").size.width - 4
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0", "s")
+        await pilot.pause()
+        header = str(app.screen.query_one(LayerHealth).render()).splitlines()[0]
+        assert header.rstrip().endswith("saturated")  # the whole legend, not "oran"

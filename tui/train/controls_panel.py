@@ -1,4 +1,4 @@
-"""The controls panel: each setting with its current value and its keys, which are clickable."""
+"""The controls panel: each setting with its keys (clickable) first, then its name and value."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ ROWS: list[tuple[str, str, tuple[str, ...]]] = [
     ("batch", "batch_size", ("cycle_batch",)),
 ]
 """Label, config field, actions (each shown as its key)."""
+KEYS_WIDTH = 7
+"""The key caps come first, padded to this width, so a narrow panel cuts a long value's end
+and never a key."""
 
 
 
@@ -35,7 +38,9 @@ def controls_markup(config: TrainConfig) -> str:
         if field == "activation" and not isinstance(value, str):
             value = "/".join(value)
         keys = " ".join(key_button(a) for a in actions)
-        lines.append(f"{label:<11}[b]{escape(show_setting(field, value)):<11}[/b] {keys}")
+        shown = sum(len(key_for(a)) + 2 for a in actions) + len(actions) - 1
+        pad = " " * (KEYS_WIDTH - shown)
+        lines.append(f"{keys}{pad} {label:<10} [b]{escape(show_setting(field, value))}[/b]")
     return "\n".join(lines)
 
 

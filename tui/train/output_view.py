@@ -124,8 +124,8 @@ DATA, FIT = "#969696", "#50aaff"
 
 
 class CurveView(LinePlot):
-    """1-D regression: the data as dots, the network's prediction as a line (a fit far
-    off the data leaves the picture at its edge)."""
+    """1-D regression: the data as dots, the network's prediction as a line; the y axis
+    spans both, so a fit that overshoots (line-fit at lr 1) stays in the picture."""
 
     _curve: Curve | None = None
 
@@ -133,11 +133,12 @@ class CurveView(LinePlot):
         if curve is self._curve:
             return
         self._curve = curve
-        lo, hi = float(curve.data_y.min()), float(curve.data_y.max())
+        finite = np.isfinite(curve.y)
+        shown = np.concatenate([curve.data_y, curve.y[finite]])  # the view follows the fit too
+        lo, hi = float(shown.min()), float(shown.max())
         pad = 0.25 * (hi - lo) + 1e-6
         xlim = (float(curve.x.min()), float(curve.x.max()))
         ylim = (lo - pad, hi + pad)
-        finite = np.isfinite(curve.y)
         self.show_chart(Chart(xlim, ylim, scatter=[Series(curve.data_x, curve.data_y, DATA)],
                               series=[Series(curve.x[finite], curve.y[finite], FIT)],
                               xticks=linear_ticks(*xlim, most=4), yticks=linear_ticks(*ylim, most=4)))
@@ -156,24 +157,34 @@ def bars_text(bars: Bars, width: int) -> Text:
     return text
 
 
-def output_title(output: Output | None, dataset: str, evaluation: Evaluation | None) -> str:
+def output_title(output: Output | None, dataset: str, evaluation: Evaluation | None,
+                 width: int = 1000) -> str:
     """What the view shows, with the accuracy, the line's m and b, or the fact that the
-    outputs are not numbers."""
+    outputs are not numbers, in at most ``width`` characters: the numbers are kept whole
+    and the words around them go first."""
+    return next((title for title in _titles(output, dataset, evaluation) if len(title) <= width),
+                _titles(output, dataset, evaluation)[-1][:width])
+
+
+def _titles(output: Output | None, dataset: str, evaluation: Evaluation | None) -> list[str]:
+    """The title, longest first."""
     if isinstance(output, Regions):
         title = "decision regions"
         if not np.isfinite(output.confidence).any():
-            return title + ": outputs are NaN/Inf"
+            return [title + ": outputs are NaN/Inf", "outputs NaN/Inf"]
     elif isinstance(output, Curve):
         if output.line is None:
-            return "fit (line) vs data (dots)"
+            return ["fit (line) vs data (dots)", "fit vs data"]
         m, b = output.line
         target = " (data: y = 2x + 1)" if dataset == "linear" else ""
-        return f"y = m·x + b: m = {m:.4f}  b = {b:.4f}{target}"
+        return [f"y = m·x + b: m = {m:.4f}  b = {b:.4f}{target}", f"m = {m:.4f}  b = {b:.4f}{target}",
+                f"m = {m:.4f}  b = {b:.4f}", f"m {m:.3g} b {b:.3g}"]
     else:
         title = output.title if isinstance(output, Bars) else "output"
     if evaluation is not None and evaluation.test_accuracy is not None:
-        title += f" · test acc {evaluation.test_accuracy:.1%}"
-    return title
+        accuracy = f"test acc {evaluation.test_accuracy:.1%}"
+        return [f"{title} · {accuracy}", accuracy, f"{evaluation.test_accuracy:.0%}"]
+    return [title]
 
 
 class OutputView(Vertical):
@@ -195,7 +206,8 @@ class OutputView(Vertical):
         regions.display = isinstance(output, Regions)
         curve.display = isinstance(output, Curve)
         bars.display = isinstance(output, Bars)
-        title = output_title(output, dataset, evaluation)
+        room = self.size.width - 4 - len(prefix) if self.size.width else 1000  # inside the border
+        title = output_title(output, dataset, evaluation, max(room, 4))
         if prefix:
             title = prefix + title.removeprefix("decision regions · ").removeprefix("decision regions: ")
         if title != self.border_title:
