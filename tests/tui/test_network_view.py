@@ -137,8 +137,10 @@ async def test_dead_neurons_are_marked_with_the_step_they_died():
         states = screen.picture.layers[1].state
         dead = np.flatnonzero(states == DEAD)
         assert len(dead) >= 4
-        assert sum(row.count("✕") for row in diagram_text(screen)) == sum(
+        rows = diagram_text(screen)
+        assert sum(row.count("✕") for row in rows[:-1]) == sum(
             int((layer.state == DEAD).sum()) for layer in screen.picture.layers)
+        assert f"{len(dead)}✕" in rows[-1]  # counted under the column
         await pilot.press("right", *["down"] * int(dead[0]))
         await pilot.pause()
         assert f"dead since step {screen.picture.layers[1].since[dead[0]]}" in inspector_text(screen)

@@ -7,7 +7,8 @@ as class probabilities
 in the class colours, i.e. the decision regions), otherwise a histogram of its outputs
 over the probe set. Between two columns, the weight matrix: one row per neuron on the
 right, one column per neuron on the left, coloured by sign and magnitude (or, in gradient
-mode, the latest step's dL/dW). Dead neurons are greyed and marked ✕, saturated ones ~.
+mode, the latest step's dL/dW). Dead neurons are greyed and marked ✕, saturated ones ~,
+and counted under their column.
 Columns with more neurons than fit show a window around the selection (summarised as
 "units a-b of n"); the matrix between pools its columns when they do not fit.
 """
@@ -267,9 +268,13 @@ def _labels(canvas: Canvas, picture: NetworkPicture, lay: Layout, selected: tupl
         _text(canvas, 0, column.x - 1, f"{name} {column.total}"[:room], DIM)
         if layer is None and lay.collapsed_input:
             _text(canvas, lay.height // 2, column.x - 1, f"{column.total} inputs"[:room], DIM)
+        footer = []
         if len(column.units) < column.total and len(column.units):
-            span = f"{column.units.start}-{column.units.stop - 1}"
-            _text(canvas, lay.height - 1, column.x - 1, span[:room], DIM)
+            footer.append(f"{column.units.start}-{column.units.stop - 1}")
+        if layer is not None:
+            dead, saturated = int((layer.state == DEAD).sum()), int((layer.state == SATURATED).sum())
+            footer += [f"{dead}✕"] * bool(dead) + [f"{saturated}~"] * bool(saturated)
+        _text(canvas, lay.height - 1, column.x - 1, " ".join(footer)[:room], DIM)
         if layer is None:
             continue
         for row, unit in enumerate(column.units):
