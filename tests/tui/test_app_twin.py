@@ -7,6 +7,7 @@ import asyncio
 import math
 
 from textual import events
+from textual.widgets import Static
 
 from gradtui.engine import SCENARIOS, Trainer
 from gradtui.tui.app import GradtuiApp
@@ -145,6 +146,8 @@ async def test_leaving_asks_which_run_to_keep():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t", "right_square_bracket", "t")
         assert isinstance(app.screen, KeepRunScreen)
+        text = str(app.screen.query_one(Static).render())
+        assert "So far: no evaluation yet" not in text and "So far: A and B are level" in text
         await pilot.press("escape")
         assert app.screen.twin is not None  # escape stays in twin mode
         await pilot.press("t", "b")
@@ -198,3 +201,23 @@ async def test_f_is_offered_only_where_there_is_a_fix():
         assert app.screen.check_action("compare_fix", ()) is False
         await pilot.press("f")
         assert app.screen.twin is None
+
+
+def test_standing_says_who_went_non_finite_or_who_is_ahead():
+    from dataclasses import replace
+
+    from gradtui.engine import Evaluation, Flag
+    from gradtui.tui.train.session import Session
+    from gradtui.tui.train.twin_view import standing
+
+    frame = Session(Trainer(SCENARIOS["default"].config)).frame
+    ahead = replace(frame, evaluation=Evaluation(0.3, 0.4, 0.9, 0.88))
+    behind = replace(frame, evaluation=Evaluation(0.5, 0.6, 0.7, 0.66))
+    nan = replace(frame, step=14, halted=Flag("nonfinite", "loss", "loss is nan"))
+    assert standing({"A": nan, "B": ahead}) == "B never went non-finite; A hit NaN/Inf at step 14"
+    assert standing({"A": nan, "B": nan}) == "both went non-finite: A at step 14, B at step 14"
+    assert standing({"A": behind, "B": ahead}) == "B is ahead: test accuracy 88.0% against 66.0% (A)"
+    assert standing({"A": ahead, "B": ahead}) == "A and B are level: test accuracy 88.0%"
+    regression = {"A": replace(frame, evaluation=Evaluation(0.3, 0.2, None, None)),
+                  "B": replace(frame, evaluation=Evaluation(0.1, 0.5, None, None))}
+    assert standing(regression) == "A is ahead: loss 0.2 against 0.5 (B)"

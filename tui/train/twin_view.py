@@ -48,6 +48,33 @@ def run_state(frame: Frame, running: bool) -> str:
     return "running" if running else "paused"
 
 
+def standing(frames: dict[str, Frame]) -> str:
+    """Where the two runs stand, in one sentence: who went non-finite, else who is ahead on
+    the latest evaluation (test accuracy, else the loss on the test set or the train set)."""
+    halted = {side: f for side, f in frames.items() if f.halted is not None}
+    if len(halted) == 2:
+        return f"both went non-finite: A at step {frames['A'].step}, B at step {frames['B'].step}"
+    if halted:
+        (bad, frame), = halted.items()
+        good = "A" if bad == "B" else "B"
+        return f"{good} never went non-finite; {bad} hit NaN/Inf at step {frame.step}"
+    evals = {side: f.evaluation for side, f in frames.items()}
+    if any(e is None for e in evals.values()):
+        return "no evaluation yet"
+    if all(e.test_accuracy is not None for e in evals.values()):
+        score = {side: e.test_accuracy for side, e in evals.items()}
+        what, fmt, higher = "test accuracy", "{:.1%}", True
+    else:
+        score = {side: (e.test_loss if e.test_loss is not None else e.train_loss) for side, e in evals.items()}
+        what, fmt, higher = "loss", "{:.4g}", False
+    if score["A"] == score["B"]:
+        return f"A and B are level: {what} {fmt.format(score['A'])}"
+    ahead = max(score, key=score.get) if higher else min(score, key=score.get)
+    behind = "A" if ahead == "B" else "B"
+    return (f"{ahead} is ahead: {what} {fmt.format(score[ahead])} against "
+            f"{fmt.format(score[behind])} ({behind})")
+
+
 def twin_markup(frames: dict[str, Frame], running: dict[str, bool], selected: str) -> str:
     """One line: each run's settings and state, and which run the keys change."""
     other = "A" if selected == "B" else "B"
@@ -88,7 +115,8 @@ class KeepRunScreen(ModalScreen[str | None]):
         self.frames, self.running = frames, running
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]Leave twin mode: which run do you keep?[/b]", ""]
+        lines = ["[b]Leave twin mode: which run do you keep?[/b]", "",
+                 f"So far: {escape(standing(self.frames))}.", ""]
         for side in ("A", "B"):
             lines.append(f"[reverse] {side.lower()} [/reverse] keep [{SIDE_STYLES[side]}] {side} [/] "
                          f"{escape(run_settings(self.frames, side))} · step {self.frames[side].step} · "
