@@ -20,7 +20,7 @@ from textual.screen import Screen
 from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
 from gradtui.tui.network.screen import NetworkScreen
-from gradtui.tui.train.keys import HELP, KEYS, LOCK_ALLOWS
+from gradtui.tui.train.keys import HELP, KEYS
 from gradtui.tui.train.prediction_view import PredictionState
 from gradtui.tui.train.session import Session
 from gradtui.tui.train.screen import TrainScreen
@@ -166,13 +166,12 @@ class GradtuiApp(App):
         yield from super().get_system_commands(screen)
         if isinstance(screen, TrainScreen):
             offered = set()
-            for binding in KEYS:  # one entry per action that applies now
+            for binding in KEYS:  # one entry per action that applies now (and is not locked)
                 if binding.action in offered or screen.check_action(binding.action, ()) is False:
                     continue
-                if not self.locked or binding.action in LOCK_ALLOWS:
-                    offered.add(binding.action)
-                    yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
-                                        HELP[binding.action], getattr(screen, f"action_{binding.action}"))
+                offered.add(binding.action)
+                yield SystemCommand(f"{binding.description} ({binding.key_display or binding.key})",
+                                    HELP[binding.action], getattr(screen, f"action_{binding.action}"))
             yield SystemCommand("Loss surface", "the network's train loss around its current weights, "
                                 "with the run's path (computed in the background)", self.open_loss_surface)
             for fmt, (title, what) in EXPORTS.items():

@@ -42,6 +42,7 @@ async def test_present_shows_story_hint_and_plots_and_hides_the_operator_panes(s
         for pane in ("#story", "#hint", "#loss", "#grads", "#output"):
             assert shown(app, pane) and screen.query_one(pane).size.height > 0, pane
         assert screen.query_one("#story").styles.text_style.bold
+        assert shown(app, "#prediction") and screen.query_one("#prediction").styles.text_style.bold
         assert SCENARIOS["default"].story in str(screen.query_one("#story").render())
         assert screen.query_one("#loss").size.width > screen.query_one("#output").size.width
         await pilot.press("s", "s")  # the keys still work for the presenter
@@ -73,13 +74,23 @@ async def test_lock_disables_every_control_but_running_and_stepping():
         await pilot.press("space")
         assert not app.session.running
         for binding in KEYS:
-            allowed = app.screen.check_action(binding.action, ())
-            assert (allowed is not False) == (binding.action in LOCK_ALLOWS), binding.action
+            if binding.action not in LOCK_ALLOWS:
+                assert app.screen.check_action(binding.action, ()) is False, binding.action
+        assert app.screen.check_action("toggle_run", ()) and app.screen.check_action("share", ())
         hint = str(app.screen.query_one("#hint").render())
         assert "Controls locked" in hint and SCENARIOS["default"].hint not in hint
         reached = app.session.trainer.step_count
         await pilot.press("u")  # every key the hint names works
         assert app.session.trainer.step_count < reached
+
+
+async def test_a_locked_student_answers_the_scenario_question():
+    app = GradtuiApp(locked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.prediction.pending and shown(app, "#prediction")
+        await pilot.press("2")
+        assert app.screen.prediction.choice == 1
 
 
 async def test_lock_leaves_only_harmless_palette_entries():
@@ -90,7 +101,8 @@ async def test_lock_leaves_only_harmless_palette_entries():
         assert not [t for t in titles if t.startswith(("Scenario:", "Calculus:", "Restart"))]
         for binding in KEYS:
             listed = any(t.startswith(f"{binding.description} (") for t in titles)
-            assert listed == (binding.action in LOCK_ALLOWS), binding.action
+            assert not listed or binding.action in LOCK_ALLOWS, binding.action
+        assert "Step (s)" in titles and "Answer 1 (1)" in titles  # the question is asked
         assert "Share (S)" in titles and "Export network: PyTorch" in titles
 
 

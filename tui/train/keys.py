@@ -76,11 +76,12 @@ HELP: dict[str, str] = {
 """A sentence per action for the help screen and the command palette."""
 
 LOCK_ALLOWS = frozenset({"toggle_run", "step", "reset", "rewind", "save", "share", "toggle_log", "help",
-                         "network"})
+                         "network", "answer_1", "answer_2", "answer_3", "answer_4", "skip_prediction",
+                         "reveal_prediction"})
 """The actions a locked app (``gradtui --lock``) still runs: they move along the run as it is
-set up, save or share it, or change only the view. Every other key, and the palette entries
-that change settings or leave the run, are disabled. A new key that changes nothing but the
-view belongs here."""
+set up, save or share it, answer the scenario's question, or change only the view. Every
+other key, and the palette entries that change settings or leave the run, are disabled. A
+new key that changes nothing but the view belongs here."""
 
 
 def binding_for(action: str) -> Binding:
