@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from gradtui.tui.cli.serve import app_command, build_parser, serving
+from gradtui.tui.cli.serve import app_command, build_parser, exposure_warning, serving
 from gradtui.tui.cli.main import main
 
 CHROMIUM = "/usr/bin/chromium"
@@ -144,3 +144,10 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_a_host_other_machines_reach_gets_a_warning():
+    assert exposure_warning("127.0.0.1") is None and exposure_warning("localhost") is None
+    assert exposure_warning("::1") is None
+    assert "without authentication" in exposure_warning("0.0.0.0")
+    assert "proxy" in exposure_warning("192.168.1.5")

@@ -88,6 +88,14 @@ def app_command(args: argparse.Namespace) -> str:
     return shlex.join([sys.executable, "-m", "gradtui", *app_argv(args)])
 
 
+def exposure_warning(host: str) -> str | None:
+    """What to say when ``host`` lets other machines in: there is no authentication."""
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return None
+    return (f"listening on {host} without authentication: anyone who can reach this machine "
+            "gets an app; put an authenticating proxy in front (see --public-url)")
+
+
 def check_free(host: str, port: int) -> None:
     """Raise UsageError unless ``host:port`` can be listened on."""
     try:
@@ -109,6 +117,9 @@ def command(args: argparse.Namespace) -> int:
     except ImportError:
         raise UsageError("gradtui serve needs textual-serve: pip install 'gradtui[serve]'") from None
     check_free(args.host, args.port)
+    warning = exposure_warning(args.host)
+    if warning:
+        print(f"gradtui serve: warning: {warning}", file=sys.stderr)
     server = Server(app_command(args), host=args.host, port=args.port, title="gradtui",
                     public_url=args.public_url)
     server.serve()
