@@ -179,6 +179,9 @@ class GradtuiApp(App):
                                     partial(screen.target.export_network, fmt, "."))
             if self.locked:
                 return  # the rest changes the run or leaves it
+            yield SystemCommand("Run until...", "train until a condition holds, such as "
+                                "test_accuracy>=0.95 or plateau:200 (in the settings panel)",
+                                partial(screen.action_settings, "until"))
             yield SystemCommand("Restart scenario", "rebuild this run as it was launched: "
                                 "its first weights, its starting controls", self.restart_scenario)
             if screen.twin is not None:

@@ -17,6 +17,7 @@ ROWS: list[tuple[str, str, tuple[str, ...]]] = [
     ("clip mode", "clip_mode", ("cycle_clip_mode",)),
     ("clip at", "clip", ("clip_down", "clip_up")),
     ("batch", "batch_size", ("cycle_batch",)),
+    ("network", "hidden", ("settings",)),
 ]
 """Label, config field, actions (each shown as its key)."""
 KEYS_WIDTH = 7
@@ -37,6 +38,8 @@ def controls_markup(config: TrainConfig) -> str:
         value = getattr(config, field)
         if field == "activation" and not isinstance(value, str):
             value = "/".join(value)
+        elif field == "hidden":
+            value = ",".join(map(str, value)) or "none"
         keys = " ".join(key_button(a) for a in actions)
         shown = sum(len(key_for(a)) + 2 for a in actions) + len(actions) - 1
         pad = " " * (KEYS_WIDTH - shown)

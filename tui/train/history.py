@@ -94,6 +94,15 @@ class MinMaxHistory:
         self._keys, self._steps = self._keys[keep], self._steps[keep]
         self._lo, self._hi, self._last = self._lo[keep], self._hi[keep], self._last[keep]
 
+    def resize(self, channels: int) -> None:
+        """Keep ``channels`` channels from now on (the network changed its number of layers):
+        the first ones keep their past, new ones start empty (NaN)."""
+        self.flush()
+        keep = min(channels, self.channels)
+        pad = np.full((len(self._keys), channels - keep), np.nan)
+        self._lo, self._hi, self._last = (np.hstack([a[:, :keep], pad]) for a in (self._lo, self._hi, self._last))
+        self.channels = channels
+
     def clear(self) -> None:
         """Forget everything (after a reset)."""
         self.__init__(self.channels, self.capacity)

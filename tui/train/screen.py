@@ -26,12 +26,13 @@ from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.train.health_view import LayerHealth
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.keys import KEYS, LOCK_ALLOWS
-from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, cycle, step_ladder
+from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, climb, cycle
 from gradtui.tui.train.output_view import OutputView
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
 from gradtui.tui.train.frame import Frame
 from gradtui.tui.train.session import Session, View, share_command
+from gradtui.tui.train.settings_panel import Settings, SettingsScreen
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.twin import TwinRuns
 from gradtui.tui.train.twin_view import KeepRunScreen, TwinBar, run_settings, twin_markup
@@ -232,6 +233,10 @@ class TrainScreen(Screen):
             elif event.kind == "share":
                 self.notify(share_command(event.path), title="Shared: this command replays the run",
                             timeout=20)
+            elif event.kind == "limit":
+                self.notify(event.text, title="Ladder end", timeout=4)
+            elif event.kind == "stop":
+                self.notify(event.text, title="Run until: done", timeout=8)
             elif event.kind in ("checkpoint", "export", "error"):
                 self.notify(event.text, severity="error" if event.kind == "error" else "information")
             if event.path is not None and self.app.is_web:
@@ -301,28 +306,58 @@ class TrainScreen(Screen):
         self.target.change(compute)
 
     def action_lr_up(self) -> None:
-        self._change(lambda c: {"lr": step_ladder(LR_LADDER, c.lr, up=True)})
+        self._change(lambda c: {"lr": climb(LR_LADDER, "lr", c.lr, up=True)})
 
     def action_lr_down(self) -> None:
-        self._change(lambda c: {"lr": step_ladder(LR_LADDER, c.lr, up=False)})
+        self._change(lambda c: {"lr": climb(LR_LADDER, "lr", c.lr, up=False)})
 
     def action_clip_up(self) -> None:
-        self._change(lambda c: {"clip": step_ladder(CLIP_LADDER, c.clip, up=True)})
+        self._change(lambda c: {"clip": climb(CLIP_LADDER, "clip", c.clip, up=True)})
 
     def action_clip_down(self) -> None:
-        self._change(lambda c: {"clip": step_ladder(CLIP_LADDER, c.clip, up=False)})
+        self._change(lambda c: {"clip": climb(CLIP_LADDER, "clip", c.clip, up=False)})
 
-    def action_cycle_activation(self) -> None:
-        self._change(lambda c: {"activation": cycle(ACTIVATIONS, c.activation)})
+    def action_cycle_activation(self, step: int = 1) -> None:
+        self._change(lambda c: {"activation": cycle(ACTIVATIONS, c.activation, step)})
 
-    def action_cycle_optimizer(self) -> None:
-        self._change(lambda c: {"optimizer": cycle(OPTIMIZERS, c.optimizer)})
+    def action_cycle_optimizer(self, step: int = 1) -> None:
+        self._change(lambda c: {"optimizer": cycle(OPTIMIZERS, c.optimizer, step)})
 
-    def action_cycle_clip_mode(self) -> None:
-        self._change(lambda c: {"clip_mode": cycle(CLIP_MODES, c.clip_mode)})
+    def action_cycle_clip_mode(self, step: int = 1) -> None:
+        self._change(lambda c: {"clip_mode": cycle(CLIP_MODES, c.clip_mode, step)})
 
-    def action_cycle_batch(self) -> None:
-        self._change(lambda c: {"batch_size": cycle(BATCH_SIZES, c.batch_size)})
+    def action_cycle_batch(self, step: int = 1) -> None:
+        self._change(lambda c: {"batch_size": cycle(BATCH_SIZES, c.batch_size, step)})
+
+    def action_cycle_activation_back(self) -> None:
+        self.action_cycle_activation(-1)
+
+    def action_cycle_optimizer_back(self) -> None:
+        self.action_cycle_optimizer(-1)
+
+    def action_cycle_clip_mode_back(self) -> None:
+        self.action_cycle_clip_mode(-1)
+
+    def action_cycle_batch_back(self) -> None:
+        self.action_cycle_batch(-1)
+
+    def action_settings(self, focus: str | None = None) -> None:
+        """Open the settings panel (``focus``: the id of the field to start in)."""
+        target = self.target
+        trainer = target.trainer
+        panel = SettingsScreen(trainer.config, (trainer.model.sizes[0], trainer.model.sizes[-1]),
+                               target.check_until, focus)
+        self.app.push_screen(panel, lambda settings: self._apply_settings(target, settings))
+
+    def _apply_settings(self, target: Session, settings: Settings | None) -> None:
+        if settings is None:
+            return
+        if settings.changes:
+            target.change(lambda c: settings.changes)
+        if settings.until:
+            target.run_until(settings.until)
+            if not self.driver.running:
+                self.action_toggle_run()
 
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale

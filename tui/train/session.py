@@ -40,12 +40,14 @@ from gradtui.engine.train.model_export import export_model, file_suffix
 from gradtui.engine.train.replay import recipe, to_toml
 from gradtui.engine.train.changes import show_setting
 from gradtui.engine.scenarios.predictions import Prediction, Watch
+from gradtui.engine.train.stop import Stopper, parse_until
 
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
 from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
 from gradtui.tui.widgets.event_log import EVENTS_KEPT, Event
+from gradtui.tui.widgets.ladders import LadderEnd
 from gradtui.tui.widgets.publisher import Publisher
 
 __all__ = [  # Frame, LayerView, Event, format_setting and the rest are re-exported for old imports
@@ -112,6 +114,7 @@ class Session(Publisher):
         self._nothing_older: int | None = None  # the step "nothing older" was last said at
         self.watch: Watch | None = None
         """The scenario's prediction, followed step by step until its evidence shows."""
+        self._stopper: Stopper | None = None
         self._serial = 0
         self._rate = 0.0
         self._clock = clock
@@ -232,6 +235,15 @@ class Session(Publisher):
             self.stopped_at = self._clock()
         self._settle()
 
+    def check_until(self, until: str) -> Stopper:
+        """The stop conditions in ``until`` for this run; ``ValueError`` in one line if bad."""
+        return Stopper(parse_until(until), self.trainer)
+
+    def run_until(self, until: str) -> None:
+        """From now on, pause (and say why) at the first step where ``until`` holds."""
+        self._stopper = self.check_until(until)
+        self._submit(lambda: self._emit("control", f"run until {until}"))
+
     def step(self) -> None:
         """One training step (one minibatch), when not running; a person stepping by hand
         sees this step's unit states."""
@@ -252,8 +264,9 @@ class Session(Publisher):
 
     def change(self, compute: Callable[[TrainConfig], dict[str, Any]]) -> None:
         """Change controls to ``compute(current config)``, evaluated when applied, so two
-        quick presses move two rungs."""
-        self._submit(lambda: self._apply_change(compute(self.trainer.config)))
+        quick presses move two rungs. ``compute`` may raise ``LadderEnd`` to say why
+        nothing changes."""
+        self._submit(lambda: self._apply_change(compute))
 
     def reset(self) -> None:
         """Back to the session's first weights (same seed, same batches), keeping the controls."""
@@ -338,6 +351,20 @@ class Session(Publisher):
             self._emit("prediction", f"the run shows the answer: {self.watch.reveal.evidence}")
         if not stats.applied:
             self._halt(stats.flagged("nonfinite")[0])
+        elif self._stopper is not None:
+            self._check_stop(stats)
+
+    def _check_stop(self, stats) -> None:
+        """Pause at the step a "run until" condition holds (evaluating every step if it needs to)."""
+        evaluation = None
+        if self._stopper.evaluates:
+            evaluation = self.trainer.evaluate()
+            self.timeline.record_evaluation(evaluation)
+        stop = self._stopper.check(stats, evaluation)
+        if stop is not None:
+            self._stopper = None
+            self._run_id = None
+            self._emit("stop", stop.line())
 
     def _halt(self, flag: Flag) -> None:
         self._run_id = None
@@ -347,23 +374,32 @@ class Session(Publisher):
                           f"[ (lower lr), then space: a change made now applies from step {back}, "
                           "before the blow-up")
 
-    def _apply_change(self, changes: dict[str, Any]) -> None:
+    def _apply_change(self, compute: Callable[[TrainConfig], dict[str, Any]]) -> None:
         config = self.trainer.config
+        try:
+            changes = compute(config)
+        except LadderEnd as end:
+            self._emit("limit", str(end))
+            return
         changed = {k: v for k, v in changes.items() if getattr(config, k) != v}
         if not changed:
             return
         if self._halted is not None:  # the weights here are already ruined: go back first
             self._back_before_trouble()
         self.timeline.remember(pin=True)
+        self.timeline.remember()
+        model = self.trainer.model
         try:
-            self.trainer.update(**changed)
+            change = self.trainer.update(**changed)
         except ValueError as exc:
             self._emit("error", str(exc))
             return
+        if self.trainer.model is not model:  # reshaped: the last step's layers are not these
+            self.timeline.last = None
+            self._output = None
         self.timeline.mark()
-        self._emit("control", ", ".join(
-            f"{k} {show_setting(k, getattr(config, k))} -> {show_setting(k, v)}"
-            for k, v in changed.items()))
+        self._emit("control", change.text if change else ", ".join(
+            f"{k} {show_setting(k, getattr(config, k))} -> {show_setting(k, v)}" for k, v in changed.items()))
 
     def _back_before_trouble(self) -> None:
         halted_at = self.trainer.step_count
@@ -378,6 +414,7 @@ class Session(Publisher):
         """After a restore: the halt and the output showed the abandoned future."""
         self._halted = None
         self._output = None
+        self._stopper = None  # its plateau count saw the abandoned future
         self._next["evaluate"] = self._next["output"] = 0.0
 
     def _apply_reset(self) -> None:

@@ -116,6 +116,8 @@ class Timeline:
     def record_step(self, stats: StepStats) -> list[Event]:
         """Keep one step's numbers; returns the flags it raised or cleared, as events."""
         self.last = stats
+        if len(stats.layer_grad_norms) + 2 != self.steps.channels:  # reshaped (or rewound across a reshape)
+            self.steps.resize(len(stats.layer_grad_norms) + 2)
         self.since.update(self.trainer.unit_states, stats.step)
         self.steps.add(stats.step, (stats.loss, stats.grad_norm, *stats.layer_grad_norms))
         events = self.flags.update(stats.step, stats.flags) if stats.flags or self.flags.active else []

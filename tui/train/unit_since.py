@@ -25,6 +25,9 @@ class UnitSince:
         """Record ``states`` as probed at ``step``."""
         if states is self._seen:
             return
+        if [len(s) for s in states] != [len(s) for s in self._states]:  # the network was reshaped
+            self.restart(states, step)
+            return
         self._seen = states
         for since, old, new in zip(self.since, self._states, states):
             since[new != old] = step

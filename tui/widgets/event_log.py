@@ -23,15 +23,18 @@ STYLES = {
     "scenario": "bold",
     "prediction": "bold yellow",
     "error": "bold red",
+    "limit": "yellow",
+    "stop": "bold green",
 }
 
 
 @dataclass(frozen=True)
 class Event:
     """One line of the event log: ``kind`` is raised, cleared, control, nan, checkpoint,
-    share, export, reset, rewind, scenario, prediction (the run showed a
-    prediction's answer) or error. ``path`` names the file a checkpoint,
-    share or export event wrote (a browser downloads it)."""
+    share, export, reset, rewind, scenario, prediction (the run showed a prediction's answer),
+    error, limit (a ladder key pressed at its ladder's end) or stop (a "run until" condition
+    met). ``path`` names the file a checkpoint, share or export event wrote (a browser
+    downloads it)."""
 
     step: int
     kind: str

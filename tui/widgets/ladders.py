@@ -42,9 +42,24 @@ def step_ladder(ladder: Sequence[float], value: float, up: bool) -> float:
     return below[-1] if below else value
 
 
-def cycle(options: Sequence[T], value: T) -> T:
-    """The option after ``value`` (wrapping); the first option when ``value`` is not listed."""
+class LadderEnd(Exception):
+    """A ladder key pressed at the ladder's end; the message says so and where to go instead."""
+
+
+def climb(ladder: Sequence[float], key: str, value: float, up: bool) -> float:
+    """The next rung as ``step_ladder`` finds it; ``LadderEnd`` when there is none that way."""
+    rung = step_ladder(ladder, value, up)
+    if rung == value:
+        end = f"top ({format_setting(key, ladder[-1])})" if up else f"bottom ({format_setting(key, ladder[0])})"
+        raise LadderEnd(f"{key} {format_setting(key, value)} is at the {end} of its ladder; "
+                        "press e to type any value")
+    return rung
+
+
+def cycle(options: Sequence[T], value: T, step: int = 1) -> T:
+    """The option ``step`` places after ``value`` (wrapping; -1 goes back); the first option
+    when ``value`` is not listed."""
     try:
-        return options[(list(options).index(value) + 1) % len(options)]
+        return options[(list(options).index(value) + step) % len(options)]
     except ValueError:
         return options[0]
