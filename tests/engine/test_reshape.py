@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import TrainConfig, Trainer
-from gradtui.engine.train.config import ACTIVATIONS
+from gradtui.engine.nn.activations import ACTIVATIONS
 
 
 def outputs(trainer, X=None):

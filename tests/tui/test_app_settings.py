@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from textual.widgets import Input, Select
 
-from gradtui.engine.train.config import ACTIVATIONS, OPTIMIZERS
+from gradtui.engine.nn.activations import ACTIVATIONS
+from gradtui.engine.optim.optimizers import OPTIMIZERS
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.settings_panel import SettingsScreen
 from gradtui.tui.widgets.event_log import EventLog

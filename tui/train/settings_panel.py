@@ -25,7 +25,9 @@ from gradtui.engine import DATASETS, TrainConfig
 from gradtui.engine.nn.mlp import MAX_PARAMETERS
 from gradtui.engine.optim.schedule import Schedule
 from gradtui.engine.train.changes import show_setting
-from gradtui.engine.train.config import ACTIVATIONS, LOSSES, OPTIMIZERS
+from gradtui.engine.nn.activations import ACTIVATIONS
+from gradtui.engine.nn.losses import LOSSES
+from gradtui.engine.optim.optimizers import OPTIMIZERS
 
 INITS = ("he", "xavier", "torch", "normal:0.1", "normal:1.0", "normal:3.0")
 NUMBERS = ("noise", "test_fraction", "lr", "momentum", "weight_decay", "clip")
