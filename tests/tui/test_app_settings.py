@@ -3,6 +3,8 @@ ladder ends, run until."""
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 from textual.widgets import Input, Select
@@ -22,12 +24,23 @@ FIELDS = ["set-hidden", "narrow-0", "widen-0", "narrow-1", "widen-1", "add-layer
           "set-until", "apply", "cancel"]
 
 
+async def settle(app) -> None:
+    """Wait until changes queued for a background evaluation (a paused run's refresh that
+    cost over ``UI_BUDGET`` on a loaded machine) have been applied."""
+    for _ in range(1000):
+        if not app.session.busy:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the session stayed busy")
+
+
 def logged(app, kind: str) -> list[str]:
     app.screen.show_latest()
     return [e.text for e in app.screen.query_one(EventLog).events if e.kind == kind]
 
 
 async def open_panel(pilot, app) -> SettingsScreen:
+    await settle(app)
     await pilot.press("e")
     await pilot.pause()
     assert isinstance(app.screen, SettingsScreen)
@@ -84,6 +97,7 @@ async def test_a_bad_typed_value_is_refused_with_a_message_and_nothing_applied()
         assert "lr must be greater than zero" in str(panel.query_one("#settings-message").render())
         await pilot.press("escape")
         await pilot.pause()
+        await settle(app)
         assert app.session.trainer.config is config and logged(app, "control") == []
         np.testing.assert_array_equal(app.session.trainer.model.flat_value, weights)
 
@@ -98,6 +112,7 @@ async def test_widening_by_keyboard_keeps_the_function_logs_it_and_marks_the_plo
         await pilot.press("tab", "tab", "enter", "enter", "tab", "tab", "enter")  # widen layer 0 twice, layer 1 once
         await pilot.press("ctrl+s")
         await pilot.pause()
+        await settle(app)
         trainer = app.session.trainer
         assert trainer.config.hidden == (18, 17) and trainer.model.sizes == [2, 18, 17, 2]
         assert np.max(np.abs(trainer.predict(X, raw=True) - before)) < 1e-12
@@ -105,6 +120,8 @@ async def test_widening_by_keyboard_keeps_the_function_logs_it_and_marks_the_plo
         assert logged(app, "control") == [trainer.changes[-1].text]
         assert "hidden 16,16 -> 18,17 (function unchanged" in trainer.changes[-1].text
         await pilot.press("s", "s")  # trains on, every pane follows the new sizes
+        await settle(app)
+        await pilot.pause()
         assert [layer.width for layer in app.session.frame.layers] == [18, 17, 2]
 
 
@@ -120,6 +137,7 @@ async def test_several_settings_at_once_are_one_change():
         await type_into(pilot, "0.05")
         await pilot.press("enter")
         await pilot.pause()
+        await settle(app)
         config = app.session.trainer.config
         assert (config.noise, config.lr, config.schedule) == (0.2, 0.05, "cosine:2000:0.0001")
         assert len(app.session.trainer.changes) == 1
@@ -172,15 +190,16 @@ async def test_the_palette_offers_run_until_and_settings():
 async def test_shift_walks_each_cycle_backwards(forward, back, field, options):
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
-        def value():
+        async def value():
+            await settle(app)
             return getattr(app.session.trainer.config, field)
-        start = options.index(value())
+        start = options.index(await value())
         await pilot.press(back)
-        assert value() == options[start - 1]
+        assert await value() == options[start - 1]
         await pilot.press(forward)
-        assert value() == options[start]
+        assert await value() == options[start]
         await pilot.press(back, back)
-        assert value() == options[(start - 2) % len(options)]
+        assert await value() == options[(start - 2) % len(options)]
 
 
 @pytest.mark.parametrize("key, field, end, word", [
@@ -191,7 +210,9 @@ async def test_a_ladder_end_says_so(key, field, end, word):
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
         app.session.change(lambda c: {field: end})
+        await settle(app)
         await pilot.press(key)
+        await settle(app)
         assert getattr(app.session.trainer.config, field) == end
         assert logged(app, "limit") == [f"lr {end:g} is at the {word} ({end:g}) of its ladder; "
                                         "press e to type any value"]
