@@ -33,6 +33,9 @@ HELP: dict[str, str] = {
     "twin": "twin mode: B forks this run exactly, both train in lockstep; t again keeps A or B",
     "switch_side": "twin mode: the control keys (and r, u, w) act on the other run, A or B",
     "compare_fix": "from the first weights: A as it is, B with the fix the scenario's hint names",
+    "draw_class": "decision regions: the class a click draws a point of (ctrl- or right-click "
+                  "removes the nearest point)",
+    "save_points": "save every point (your drawn ones too) as a CSV for gradtui run --data",
     "network": "the network view: what each neuron computes, the weights, dead neurons, one "
                "sample's chain rule in numbers, the loss surface",
     "help": "this screen",
@@ -46,7 +49,7 @@ HELP: dict[str, str] = {
 
 LOCK_ALLOWS = frozenset({"toggle_run", "step", "reset", "rewind", "save", "share", "toggle_log", "help",
                          "network", "answer_1", "answer_2", "answer_3", "answer_4", "skip_prediction",
-                         "reveal_prediction"})
+                         "reveal_prediction", "save_points"})
 """The actions a locked app (``gradtui --lock``) still runs: they move along the run as it is
 set up, save or share it, answer the scenario's question, or change only the view. Every
 other key, and the palette entries that change settings or leave the run, are disabled. A
@@ -88,6 +91,8 @@ KEYS: list[Binding] = [
             tooltip="from the first weights: A as it is, B with the scenario's fix, side by side"),
     Binding("n", "network", "Network", id="network",
             tooltip="see inside the network: every neuron, the weights, one sample's chain rule"),
+    Binding("k", "draw_class", "Draw class", show=False, id="draw_class", tooltip=HELP["draw_class"]),
+    Binding("D", "save_points", "Save points", show=False, id="save_points", tooltip=HELP["save_points"]),
     Binding("question_mark", "help", "Help", key_display="?"),
     *(Binding(str(n), f"answer_{n}", f"Answer {n}", show=False, id=f"prediction.answer_{n}",
               tooltip=f"answer the scenario's question with answer {n}") for n in range(1, 5)),

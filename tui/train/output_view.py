@@ -14,13 +14,16 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.containers import Vertical
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
 from gradtui.engine import Evaluation
 
+from gradtui.tui.train.drawing import cell_point
 from gradtui.tui.train.outputs import Bars, Curve, Output, Regions
 from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks
 
@@ -57,7 +60,19 @@ def point_cells(regions: Regions, cols: int, rows: int) -> dict[tuple[int, int],
 
 
 class RegionsView(Widget):
-    """Decision regions with the training points, at two grid points per character."""
+    """Decision regions with the training points, at two grid points per character.
+
+    A click posts ``PointClicked`` with the data coordinates under the mouse: a plain click
+    asks for a point there, a ctrl-, alt- or shift-click (or right click) for removing the
+    nearest one.
+    """
+
+    class PointClicked(Message):
+        """The learner clicked at data coordinates (``x``, ``y``)."""
+
+        def __init__(self, view: "RegionsView", x: float, y: float, remove: bool) -> None:
+            super().__init__()
+            self.view, self.x, self.y, self.remove = view, x, y, remove
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -79,6 +94,13 @@ class RegionsView(Widget):
 
     def on_resize(self) -> None:
         self._strips = None
+
+    def on_click(self, event: events.Click) -> None:
+        if self._regions is None or self.size.width < 1 or self.size.height < 1:
+            return
+        x, y = cell_point(self._regions.extent, self.size.width, self.size.height, event.x, event.y)
+        remove = event.ctrl or event.meta or event.shift or event.button == 3
+        self.post_message(self.PointClicked(self, x, y, remove))
 
     def _style(self, fg: tuple, bg: tuple, point: bool = False) -> Style:
         key = (fg, bg, point)
@@ -155,6 +177,11 @@ def bars_text(bars: Bars, width: int) -> Text:
         text.append("░" * (bar_width - filled), style="grey23")
         text.append(f" {detail}\n")
     return text
+
+
+def drawing_hint(draw_class: int) -> str:
+    """The regions view's subtitle: what a click does and which keys go with it."""
+    return f"click: class {draw_class} point (k) · ctrl-click: remove · D: save"
 
 
 def output_title(output: Output | None, dataset: str, evaluation: Evaluation | None,

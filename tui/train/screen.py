@@ -27,7 +27,8 @@ from gradtui.tui.train.health_view import LayerHealth
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.keys import KEYS, LOCK_ALLOWS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, climb, cycle
-from gradtui.tui.train.output_view import OutputView
+from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
+from gradtui.tui.train.outputs import Regions
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
 from gradtui.tui.train.frame import Frame
@@ -202,6 +203,9 @@ class TrainScreen(Screen):
             health_view.border_title = title
         health_view.show(frame)
         output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
+        hint = drawing_hint(session.draw_class) if isinstance(frame.output, Regions) else ""
+        if output_view.border_subtitle != hint:
+            output_view.border_subtitle = hint
 
     def _show_plots(self, frame: Frame, twin: Frame | None = None) -> None:
         """Redraw the plots, as often as frames come unless that would cost more than
@@ -358,6 +362,19 @@ class TrainScreen(Screen):
             target.run_until(settings.until)
             if not self.driver.running:
                 self.action_toggle_run()
+
+    def action_draw_class(self) -> None:
+        self.target.next_draw_class()
+
+    def action_save_points(self) -> None:
+        self.target.save_points(".")
+
+    def on_regions_view_point_clicked(self, message: RegionsView.PointClicked) -> None:
+        """A click on a run's decision regions draws into that run (in twin mode, A or B)."""
+        session = self.session
+        if self.twin is not None and message.view.parent is self.query_one("#output-b"):
+            session = self.twin.b
+        session.draw_point(message.x, message.y, message.remove)
 
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale

@@ -43,6 +43,7 @@ from gradtui.engine.scenarios.predictions import Prediction, Watch
 from gradtui.engine.train.stop import Stopper, parse_until
 
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
+from gradtui.tui.train.drawing import drawable, with_point, without_nearest, write_points_csv
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
 from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
@@ -115,6 +116,8 @@ class Session(Publisher):
         self.watch: Watch | None = None
         """The scenario's prediction, followed step by step until its evidence shows."""
         self._stopper: Stopper | None = None
+        self.draw_class = 0
+        """The class a click on the decision regions adds a point of."""
         self._serial = 0
         self._rate = 0.0
         self._clock = clock
@@ -396,7 +399,7 @@ class Session(Publisher):
             return
         if self.trainer.model is not model:  # reshaped: the last step's layers are not these
             self.timeline.last = None
-            self._output = None
+            self._next["output"] = 0.0
         self.timeline.mark()
         self._emit("control", change.text if change else ", ".join(
             f"{k} {show_setting(k, getattr(config, k))} -> {show_setting(k, v)}" for k, v in changed.items()))
@@ -491,6 +494,54 @@ class Session(Publisher):
             self._emit("error", f"{what} not written: {exc}")
             return None
         return os.path.relpath(path) if directory == "." else path
+
+    # --- drawing points (2-D classification) ------------------------------------------
+
+    def draw_point(self, x: float, y: float, remove: bool = False) -> None:
+        """Add a training point of class ``draw_class`` at (``x``, ``y``), or (``remove``)
+        take away the one nearest it; the run goes on with the new training set."""
+        self._submit(lambda: self._apply_point(x, y, remove))
+
+    def next_draw_class(self) -> None:
+        """Draw points of the next class from now on."""
+        classes = self.trainer.data.n_classes or 2
+        self.draw_class = (self.draw_class + 1) % classes
+        self._submit(lambda: self._emit("control", f"clicks now draw class {self.draw_class} points"))
+
+    def save_points(self, directory: str = ".") -> None:
+        """Write every point (training and test) to a new CSV that ``gradtui run --data`` reads."""
+        self._submit(lambda: self._apply_save_points(directory))
+
+    def _apply_point(self, x: float, y: float, remove: bool) -> None:
+        data = self.trainer.data
+        if not drawable(data):
+            self._emit("limit", "points can be drawn on 2-D classification data only")
+            return
+        try:
+            if remove:
+                new, gone = without_nearest(data, x, y)
+                what = f"removed the training point at ({gone[0]:.3g}, {gone[1]:.3g})"
+            else:
+                label = min(self.draw_class, data.n_classes - 1)
+                new, what = with_point(data, x, y, label), f"drew a class {label} point at ({x:.3g}, {y:.3g})"
+        except ValueError as exc:
+            self._emit("limit", str(exc))
+            return
+        self.timeline.remember()
+        change = self.trainer.use_data(new, what)
+        self.timeline.mark()
+        self._next["output"] = 0.0
+        self._emit("control", change.text)
+
+    def _apply_save_points(self, directory: str) -> None:
+        data = self.trainer.data
+        if not drawable(data):
+            self._emit("limit", "only 2-D classification points can be saved as drawn data")
+            return
+        path = self._new_file("points", directory, ".csv", lambda p: write_points_csv(p, data))
+        if path is not None:
+            self._emit("export", f"{len(data.X_train) + len(data.X_test)} points saved: {path} "
+                                 f"(gradtui run --data {os.path.basename(path)})", path)
 
     def _evaluate(self) -> None:
         started = self._clock()
