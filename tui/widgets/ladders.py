@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Sequence, TypeVar
 
 from gradtui.engine import CLIP_MODES  # the clip key cycles them; None is "off"
+from gradtui.engine.train.changes import show_setting
 
 T = TypeVar("T")
 
@@ -50,8 +51,8 @@ def climb(ladder: Sequence[float], key: str, value: float, up: bool) -> float:
     """The next rung as ``step_ladder`` finds it; ``LadderEnd`` when there is none that way."""
     rung = step_ladder(ladder, value, up)
     if rung == value:
-        end = f"top ({format_setting(key, ladder[-1])})" if up else f"bottom ({format_setting(key, ladder[0])})"
-        raise LadderEnd(f"{key} {format_setting(key, value)} is at the {end} of its ladder; "
+        end = f"top ({show_setting(key, ladder[-1])})" if up else f"bottom ({show_setting(key, ladder[0])})"
+        raise LadderEnd(f"{key} {show_setting(key, value)} is at the {end} of its ladder; "
                         "press e to type any value")
     return rung
 
