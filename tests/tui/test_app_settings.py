@@ -12,6 +12,7 @@ from textual.widgets import Input, Select
 from gradtui.engine.nn.activations import ACTIVATIONS
 from gradtui.engine.optim.optimizers import OPTIMIZERS
 from gradtui.tui.app import GradtuiApp
+from gradtui.tui.train.controls_panel import controls_markup
 from gradtui.tui.train.settings_panel import SettingsScreen
 from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.widgets.ladders import LR_LADDER
@@ -119,6 +120,7 @@ async def test_widening_by_keyboard_keeps_the_function_logs_it_and_marks_the_plo
         assert app.session.frame.marks == (3,)
         assert logged(app, "control") == [trainer.changes[-1].text]
         assert "hidden 16,16 -> 18,17 (function unchanged" in trainer.changes[-1].text
+        assert "network    [b]18,17" in controls_markup(trainer.config)
         await pilot.press("s", "s")  # trains on, every pane follows the new sizes
         await settle(app)
         await pilot.pause()

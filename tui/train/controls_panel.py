@@ -38,8 +38,6 @@ def controls_markup(config: TrainConfig) -> str:
         value = getattr(config, field)
         if field == "activation" and not isinstance(value, str):
             value = "/".join(value)
-        elif field == "hidden":
-            value = ",".join(map(str, value)) or "none"
         keys = " ".join(key_button(a) for a in actions)
         shown = sum(len(key_for(a)) + 2 for a in actions) + len(actions) - 1
         pad = " " * (KEYS_WIDTH - shown)

@@ -69,6 +69,9 @@ class Frame:
     halted: Flag | None
     network: NetworkPicture | None = None
     """The network view's picture, while that view asks for one."""
+    lr_curve: tuple[np.ndarray, np.ndarray] | None = None
+    """(steps, lr) of the lr schedule from where it was chosen to a little past now; None
+    without one (a constant lr and no warm-up)."""
 
 
 def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
@@ -83,8 +86,25 @@ def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: b
         batch_loss=stats.loss if stats else None, layers=layer_views(trainer, timeline),
         steps=timeline.steps.view(points), evals=timeline.evals.view(points),
         evaluation=timeline.evaluation, marks=tuple(timeline.marks), output=output, halted=halted,
-        network=network,
+        network=network, lr_curve=lr_curve(trainer, points),
     )
+
+
+LOOK_AHEAD = 0.25
+"""The lr curve runs this share of the run past the current step (at least 20 steps)."""
+
+
+def lr_curve(trainer: Trainer, points: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The scheduled lr from the step the schedule was chosen to a little past now, at most
+    about ``points`` samples of it; None for a constant lr without warm-up."""
+    cfg = trainer.config
+    if cfg.schedule == "constant" and not cfg.warmup:
+        return None
+    first = cfg.schedule_start + 1
+    last = trainer.step_count + max(int(trainer.step_count * LOOK_AHEAD), 20)
+    every = max(1, (last - first) // max(points, 1))
+    steps = np.arange(first, last + 1, every)
+    return steps.astype(float), trainer.schedule.lrs(cfg.lr, first, last + 1, every)
 
 
 def layer_views(trainer: Trainer, timeline: Timeline) -> tuple[LayerView, ...]:

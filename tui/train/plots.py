@@ -27,6 +27,7 @@ MARK = "#c8c83c"
 EXPLODE = "#e63c3c"
 VANISH = "#5a6ee6"
 CLIP = "#dcc850"
+LR = "#b482ff"
 RUN_COLOURS = {"A": "#50aaff", "B": "#ff783c"}
 """Twin mode: each run's colour (the twin bar's labels have the same)."""
 RUN_BANDS = {"A": "#325582", "B": "#82462d"}
@@ -166,8 +167,23 @@ class LossPlot(HistoryPlot):
         self.line(evals.steps.astype(float), evals.last[:, 1], TEST, "test")
         if frame.marks:
             self._legend.append(f"[{MARK}]│ control changed[/]")
+        if frame.lr_curve is not None:
+            self._lr(*frame.lr_curve)
         bucket = f", {steps.width} steps/bucket" if steps.width > 1 else ""
         return f"loss ({'log' if self._log else 'linear'} scale{bucket})"
+
+    def _lr(self, steps: np.ndarray, lrs: np.ndarray) -> None:
+        """The lr schedule, scaled so its peak touches the top of the losses (its own units
+        are not the loss's): its shape over steps, running a little past now."""
+        peak = float(np.max(lrs, initial=0.0))
+        lo, hi = self._yrange
+        if not (peak > 0 and math.isfinite(peak)):
+            return
+        if lo > hi:
+            lo, hi = 0.0, 1.0
+        self._series.append(Series(steps, lo + (hi - lo) * lrs / peak, LR))
+        self._right = max(self._right, float(steps[-1]))
+        self._legend.append(f"[{LR}]━ lr (peak {peak:.3g})[/]")
 
     def draw_twins(self, a: Frame, b: Frame) -> str:
         """Each run's minibatch band (dim) and full-set train loss (bright), in its colour,

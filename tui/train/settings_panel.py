@@ -1,6 +1,6 @@
 """The settings panel (``e``): every setting of the run as a direct choice, applied together.
 
-Names are picked from a list, numbers typed and checked as you type (a bad value turns
+Names are picked from a list, batch norm ticked, numbers typed and checked as you type (a bad value turns
 its field red and says why below the form), the network's shape typed as ``16,16`` or
 changed with a -/+ pair per layer and +/- layer buttons. Apply (or enter in a field)
 hands the changes back to the training screen, which applies them mid-run as one change;
@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from gradtui.engine import DATASETS, TrainConfig
 from gradtui.engine.nn.mlp import MAX_PARAMETERS
@@ -142,7 +142,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
                                                            .replace("none", "")))
                 yield Horizontal(id="layer-buttons")
                 yield self._row("activation", self._select("activation", ACTIVATIONS, cfg.activation))
-                yield self._row("batch norm", Switch(cfg.batchnorm, id="set-batchnorm"))
+                yield self._row("batch norm", Checkbox("on", cfg.batchnorm, id="set-batchnorm", compact=True))
                 yield self._row("init", self._select("init", INITS, cfg.init))
                 yield self._row("bias init", self._input("bias_init", "" if cfg.bias_init is None
                                                          else f"{cfg.bias_init:g}", "blank: the init's"))
@@ -304,7 +304,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
         values["loss"] = None if loss == "auto" else loss
         mode = str(self.query_one("#set-clip_mode", Select).value)
         values["clip_mode"] = None if mode == "off" else mode
-        values["batchnorm"] = self.query_one("#set-batchnorm", Switch).value
+        values["batchnorm"] = self.query_one("#set-batchnorm", Checkbox).value
         problem = self._schedule_problem()
         if problem:
             raise ValueError(f"schedule: {problem}")
