@@ -1,4 +1,5 @@
-"""Screenshots of the gradtui app from real runs: default, exploding, vanishing, dying-relu.
+"""Screenshots of the gradtui app from real runs: default, exploding, vanishing, dying-relu,
+and a scenario's question before the first step.
 
 Run: python screenshots/make_screenshots.py [--out screenshots] [--size 120x40]
 
@@ -17,15 +18,17 @@ from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
 
 SHOTS = [
-    # scenario, steps, extra keys pressed before training
-    ("default", 1500, ()),
-    ("exploding", 400, ()),
-    ("vanishing", 600, ()),
-    ("dying-relu", 600, ()),
+    # file name, scenario, steps, keys pressed before training (the question's answer, or 0 to skip)
+    ("default", "default", 1500, ("0",)),
+    ("exploding", "exploding", 400, ("2",)),
+    ("vanishing", "vanishing", 600, ("1",)),
+    ("dying-relu", "dying-relu", 600, ("2",)),
+    ("prediction", "saturation", 0, ()),
 ]
 
 
-async def shoot(name: str, steps: int, keys: tuple[str, ...], out: str, size: tuple[int, int]) -> str:
+async def shoot(file: str, name: str, steps: int, keys: tuple[str, ...], out: str,
+                size: tuple[int, int]) -> str:
     app = GradtuiApp(scenario=SCENARIOS[name])
     async with app.run_test(size=size) as pilot:
         if keys:
@@ -33,9 +36,11 @@ async def shoot(name: str, steps: int, keys: tuple[str, ...], out: str, size: tu
         session = app.session
         for _ in range(steps):
             session.step()
+            while session.busy:  # a step handed to a background evaluation: let it land
+                await asyncio.sleep(0.01)
             if session.frame.halted is not None:
                 break
-        return await save_svg(app, pilot, os.path.join(out, f"{name}.svg"))
+        return await save_svg(app, pilot, os.path.join(out, f"{file}.svg"))
 
 
 async def save_svg(app: GradtuiApp, pilot, path: str) -> str:
@@ -53,8 +58,8 @@ def main() -> None:
     parser.add_argument("--size", default="120x40")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
-    for name, steps, keys in SHOTS:
-        print(asyncio.run(shoot(name, steps, keys, args.out, size)))
+    for file, name, steps, keys in SHOTS:
+        print(asyncio.run(shoot(file, name, steps, keys, args.out, size)))
 
 
 if __name__ == "__main__":

@@ -458,3 +458,15 @@ def test_rewind_says_nothing_older_once_not_on_every_press():
         session.rewind()
     texts = [e.text for e in session.drain_events() if e.kind == "rewind"]
     assert texts == ["rewound from step 1 to step 0, controls kept", "nothing older than step 0 to rewind to"]
+
+
+def test_steps_taken_at_a_nan_pause_neither_snapshot_ruined_weights_nor_move_the_way_out():
+    session = Session(Trainer(TrainConfig(hidden=(32,) * 5, activation="leaky_relu",
+                                          init="normal:0.5", optimizer="sgd", lr=0.1)))
+    run_in_thread(session, 1000)
+    assert session.trainer.step_count == 14
+    for _ in range(300):  # s pressed again and again at the pause: every step is NaN
+        session.step()
+    assert session.snapshot_steps == [0] and session.timeline.exploding_since == 10
+    session.change(lambda c: {"lr": 0.03})
+    assert session.trainer.step_count == 0

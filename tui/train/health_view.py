@@ -79,6 +79,8 @@ def unit_styles(layer: LayerView) -> list[str]:
             styles.append(DEAD_STYLE)
         elif state == SATURATED:
             styles.append(SATURATED_STYLE)
+        elif layer.grad_norm is None:  # before the first step: nothing measured yet, not NaN
+            styles.append(GREENS[0])
         elif not math.isfinite(g):
             styles.append(NAN_STYLE if g != g else GREENS[-1])
         else:

@@ -123,7 +123,7 @@ class Timeline:
         events = self.flags.update(stats.step, stats.flags) if stats.flags or self.flags.active else []
         if stats.flags or self.exploding_since is not None:
             self._follow_explosion(stats)
-        if stats.step % SNAPSHOT_EVERY == 0:
+        if stats.step % SNAPSHOT_EVERY == 0 and stats.applied:  # never a snapshot of ruined weights
             self.remember()
         return events
 
@@ -140,8 +140,8 @@ class Timeline:
         if any(f.kind == "exploding" for f in stats.flags):
             if self.exploding_since is None:
                 self.exploding_since = stats.step
-        elif not any(kind == "exploding" for kind, _ in self.flags.active):
-            self.exploding_since = None
+        elif stats.applied and not any(kind == "exploding" for kind, _ in self.flags.active):
+            self.exploding_since = None  # NaN steps (not applied) do not end the blow-up
 
     def remember(self, pin: bool = False) -> None:
         """Snapshot the current step for rewinding (once per step); ``pin`` keeps it from
