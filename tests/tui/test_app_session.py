@@ -439,6 +439,7 @@ def test_a_change_at_a_nan_pause_applies_from_before_the_blow_up_and_trains_on()
     (nan,) = [e.text for e in session.drain_events() if e.kind == "nan"]
     assert "applies from step 0, before the blow-up" in nan and "u rewind" not in nan
     session.change(lambda c: {"clip_mode": "norm"})
+    wait_until(lambda: not session.busy)
     events = session.drain_events()
     assert [e.kind for e in events] == ["rewind", "control"]
     assert events[0].text == ("NaN at step 14: back to step 0, the last snapshot before the gradients "
@@ -456,6 +457,7 @@ def test_rewind_says_nothing_older_once_not_on_every_press():
     session.step()
     for _ in range(4):
         session.rewind()
+    wait_until(lambda: not session.busy)
     texts = [e.text for e in session.drain_events() if e.kind == "rewind"]
     assert texts == ["rewound from step 1 to step 0, controls kept", "nothing older than step 0 to rewind to"]
 
@@ -467,6 +469,9 @@ def test_steps_taken_at_a_nan_pause_neither_snapshot_ruined_weights_nor_move_the
     assert session.trainer.step_count == 14
     for _ in range(300):  # s pressed again and again at the pause: every step is NaN
         session.step()
+    wait_until(lambda: not session.busy)  # steps may queue for a background evaluation
+    assert session.trainer.step_count == 314
     assert session.snapshot_steps == [0] and session.timeline.exploding_since == 10
     session.change(lambda c: {"lr": 0.03})
+    wait_until(lambda: not session.busy)
     assert session.trainer.step_count == 0
