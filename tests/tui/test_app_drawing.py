@@ -3,8 +3,6 @@ training points, k picks the class, D saves a CSV that gradtui run --data reads.
 
 from __future__ import annotations
 
-import asyncio
-
 import numpy as np
 
 from gradtui.engine import TrainConfig, Trainer
@@ -13,23 +11,11 @@ from gradtui.tui.app import GradtuiApp
 from gradtui.tui.cli.main import main
 from gradtui.tui.train.drawing import cell_point
 from gradtui.tui.train.output_view import RegionsView
-from gradtui.tui.widgets.event_log import EventLog
+
+from lab_pilot import logged, settle
 
 SIZE = (120, 40)
 VIEW = "#output RegionsView"
-
-
-async def settle(app) -> None:
-    for _ in range(1000):
-        if not app.session.busy:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the session stayed busy")
-
-
-def logged(app, kind: str) -> list[str]:
-    app.screen.show_latest()
-    return [e.text for e in app.screen.query_one(EventLog).events if e.kind == kind]
 
 
 def where(app, col: int, row: int) -> tuple[float, float]:

@@ -3,8 +3,6 @@ ladder ends, run until."""
 
 from __future__ import annotations
 
-import asyncio
-
 import numpy as np
 import pytest
 from textual.widgets import Input, Select
@@ -14,8 +12,9 @@ from gradtui.engine.optim.optimizers import OPTIMIZERS
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.controls_panel import controls_markup
 from gradtui.tui.train.settings_panel import SettingsScreen
-from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.widgets.ladders import LR_LADDER
+
+from lab_pilot import logged, settle
 
 SIZE = (120, 40)
 FIELDS = ["set-hidden", "narrow-0", "widen-0", "narrow-1", "widen-1", "add-layer", "remove-layer",
@@ -23,21 +22,6 @@ FIELDS = ["set-hidden", "narrow-0", "widen-0", "narrow-1", "widen-1", "add-layer
           "set-n_samples", "set-test_fraction", "set-loss", "set-optimizer", "set-lr", "set-momentum",
           "set-weight_decay", "set-clip_mode", "set-clip", "set-batch_size", "set-schedule", "set-warmup",
           "set-until", "apply", "cancel"]
-
-
-async def settle(app) -> None:
-    """Wait until changes queued for a background evaluation (a paused run's refresh that
-    cost over ``UI_BUDGET`` on a loaded machine) have been applied."""
-    for _ in range(1000):
-        if not app.session.busy:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the session stayed busy")
-
-
-def logged(app, kind: str) -> list[str]:
-    app.screen.show_latest()
-    return [e.text for e in app.screen.query_one(EventLog).events if e.kind == kind]
 
 
 async def open_panel(pilot, app) -> SettingsScreen:
@@ -145,13 +129,20 @@ async def test_several_settings_at_once_are_one_change():
         assert len(app.session.trainer.changes) == 1
 
 
+async def until(pilot, app, text: str) -> SettingsScreen:
+    """Open the panel, type ``text`` as the stop condition and press enter."""
+    panel = await open_panel(pilot, app)
+    panel.query_one("#set-until", Input).focus()
+    await type_into(pilot, text)
+    await pilot.press("enter")
+    await pilot.pause()
+    return panel
+
+
 async def test_run_until_trains_and_pauses_at_the_step_the_condition_holds():
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
-        panel = await open_panel(pilot, app)
-        panel.query_one("#set-until", Input).focus()
-        await type_into(pilot, "step>=40")
-        await pilot.press("enter")
+        await until(pilot, app, "step>=40")
         for _ in range(500):
             await pilot.pause(0.02)
             if not app.session.busy and app.session.trainer.step_count:
@@ -163,11 +154,7 @@ async def test_run_until_trains_and_pauses_at_the_step_the_condition_holds():
 async def test_an_unreadable_until_is_refused():
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
-        panel = await open_panel(pilot, app)
-        panel.query_one("#set-until", Input).focus()
-        await type_into(pilot, "accuracy>0.9")
-        await pilot.press("enter")
-        await pilot.pause()
+        panel = await until(pilot, app, "accuracy>0.9")
         assert app.screen is panel and "unknown quantity 'accuracy'" in str(
             panel.query_one("#settings-message").render())
         assert app.session.trainer.step_count == 0
