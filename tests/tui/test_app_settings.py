@@ -12,7 +12,7 @@ from gradtui.engine.optim.optimizers import OPTIMIZERS
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.controls_panel import controls_markup
 from gradtui.tui.train.settings_panel import SettingsScreen
-from gradtui.tui.widgets.ladders import LR_LADDER
+from gradtui.tui.widgets.ladders import CLIP_LADDER, LR_LADDER
 
 from lab_pilot import logged, settle
 
@@ -194,6 +194,7 @@ async def test_shift_walks_each_cycle_backwards(forward, back, field, options):
 @pytest.mark.parametrize("key, field, end, word", [
     ("right_square_bracket", "lr", LR_LADDER[-1], "top"),
     ("left_square_bracket", "lr", LR_LADDER[0], "bottom"),
+    ("right_curly_bracket", "clip", CLIP_LADDER[-1], "top"),
 ])
 async def test_a_ladder_end_says_so(key, field, end, word):
     app = GradtuiApp()
@@ -203,5 +204,30 @@ async def test_a_ladder_end_says_so(key, field, end, word):
         await pilot.press(key)
         await settle(app)
         assert getattr(app.session.trainer.config, field) == end
-        assert logged(app, "limit") == [f"lr {end:g} is at the {word} ({end:g}) of its ladder; "
+        assert logged(app, "limit") == [f"{field} {end:g} is at the {word} ({end:g}) of its ladder; "
                                         "press e to type any value"]
+
+
+async def test_in_twin_mode_the_panel_and_clicks_change_the_run_they_act_on():
+    app = GradtuiApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("s", "t")
+        await settle(app)
+        await pilot.pause()
+        await open_panel(pilot, app)
+        await pilot.press("tab", "enter", "ctrl+s")  # narrow B's first layer by one unit
+        await pilot.pause()
+        twin = app.screen.twin
+        await settle(app)
+        for _ in range(200):
+            if not twin.b.busy:
+                break
+            await pilot.pause(0.01)
+        assert (twin.b.trainer.config.hidden, app.session.trainer.config.hidden) == ((15, 16), (16, 16))
+        await pilot.click("#output-b RegionsView", offset=(3, 3))
+        await pilot.pause()
+        for _ in range(200):
+            if not twin.b.busy:
+                break
+            await pilot.pause(0.01)
+        assert len(twin.b.trainer.data.X_train) == len(app.session.trainer.data.X_train) + 1
