@@ -118,6 +118,12 @@ async def test_a_nan_in_a_stops_a_alone_and_b_trains_on(tmp_path, monkeypatch):
         first = twin.b.timeline.steps.view(100).hi[0, 0]
         assert chart.ylim[1] < math.log10(first * 1e3) + 0.5
         assert any(label.startswith("≥") for _, label in chart.yticks)
+        # A's panes are not redrawn while it stays halted, but their titles follow B's changes
+        await pilot.press("right_square_bracket")
+        await settle(app)
+        app.screen.show_latest()
+        assert "lr 0.1" in str(app.screen.query_one("#health", LayerHealth).border_title)
+        assert "lr 0.3" in str(app.screen.query_one("#health-b", LayerHealth).border_title)
         # rewind and save act on the run the keys change: B
         b_step = twin.b.trainer.step_count
         await pilot.press("w", "u")

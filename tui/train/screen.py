@@ -162,6 +162,7 @@ class TrainScreen(Screen):
         if shown == self._shown or self.has_class("-too-small"):
             self._show_status()
             return
+        new = [serial != old for serial, old in zip(shown, self._shown or (None, None))]
         self._shown = shown
         self.refreshes += 1
         self._set_views()
@@ -169,9 +170,10 @@ class TrainScreen(Screen):
         with self.app.batch_update():
             self._show_status()
             self._show_plots(frame, frame_b)
-            self._show_run(self.session, frame, "#health", "#output")
+            # a run's panes are redrawn only when its own frame is new (twin mode: one may be halted)
+            self._show_run(self.session, frame, "#health", "#output", new[0])
             if self.twin is not None:
-                self._show_run(self.twin.b, frame_b, "#health-b", "#output-b")
+                self._show_run(self.twin.b, frame_b, "#health-b", "#output-b", new[1])
             self.query_one(ControlsPanel).show(self.target.frame.config)
 
     def _drain_events(self) -> list[Event]:
@@ -191,8 +193,9 @@ class TrainScreen(Screen):
             if view != session.view:
                 session.set_view(view)
 
-    def _show_run(self, session: Session, frame: Frame, health: str, output: str) -> None:
-        """One run's layer health and output view (in twin mode, titled with its side)."""
+    def _show_run(self, session: Session, frame: Frame, health: str, output: str, redraw: bool) -> None:
+        """One run's layer health and output view (in twin mode, titled with its side and how
+        it differs from the other run, which may change while this run's frame does not)."""
         health_view, output_view = self.query_one(health, LayerHealth), self.query_one(output, OutputView)
         title, prefix = "layer health", ""
         if self.twin is not None:
@@ -201,8 +204,9 @@ class TrainScreen(Screen):
             title, prefix = f"layer health · {side}: {run_settings(frames, side)}", f"{side} · "
         if health_view.border_title != title:
             health_view.border_title = title
-        health_view.show(frame)
-        output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
+        if redraw:
+            health_view.show(frame)
+            output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
         hint = drawing_hint(session.draw_class) if isinstance(frame.output, Regions) else ""
         if output_view.border_subtitle != hint:
             output_view.border_subtitle = hint
