@@ -15,6 +15,7 @@ from gradtui.tui.calculus.plot import OPTIMIZER_COLOURS, CalculusPlot, render_pi
 from gradtui.tui.calculus.screen import CalculusCommands, CalculusScreen
 from gradtui.tui.calculus.session import MAX_STEPS, CalculusSession
 from gradtui.tui.widgets.help_screen import HelpScreen
+from gradtui.tui.train.prediction_view import SKIPPED, PredictionPanel
 from gradtui.tui.widgets.ladders import LR_LADDER
 
 
@@ -379,3 +380,30 @@ async def test_question_mark_opens_calculus_help_and_the_footer_lists_it():
         assert "next move" in pilot.app.screen.notes and pilot.app.screen.title_text == "calculus keys"
         await pilot.press("escape")
         assert pilot.app.screen is screen
+
+
+async def test_a_surface_asks_its_question_first_and_its_own_run_reveals_the_answer():
+    async with Host("saddle").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        panel = screen.query_one(PredictionPanel)
+        assert panel.display and "saddle point" in str(panel.render())
+        await pilot.press("2")  # "in along x, then away along y"
+        assert "You predicted: in along x, then away along y" in str(panel.render())
+        screen.advance(60)
+        await pilot.pause()
+        text = str(panel.render())
+        assert "Answer: in along x, then away along y. You predicted it." in text
+        assert "Evidence: step 38:" in text
+    async with Host("bowl").run_test(size=(120, 40)) as pilot:  # no question for this surface
+        screen = await calculus(pilot)
+        assert not screen.query_one(PredictionPanel).display
+
+
+async def test_a_surface_question_is_skipped_by_0_or_by_stepping_and_v_shows_the_answer():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("s")
+        assert pilot.app.predictions["quadratic"].choice == SKIPPED
+        assert not screen.query_one(PredictionPanel).display
+        await pilot.press("v")
+        assert "Answer: from one side" in str(screen.query_one(PredictionPanel).render())

@@ -30,7 +30,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from gradtui.engine import OBJECTIVES
+import numpy as np
+
+from gradtui.engine import OBJECTIVES, SCENARIOS
+from gradtui.engine.scenarios.predictions import Watch
 
 from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
                               surface_info, trajectory_table)
@@ -38,6 +41,7 @@ from gradtui.tui.calculus.plot import CalculusPlot
 from gradtui.tui.calculus.session import CalculusSession
 from gradtui.tui.widgets.publisher import FrameReady
 from gradtui.tui.widgets.help_screen import HelpScreen
+from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
 
 CALCULUS_NOTES = (
     "Table, one step per row: step k, the point x at step k, f(x) there, the gradient at x, and "
@@ -119,6 +123,10 @@ class CalculusScreen(Screen):
         Binding("underscore", "scale_h(0.1)", show=False, key_display="_",
                 tooltip="divide the secant step h by ten"),
         Binding("plus", "scale_h(10)", show=False, key_display="+", tooltip="multiply h by ten"),
+        *(Binding(str(n), f"answer({n - 1})", show=False, tooltip=f"answer the surface's question with {n}")
+          for n in range(1, 5)),
+        Binding("0", "skip_question", show=False, tooltip="skip the surface's question"),
+        Binding("v", "reveal_answer", show=False, tooltip="show the answer to the surface's question"),
         Binding("question_mark", "help", "help", key_display="?", tooltip="keys and what the numbers mean"),
         Binding("escape", "back", "back", tooltip="back to the training screen"),
     ]
@@ -130,9 +138,13 @@ class CalculusScreen(Screen):
         super().__init__(**kwargs)
         self.session = CalculusSession(objective)
         self.message = ""
+        self._watch: Watch | None = None
+        self._watched: tuple[str, Any] | None = None  # (surface, the Descent the watch follows)
+        self._seen = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="calc-status")
+        yield PredictionPanel(id="calc-prediction")
         with Horizontal(id="calc-body"):
             yield CalculusPlot(self.session, id="calc-plot")
             with Vertical(id="calc-side"):
@@ -212,6 +224,12 @@ class CalculusScreen(Screen):
         runs only ``LOCK_ALLOWS``."""
         if getattr(self.app, "locked", False) and action not in LOCK_ALLOWS:
             return False
+        if action in ("answer", "skip_question"):  # only while the surface's question waits
+            state = self.question
+            return (state is not None and state.pending
+                    and (action == "skip_question" or int(parameters[0]) < len(state.prediction.answers)))
+        if action == "reveal_answer":
+            return self.question is not None
         return self.derivative or action != "scale_h"
 
     def show_surface(self, name: str) -> None:
@@ -234,8 +252,65 @@ class CalculusScreen(Screen):
     def _tick(self) -> None:
         self.advance(self.session.steps_per_tick())
 
+    # --- predict, then watch ------------------------------------------------------------
+
+    @property
+    def question(self) -> PredictionState | None:
+        """The surface's question as the learner has met it this app session (None: none)."""
+        name = self.session.objective.name
+        prediction = SCENARIOS[name].prediction if name in SCENARIOS else None
+        if prediction is None:
+            return None
+        return self._answers.setdefault(name, PredictionState(prediction))
+
+    @property
+    def _answers(self) -> dict[str, PredictionState]:
+        if not hasattr(self.app, "predictions"):
+            self.app.predictions = {}
+        return self.app.predictions
+
+    def _follow_question(self) -> None:
+        """Feed the question's watch the new steps of the run it is about (sgd at the
+        surface's own lr from its own start), then show the panel."""
+        state, session = self.question, self.session
+        lane = session.lanes.get("sgd")
+        objective = session.objective
+        default = (state is not None and lane is not None and session.lrs["sgd"] == objective.lrs["sgd"]
+                   and np.array_equal(session.start, np.asarray(objective.start, dtype=float)))
+        if default:
+            key = (objective.name, lane.descent)
+            if self._watched != key and (self._watch is None or self._watched[0] != objective.name
+                                         or not self._watch.revealed):
+                self._watch, self._watched, self._seen = state.prediction.watch(), key, 0
+            if self._watched == key:
+                trajectory = lane.descent.trajectory
+                for row in trajectory[self._seen + 1:]:
+                    if self._watch.see(lane.descent, row):
+                        break
+                self._seen = len(trajectory) - 1
+        same = self._watch is not None and self._watched[0] == objective.name
+        self.query_one(PredictionPanel).show(state, self._watch.reveal if same else None)
+
+    def _set_question(self, state: PredictionState) -> None:
+        self._answers[self.session.objective.name] = state
+        self._follow_question()
+
+    def action_answer(self, index: int) -> None:
+        if self.question is not None:
+            self._set_question(self.question.answer(index))
+
+    def action_skip_question(self) -> None:
+        if self.question is not None:
+            self._set_question(self.question.skip())
+
+    def action_reveal_answer(self) -> None:
+        if self.question is not None:
+            self._set_question(self.question.show_answer())
+
     def advance(self, n: int) -> None:
         """Take up to ``n`` steps; report what happened, and pause once every lane is done."""
+        if self.question is not None and self.question.pending:
+            self._set_question(self.question.skip())  # stepping before answering skips
         before = self.session.steps
         events = self.session.step(n)
         if events:
@@ -269,6 +344,7 @@ class CalculusScreen(Screen):
         """Redraw the picture and rewrite the text around it from the session."""
         if not self.is_mounted:
             return
+        self._follow_question()
         session = self.session
         plot = self.query_one(CalculusPlot)
         plot.derivative = self.derivative
