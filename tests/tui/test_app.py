@@ -188,6 +188,7 @@ async def test_cycle_keys_walk_every_option_and_wrap(key, field, expected):
         seen = []
         for _ in expected:
             await pilot.press(key)
+            await settle(app)  # on a loaded machine the press may queue behind an evaluation
             seen.append(getattr(app.session.trainer.config, field))
         assert seen == expected
 
