@@ -42,9 +42,10 @@ from gradtui.tui.widgets.publisher import FrameReady
 
 PLOT_SHARE = 0.1
 """While training, the plots redraw with every frame unless drawing them would take more
-than this share of the time (a huge terminal on a slow machine): drawing holds Python's
-GIL, and every millisecond spent there is one the worker loses. They cost about 1-3 ms
-each, so at 12 frames a second they stay well within it."""
+than this share of the time: drawing holds Python's GIL, and every millisecond spent there
+is one the worker loses and one a key press waits. They cost about 1 ms each on an idle
+machine, so at 12 frames a second they redraw with every frame; on a machine so busy that
+drawing takes ten times longer, they redraw less often and the keys stay responsive."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""
 SHORT, CRAMPED = 36, 26

@@ -104,8 +104,9 @@ def tick_label(value: float) -> str:
 
 class LinePlot(Widget):
     """Shows a ``Chart``; ``show_chart`` replaces it and the next render draws it at the
-    widget's size. ``render_cost`` is the CPU seconds the last drawing took (CPU time of
-    this thread, so other processes on a busy machine do not inflate it)."""
+    widget's size. ``render_cost`` is the wall-clock seconds the last drawing took: on a
+    busy machine (other processes, or the training thread holding the GIL) it grows, and a
+    screen that paces redraws by it draws less often rather than answering keys late."""
 
     DEFAULT_CSS = "LinePlot { width: 1fr; height: 1fr; }"
 
@@ -113,7 +114,7 @@ class LinePlot(Widget):
     redraws = 0
     """Charts drawn so far (a render of an unchanged chart at the same size is not one)."""
     drawing_seconds = 0.0
-    """CPU seconds spent drawing charts so far."""
+    """Wall-clock seconds spent drawing charts so far."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -131,10 +132,10 @@ class LinePlot(Widget):
         if self._chart is None or height == 0:
             return Strip.blank(width)
         if self._strips is None or self._drawn_size != (width, height):
-            start = time.thread_time()
+            start = time.perf_counter()
             self._strips = draw_chart(self._chart, width, height)
             self._drawn_size = (width, height)
-            self.render_cost = time.thread_time() - start
+            self.render_cost = time.perf_counter() - start
             self.redraws += 1
             self.drawing_seconds += self.render_cost
         return self._strips[y] if y < len(self._strips) else Strip.blank(width)
