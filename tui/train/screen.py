@@ -40,12 +40,13 @@ from gradtui.tui.train.twin_view import KeepRunScreen, TwinBar, run_settings, tw
 from gradtui.tui.widgets.event_log import Event
 from gradtui.tui.widgets.publisher import FrameReady
 
-PLOT_SHARE = 0.1
+PLOT_SHARE = 0.2
 """While training, the plots redraw with every frame unless drawing them would take more
 than this share of the time: drawing holds Python's GIL, and every millisecond spent there
-is one the worker loses and one a key press waits. They cost about 1 ms each on an idle
-machine, so at 12 frames a second they redraw with every frame; on a machine so busy that
-drawing takes ten times longer, they redraw less often and the keys stay responsive."""
+is one the worker loses and one a key press waits. They cost about 1 ms of CPU each, 3-5 ms
+of wall clock beside the training thread, so at 12 frames a second they redraw with every
+frame; on a machine so busy that drawing takes several times longer, they redraw less
+often and the keys stay responsive."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""
 SHORT, CRAMPED = 36, 26
