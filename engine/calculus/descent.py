@@ -77,7 +77,7 @@ class Descent:
 
     def run(self, n: int) -> list[TrajectoryRow]:
         """Up to ``n`` steps, stopping early once diverged; returns the new rows."""
-        rows = []
+        rows: list[TrajectoryRow] = []
         while len(rows) < n and not self.diverged:
             rows.append(self.step())
         return rows

@@ -35,9 +35,17 @@ class Objective:
     dim: ClassVar[int]
     story: ClassVar[str]
     lrs: ClassVar[dict[str, float]]
-    minima: ClassVar[tuple[Point, ...]]
-    window: ClassVar[Window]
     start: ClassVar[Point]
+
+    @property
+    def minima(self) -> tuple[Point, ...]:
+        """The known global minima (a class attribute, or a property of the parameters)."""
+        raise NotImplementedError
+
+    @property
+    def window(self) -> Window:
+        """The viewing window (a class attribute, or a property of the parameters)."""
+        raise NotImplementedError
 
     def f(self, x: Any) -> float:
         """f at one point (a sequence of ``dim`` numbers, or a number when dim is 1)."""

@@ -61,6 +61,7 @@ class Dataset:
         if X_test is None:
             X, y, X_test, y_test = split_rows(X, y, test_fraction, np.random.default_rng(seed))
         else:
+            assert y_test is not None  # checked above: both or neither
             X_test, y_test = _features(X_test, "X_test"), _targets(y_test, "y_test")
             _check_rows(X_test, y_test, "X_test", "y_test")
             if X_test.shape[1] != X.shape[1]:

@@ -11,6 +11,7 @@ import itertools
 import math
 import zipfile
 import zlib
+from typing import Any
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,10 +75,11 @@ def _reading(path: Path) -> Iterator[None]:
         raise DataError(f"cannot read {path}: {exc}") from exc
 
 
-def _dataset(path: Path, *arrays: np.ndarray, **split: float) -> Dataset:
+def _dataset(path: Path, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
+             y_test: np.ndarray | None = None, **split: Any) -> Dataset:
     """``Dataset.from_arrays`` named after ``path``, its complaints prefixed with the path."""
     try:
-        return Dataset.from_arrays(*arrays, name=path.stem, **split)
+        return Dataset.from_arrays(X, y, X_test, y_test, name=path.stem, **split)
     except ValueError as exc:
         raise DataError(f"{path}: {exc}") from exc
 
@@ -146,7 +148,8 @@ def load_mnist(folder: Path) -> Dataset:
             f"{folder}: missing MNIST file {missing[0]} (also tried .gz and the "
             f"'.idx' spelling); an MNIST folder holds {', '.join(MNIST_FILES)}"
         )
-    train_images, train_labels, test_images, test_labels = found.values()
+    present = [file for file in found.values() if file is not None]  # every one, checked above
+    train_images, train_labels, test_images, test_labels = present
     return _dataset(
         folder,
         *_images_and_labels(train_images, train_labels),
@@ -201,7 +204,8 @@ def load_csv(path: Path, test_fraction: float = 0.5, seed: int = 0) -> Dataset:
     """
     with _reading(path), open(path, newline="", encoding="utf-8-sig") as file:
         reader = csv.reader(file)
-        numbered = ((reader.line_num, row) for row in reader if any(cell.strip() for cell in row))
+        numbered: Iterator[tuple[int, list[str]]] = (
+            (reader.line_num, row) for row in reader if any(cell.strip() for cell in row))
         first = next(numbered, None)
         if first is None:
             raise DataError(f"{path}: the file is empty; expected numeric rows, label last")

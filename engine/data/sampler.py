@@ -27,12 +27,12 @@ class BatchSampler:
 
     def next(self) -> np.ndarray | None:
         """Indices of the next minibatch (None means: use every sample, in order)."""
-        if self.full_batch:
+        if self.batch_size is None or self.full_batch:
             return None
         if self.pos >= self.n:
             self.perm = self.rng.permutation(self.n)
             self.pos = 0
-        end = self.pos + self.batch_size
+        end = self.pos + self.batch_size  # not None: full_batch returned above
         if 0 < self.n - end < self.min_batch:
             end = self.n  # fold a tail too small to train on (batch norm needs 2) into this batch
         idx = self.perm[self.pos:end]

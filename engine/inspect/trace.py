@@ -77,7 +77,7 @@ def trace_sample(model: MLP, loss: Loss, x: np.ndarray, target: np.ndarray, inde
                  label: int | None = None) -> Trace:
     """The trace of input row ``x`` (n_in,) against ``target`` (one row of the loss's targets)."""
     forward = []
-    out = np.asarray(x, dtype=model.dtype)
+    out: np.ndarray = np.asarray(x, dtype=model.dtype)
     for layer in model.layers:
         W, b = layer.W.value.copy(), layer.b.value.copy()
         h = out @ W + b

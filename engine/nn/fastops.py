@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_ONES: dict[np.dtype, np.ndarray] = {}
+_ONES: dict[type, np.ndarray] = {}
 
 
 def ones(n: int, dtype: type = np.float64) -> np.ndarray:

@@ -49,5 +49,6 @@ def init_dense(scheme: str, fan_in: int, fan_out: int, gain: float,
         weight = rng.uniform(-bound, bound, shape)
         bias = rng.uniform(-bound, bound, fan_out)
     else:
+        assert std is not None  # parse_init gives normal a std
         weight = rng.normal(0.0, std, shape)
     return weight, bias

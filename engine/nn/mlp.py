@@ -37,8 +37,13 @@ class Dense:
         self.params: list[Parameter] = []
         self.running_mean = np.zeros(fan_out)
         self.running_var = np.ones(fan_out)
-        self.x = self.z = self.a = self.dz = None
-        self._xhat = self._invstd = None
+        # What forward and backward cache, empty (no rows) until the first forward pass.
+        self.x: np.ndarray = np.empty((0, fan_in))
+        self.z: np.ndarray = np.empty((0, fan_out))
+        self.a: np.ndarray = np.empty((0, fan_out))
+        self.dz: np.ndarray = np.empty((0, fan_out))
+        self._xhat: np.ndarray = np.empty((0, fan_out))
+        self._invstd: np.ndarray = np.empty(fan_out)
 
     @property
     def name(self) -> str:
@@ -113,7 +118,7 @@ class MLP:
     """
 
     def __init__(self, sizes: Sequence[int], activation: str | Sequence[str] = "relu",
-                 init: str = "he", batchnorm: bool = False, seed: int = 0,
+                 init: str = "he", batchnorm: bool = False, seed: int | Sequence[int] = 0,
                  dtype: type = np.float64, bias_init: float | None = None) -> None:
         self.sizes = [int(s) for s in sizes]
         if len(self.sizes) < 2 or min(self.sizes) < 1:
@@ -146,13 +151,13 @@ class MLP:
     def _allocate(self) -> None:
         shapes = [(layer, name, shape) for layer in self.layers for name, shape in layer.param_shapes()]
         total = sum(int(np.prod(shape)) for _, _, shape in shapes)
-        self.flat_value = np.zeros(total, dtype=self.dtype)
-        self.flat_grad = np.zeros(total, dtype=self.dtype)
+        self.flat_value: np.ndarray = np.zeros(total, dtype=self.dtype)
+        self.flat_grad: np.ndarray = np.zeros(total, dtype=self.dtype)
         self._params: list[Parameter] = []
-        self.layer_starts = []
+        starts = []
         offset = 0
         for layer in self.layers:
-            self.layer_starts.append(offset)
+            starts.append(offset)
             own = []
             for name, shape in layer.param_shapes():
                 size = int(np.prod(shape))
@@ -164,7 +169,7 @@ class MLP:
                 offset += size
             layer.attach(own)
             self._params += own
-        self.layer_starts = np.array(self.layer_starts)
+        self.layer_starts = np.array(starts)
         self.layer_sizes = np.diff(np.append(self.layer_starts, total))
 
     def _initialise(self, rng: np.random.Generator, bias_init: float | None) -> None:
@@ -197,16 +202,17 @@ class MLP:
 
         ``train=False`` uses batch norm's running statistics and leaves them alone.
         """
-        out = np.asarray(X, dtype=self.dtype)
+        out: np.ndarray = np.asarray(X, dtype=self.dtype)
         for layer in self.layers:
             out = layer.forward(out, train)
         return out
 
     def backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Fill every ``.grad`` (overwriting) from dL/doutput; return dL/dX."""
-        grad = dout
+        grad: np.ndarray | None = dout
         last = len(self.layers) - 1
         for i in range(last, -1, -1):
+            assert grad is not None  # only the first layer may skip its input gradient
             grad = self.layers[i].backward(grad, need_input_grad or i > 0)
         return grad
 

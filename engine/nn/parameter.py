@@ -25,7 +25,7 @@ class Parameter:
         return self._value
 
     @value.setter
-    def value(self, new: np.ndarray) -> None:
+    def value(self, new: np.ndarray | float) -> None:
         self._value[...] = new
 
     @property
@@ -33,7 +33,7 @@ class Parameter:
         return self._grad
 
     @grad.setter
-    def grad(self, new: np.ndarray) -> None:
+    def grad(self, new: np.ndarray | float) -> None:
         self._grad[...] = new
 
     def __repr__(self) -> str:

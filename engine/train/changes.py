@@ -129,7 +129,10 @@ def conform(trainer: Any, config: TrainConfig, data: Dataset | None) -> None:
 
 def n_outputs(loss: Loss, data: Dataset) -> int:
     """How many outputs a network needs for ``data`` under ``loss``."""
-    return loss.n_outputs(data.n_classes) if data.task == "classification" else int(data.y_train.shape[1])
+    if data.task != "classification":
+        return int(data.y_train.shape[1])
+    assert data.n_classes is not None  # a classification set counts its classes
+    return loss.n_outputs(data.n_classes)
 
 
 def differences(old: TrainConfig, new: TrainConfig) -> tuple[dict[str, Any], dict[str, Any]]:

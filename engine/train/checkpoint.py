@@ -49,7 +49,7 @@ def content_hash(data: Dataset) -> str:
     for key in DATA_KEYS:
         array = np.ascontiguousarray(getattr(data, key))
         digest.update(f"{key}{array.shape}{array.dtype.str}".encode())
-        digest.update(memoryview(array).cast("B"))
+        digest.update(array.data.cast("B"))
     return digest.hexdigest()
 
 

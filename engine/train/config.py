@@ -53,7 +53,7 @@ class TrainConfig:
     noise: float = 0.0
     test_fraction: float = 0.5
     hidden: tuple[int, ...] = (16, 16)
-    activation: str = "relu"
+    activation: str | tuple[str, ...] = "relu"  # one name for every hidden layer, or one per layer (a list too)
     init: str = "he"
     bias_init: float | None = None
     batchnorm: bool = False

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from gradtui.engine.train.config import TrainConfig
 
@@ -79,7 +79,7 @@ def _values(settings: dict[str, Any]) -> dict[str, Any]:
 
 # --- TOML ----------------------------------------------------------------------------------
 
-def to_toml(config: TrainConfig, comments: list[str] = ()) -> str:
+def to_toml(config: TrainConfig, comments: Sequence[str] = ()) -> str:
     """Every setting of ``config`` as TOML that ``gradtui --config`` reads back to an equal
     config (numbers exactly): of ``dataset`` and ``data`` only the one in use; ``changes``
     as an array of inline tables."""

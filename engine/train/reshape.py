@@ -112,7 +112,7 @@ def _identity(layer: Dense) -> None:
 
 def _calibrate(old: MLP, new: MLP, X: np.ndarray) -> None:
     """Running statistics of each newly normalised layer from the pre-normalisation outputs on ``X``."""
-    out = np.asarray(X, dtype=new.dtype)
+    out: np.ndarray = np.asarray(X, dtype=new.dtype)
     for j, layer in enumerate(new.layers):
         had_it = j < len(old.layers) - 1 and old.layers[j].batchnorm
         if layer.batchnorm and not had_it and len(out) > 1:

@@ -173,7 +173,7 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
     stopper = Stopper(parse_until(until), trainer) if until is not None else None
     first, last = trainer.step_count + 1, trainer.step_count + steps
     tally = RunTally()
-    evaluation = None
+    evaluation: Evaluation | None = None
     stop = None
     shown = sum(1 for c in trainer.changes if c.step < first - 1)  # earlier changes were exported before
     with trainer.blas_limit:  # set the thread count once for the run, not per step
@@ -197,6 +197,7 @@ def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | 
                 progress(done)
             if stop is not None:
                 break
+    assert evaluation is not None  # the last step always makes a row, and rows evaluate
     summary = tally.summary(first, stats.step, float(stats.loss), evaluation, until, stop)
     if watch is not None:
         summary.prediction = watch.lines()

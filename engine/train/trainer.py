@@ -100,7 +100,7 @@ class Trainer:
         self._weight_sq = self._squared_norms()
         self._before = np.empty_like(model.flat_value)  # scratch for the step's statistics
         self._work = np.empty_like(model.flat_value)
-        self._risky_size = risky_size(model.dtype)
+        self._risky_size = risky_size(np.dtype(model.dtype))
 
     def _bind_data(self, data: Dataset) -> None:
         """Train on ``data`` (targets as the current loss wants them; a fresh probe sample)."""
@@ -117,7 +117,7 @@ class Trainer:
         """``X`` in the model's dtype; ValueError when a value overflows it (above 3.4e38 in
         float32), like any other non-finite input."""
         with np.errstate(over="ignore"):
-            cast = X.astype(self.model.dtype, copy=False)
+            cast: np.ndarray = X.astype(self.model.dtype, copy=False)
         if cast is not X and not np.isfinite(cast).all():
             largest = float(np.abs(X).max())
             raise ValueError(f"{self.data.name}: {what} reach {largest:.3g}, beyond the range of "
@@ -173,7 +173,11 @@ class Trainer:
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """What the loss compares outputs with, in the model's dtype where it is numeric."""
-        targets = self.loss.targets(y, self.data.n_classes) if self.is_classification else y
+        if not self.is_classification:
+            targets = y
+        else:
+            assert self.data.n_classes is not None  # a classification set counts its classes
+            targets = self.loss.targets(y, self.data.n_classes)
         return self._in_range(targets, "targets") if targets.dtype.kind == "f" else targets
 
     @property
@@ -238,6 +242,7 @@ class Trainer:
         flags: list[Flag] = []
         applied, clipped = False, False
         update_sq = self._zeros
+        weight_sq: np.ndarray | None = None  # None: no step applied, the weights are as they were
         if not loss < np.inf:  # catches NaN too
             flags.append(Flag("nonfinite", "loss", f"loss is {loss}; update skipped"))
         elif not grads_finite:
@@ -254,7 +259,7 @@ class Trainer:
             applied, update_sq, weight_sq = self._apply_update(risky)
             if not applied:
                 flags.append(Flag("nonfinite", "model", "update would overflow to Inf/NaN; update undone"))
-        if not applied:
+        if weight_sq is None:
             weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
 
         self._weight_sq = weight_sq
@@ -357,7 +362,7 @@ class Trainer:
             if len(self.data.X_test):
                 test_loss, test_acc = self._measure(self._X_test, self.data.y_test, self._targets_test)
             else:
-                test_loss = test_acc = None
+                test_loss, test_acc = None, None
         return Evaluation(train_loss, test_loss, train_acc, test_acc)
 
     def _measure(self, X, y, T) -> tuple[float, float | None]:
@@ -418,7 +423,9 @@ class Trainer:
         new = self.config.replace(dataset=None, data=None)
         with self.blas_limit:
             rebuild = plan(self, new, data)
-        return self._change(self.config, new, rebuild, what)
+        change = self._change(self.config, new, rebuild, what)
+        assert change is not None  # ``what`` names it, so the change always has a line
+        return change
 
     def _change(self, old: TrainConfig, new: TrainConfig, rebuild: Rebuild | None,
                 what: str = "") -> Change | None:

@@ -177,8 +177,8 @@ class Twin:
                                    evaluations[-1][1])
         losses = [(ev.train_loss, step) for step, ev in evaluations if math.isfinite(ev.train_loss)]
         best_loss = min(losses, key=lambda p: p[0]) if losses else (None, None)
-        accuracies = [(_accuracy(ev), step) for step, ev in evaluations  # NaN outputs classify nothing
-                      if _accuracy(ev) is not None and math.isfinite(ev.train_loss)]
+        accuracies = [(acc, step) for step, ev in evaluations  # NaN outputs classify nothing
+                      if (acc := _accuracy(ev)) is not None and math.isfinite(ev.train_loss)]
         best_acc = max(accuracies, key=lambda p: p[0]) if accuracies else (None, None)
         reached = {t: next((step for acc, step in accuracies if acc >= t), None) for t in targets}
         settings = ", ".join(f"{k} {_show(v[SIDES.index(side)])}" for k, v in differences.items())

@@ -185,7 +185,7 @@ def _describe(hint: Any) -> str:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return " or ".join(_describe(h) for h in typing.get_args(hint) if h is not type(None))
     if typing.get_origin(hint) is tuple:
-        return "a list of whole numbers"
+        return "a list of names" if typing.get_args(hint)[0] is str else "a list of whole numbers"
     return _TYPE_WORDS.get(hint, getattr(hint, "__name__", str(hint)))
 
 

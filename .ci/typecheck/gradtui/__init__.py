@@ -1,0 +1,1 @@
+../../../src/gradtui/__init__.py
