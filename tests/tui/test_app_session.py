@@ -59,7 +59,7 @@ def test_changes_queued_while_running_apply_between_steps_in_order():
 
 
 def test_a_change_when_paused_applies_at_once_and_publishes_a_frame():
-    session = Session(Trainer(TrainConfig()))
+    session = Session(Trainer(TrainConfig()), clock=FakeClock())
     serial = session.frame.serial
     session.change(lambda c: {"optimizer": "sgd"})
     assert session.trainer.config.optimizer == "sgd"
@@ -67,7 +67,7 @@ def test_a_change_when_paused_applies_at_once_and_publishes_a_frame():
 
 
 def test_an_invalid_change_is_logged_not_raised():
-    session = Session(Trainer(TrainConfig()))
+    session = Session(Trainer(TrainConfig()), clock=FakeClock())
     session.change(lambda c: {"lr": -1.0})
     (event,) = session.drain_events()
     assert event.kind == "error" and "lr" in event.text
@@ -85,7 +85,9 @@ def test_nonfinite_halts_the_worker_and_says_where():
 
 
 class FakeClock:
-    """A clock that moves only when told: costs in these tests are simulated, not timed."""
+    """A clock that moves only when told: costs in these tests are simulated, not timed.
+    A paused session on it never finds its work costly, so a press is applied on the
+    calling thread at once, however loaded the machine."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -188,20 +190,20 @@ def test_presses_in_a_burst_are_applied_before_the_costly_evaluation(monkeypatch
 
 
 def test_cheap_evaluation_when_paused_is_done_at_once():
-    session = Session(Trainer(TrainConfig()))
+    session = Session(Trainer(TrainConfig()), clock=FakeClock())
     session.step()
     assert not session.busy and session.frame.evals.steps[-1] == 1
 
 
 def test_reset_names_the_step_it_goes_back_to():
-    fresh = Session(Trainer(TrainConfig()))
+    fresh = Session(Trainer(TrainConfig()), clock=FakeClock())
     fresh.step()
     fresh.reset()
     assert [e.text for e in fresh.drain_events() if e.kind == "reset"] == [
         "reset to step 0: same seed, same initial weights, controls kept"]
     trainer = Trainer(TrainConfig())
     trainer.run(7)
-    loaded = Session(trainer)
+    loaded = Session(trainer, clock=FakeClock())
     loaded.step()
     loaded.reset()
     assert [e.text for e in loaded.drain_events() if e.kind == "reset"] == [
@@ -220,7 +222,7 @@ def test_an_undone_update_puts_a_nan_badge_on_every_layer():
         return stats
 
     trainer.step = undone
-    session = Session(trainer)
+    session = Session(trainer, clock=FakeClock())
     session.step()
     assert session.frame.halted is not None
     for layer in session.frame.layers:
