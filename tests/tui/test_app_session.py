@@ -455,7 +455,7 @@ def test_a_change_at_a_nan_pause_applies_from_before_the_blow_up_and_trains_on()
 
 
 def test_rewind_says_nothing_older_once_not_on_every_press():
-    session = Session(Trainer(TrainConfig()))
+    session = Session(Trainer(TrainConfig()), clock=FakeClock())
     session.step()
     for _ in range(4):
         session.rewind()
