@@ -9,6 +9,7 @@ bombs) are refused too. Data files and checkpoints both read their arrays this w
 from __future__ import annotations
 
 import zipfile
+from typing import cast
 
 import numpy as np
 
@@ -41,6 +42,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, kinds: str = "b
         if size != held or (max_bytes is not None and size > max_bytes):
             raise DamagedMember(f"{name} claims shape {shape} ({size:,} bytes) but holds {held:,} bytes")
         array = np.empty(shape[::-1] if fortran else shape, dtype)
-        if member.readinto(array.reshape(-1).view(np.uint8)) != size or member.read(1):
+        reader = cast(zipfile.ZipExtFile, member)  # what ZipFile.open returns; typed IO[bytes]
+        if reader.readinto(array.reshape(-1).view(np.uint8).data) != size or member.read(1):
             raise DamagedMember(f"{name} is truncated")
     return array.T if fortran else array
