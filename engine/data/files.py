@@ -103,8 +103,8 @@ def read_idx(path: str | Path, expected_magic: int | None = None) -> np.ndarray:
             # read no more than the header promises (and one byte to reveal trailing data):
             # a small gzip that inflates without end is not read into memory
             sizes = (int.from_bytes(raw[i:i + 4], "big") for i in range(4, 4 + 4 * raw[3], 4))
-            wanted = 4 + 4 * raw[3] + math.prod(sizes) * np.dtype(IDX_TYPES[raw[2]]).itemsize
-            raw += _read_up_to(file, wanted + 1 - len(raw))
+            promised = 4 + 4 * raw[3] + math.prod(sizes) * np.dtype(IDX_TYPES[raw[2]]).itemsize
+            raw += _read_up_to(file, promised + 1 - len(raw))
     magic = int.from_bytes(raw[:4], "big")
     valid = len(raw) >= 4 and raw[:2] == b"\0\0" and raw[2] in IDX_TYPES and raw[3] > 0
     if not valid or (expected_magic is not None and magic != expected_magic):
