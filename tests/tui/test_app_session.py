@@ -15,7 +15,7 @@ from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.frame import build_frame
 from gradtui.tui.train.output_view import OutputView, output_title
 from gradtui.tui.train.outputs import Bars, Curve, Regions, compute_output
-from gradtui.tui.train.session import EVALUATE_SHARE, Session, next_due
+from gradtui.tui.train.session import EVALUATE_SHARE, Session, View, next_due
 from gradtui.tui.train import timeline as timeline_module
 from gradtui.tui.train.timeline import SNAPSHOTS_KEPT, FlagTracker, Timeline, snapshot_bytes, thin
 from gradtui.tui.widgets.publisher import FrameReady, Publisher
@@ -477,3 +477,14 @@ def test_steps_taken_at_a_nan_pause_neither_snapshot_ruined_weights_nor_move_the
     session.change(lambda c: {"lr": 0.03})
     wait_until(lambda: not session.busy)
     assert session.trainer.step_count == 0
+
+
+def test_a_new_view_size_when_paused_publishes_a_frame_at_that_size():
+    session = Session(Trainer(TrainConfig()), clock=FakeClock())
+    serial = session.frame.serial
+    session.set_view(View((30, 12), 50))
+    assert session.frame.serial > serial
+    assert session.frame.output.classes.shape == (12, 30)
+    again = session.frame.serial
+    session.set_view(View((30, 12), 50))  # the same size: nothing to redo
+    assert session.frame.serial == again

@@ -158,14 +158,17 @@ class Session(Publisher):
         return out
 
     def set_view(self, view: View) -> None:
-        """Compute outputs and histories for the screen's current size from the next frame on."""
+        """Compute outputs and histories for the screen's current size: while training from
+        the next frame on; when paused at once (a frame at the new size is published)."""
+        if view == self.view:
+            return
         self.view = view  # one reference swapped: the worker reads either the old or the new
+        self._submit(lambda: None)  # nothing to change: the refresh after it is the point
 
     def look(self, request: NetworkRequest | None) -> None:
         """Put a picture of the network (tracing ``request.sample``) in every frame from now
         on; None stops. When paused, a frame with it is published at once."""
         self.set_view(replace(self.view, network=request))
-        self._submit(lambda: None)
 
     def inspection_copy(self) -> tuple[MLP, int, list[Snapshot]]:
         """A replica of the network, its step and the snapshots so far, taken between two

@@ -1,0 +1,57 @@
+"""The README's pictures as snapshot tests: the default scenario paused at a fixed step and
+calculus mode on the quadratic, drawn at 120x40 and compared with the SVGs committed under
+tests/tui/__snapshots__ (pytest-textual-snapshot).
+
+Both runs are deterministic: the default seed, steps taken one at a time through the
+session while paused (as screenshots/make_screenshots.py does), each evaluated on the
+spot, calculus steps by the ``s`` key. After a deliberate change to what the screen shows, look at the new pictures
+and write them with ``pytest tests/tui/test_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from gradtui.engine import SCENARIOS
+from gradtui.tui.app import GradtuiApp
+
+SIZE = (120, 40)
+DEFAULT_STEPS = 1500
+"""Where the default scenario is paused: the spiral learned (as in screenshots/default.svg)."""
+
+
+async def settled(pilot) -> None:
+    """Wait until the session has applied every press and the screen has drawn the result
+    at its own size (a new size makes a paused session publish again)."""
+    session = pilot.app.session
+    while True:
+        while session.busy:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        if not session.busy:
+            return
+
+
+def test_default_scenario_paused_at_step_1500(snap_compare, monkeypatch):
+    # Every press is evaluated on the spot, as on an idle machine: on a loaded one a costly
+    # refresh moves to a background thread and the train/test curve gets fewer points.
+    monkeypatch.setattr("gradtui.tui.train.session.UI_BUDGET", float("inf"))
+
+    async def train(pilot) -> None:
+        await pilot.pause()
+        for _ in range(DEFAULT_STEPS):
+            pilot.app.session.step()
+        await settled(pilot)
+
+    app = GradtuiApp(scenario=SCENARIOS["default"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=train)
+
+
+def test_calculus_mode_on_the_quadratic_after_six_steps(snap_compare):
+    async def steps(pilot) -> None:
+        await pilot.pause()
+        await pilot.press(*["s"] * 6)
+        await pilot.pause()
+
+    app = GradtuiApp(scenario=SCENARIOS["quadratic"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps)
