@@ -19,7 +19,7 @@ from gradtui.tui.app import GradtuiApp
 
 SHOTS = [
     # file name, scenario, steps, keys pressed before training (the question's answer, or 0 to skip)
-    ("default", "default", 1500, ("0",)),
+    # default.svg is the snapshot of tests/tui/test_snapshots.py (copied; a test checks it)
     ("exploding", "exploding", 400, ("2",)),
     ("vanishing", "vanishing", 600, ("1",)),
     ("dying-relu", "dying-relu", 600, ("2",)),

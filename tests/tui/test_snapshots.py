@@ -4,17 +4,27 @@ tests/tui/__snapshots__ (pytest-textual-snapshot).
 
 Both runs are deterministic: the default seed, steps taken one at a time through the
 session while paused (as screenshots/make_screenshots.py does), each evaluated on the
-spot, calculus steps by the ``s`` key. After a deliberate change to what the screen shows, look at the new pictures
-and write them with ``pytest tests/tui/test_snapshots.py --snapshot-update``.
+spot, calculus steps by the ``s`` key. After a deliberate change to what the screen
+shows, look at the new pictures, write them with ``pytest tests/tui/test_snapshots.py
+--snapshot-update`` and copy them over the README's pictures in screenshots/ (a test
+checks they are the same files).
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
 
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOTS = Path(__file__).resolve().parent / "__snapshots__" / "test_snapshots"
+README_PICTURES = {
+    "default.svg": "test_default_scenario_paused_at_step_1500.svg",
+    "calculus_quadratic.svg": "test_calculus_mode_on_the_quadratic_after_six_steps.svg",
+}
+"""README picture (in screenshots/) -> the snapshot it is a copy of."""
 SIZE = (120, 40)
 DEFAULT_STEPS = 1500
 """Where the default scenario is paused: the spiral learned (as in screenshots/default.svg)."""
@@ -39,6 +49,7 @@ def test_default_scenario_paused_at_step_1500(snap_compare, monkeypatch):
 
     async def train(pilot) -> None:
         await pilot.pause()
+        await pilot.press("0")  # skip the scenario's question, as the README picture does
         for _ in range(DEFAULT_STEPS):
             pilot.app.session.step()
         await settled(pilot)
@@ -55,3 +66,10 @@ def test_calculus_mode_on_the_quadratic_after_six_steps(snap_compare):
 
     app = GradtuiApp(scenario=SCENARIOS["quadratic"])
     assert snap_compare(app, terminal_size=SIZE, run_before=steps)
+
+
+def test_the_readme_pictures_are_the_snapshots():
+    for picture, snapshot in README_PICTURES.items():
+        readme, tested = ROOT / "screenshots" / picture, SNAPSHOTS / snapshot
+        assert readme.read_bytes() == tested.read_bytes(), (
+            f"screenshots/{picture} differs from its snapshot: cp {tested.relative_to(ROOT)} {readme.relative_to(ROOT)}")
