@@ -23,8 +23,6 @@ import numpy as np
 SCHEDULES = ("constant", "step:FACTOR:EVERY", "cosine:STEPS:FLOOR")
 """The schedule spellings, for help texts and listings."""
 
-SCHEDULE_KINDS = ("constant", "step", "cosine")
-
 
 @dataclass(frozen=True)
 class Schedule:
