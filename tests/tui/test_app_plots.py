@@ -7,9 +7,11 @@ import asyncio
 import dataclasses
 import math
 
+from rich.text import Text
+
 from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
-from gradtui.tui.train.plots import DECADES_ABOVE_EXPLODE, GradPlot, LossPlot
+from gradtui.tui.train.plots import DECADES_ABOVE_EXPLODE, SHORT_LABELS_ABOVE, GradPlot, LossPlot
 
 SIZE = (120, 40)
 
@@ -88,3 +90,17 @@ async def test_a_healthy_run_has_no_clamped_edge():
     async with app.run_test(size=SIZE) as pilot:
         await steps(app, pilot, 50)
         assert "≥" not in plot_text(app.screen.query_one(GradPlot))
+
+
+async def test_a_deep_networks_gradient_legend_keeps_every_threshold_and_layer_at_120x40():
+    app = GradtuiApp(scenario=SCENARIOS["vanishing"])  # 7 dense layers
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("0")  # skip the prediction question
+        await steps(app, pilot, 5)
+        grads = app.screen.query_one(GradPlot)
+        legend = Text.from_markup(grads.border_subtitle).plain
+        layers = len(app.session.frame.layers)
+        assert layers > SHORT_LABELS_ABOVE
+        assert "explode" in legend and "vanish" in legend
+        assert "layers " + " ".join(str(i) for i in range(layers)) in legend
+        assert len(legend) <= grads.size.width - 4  # drawn whole inside the border

@@ -62,6 +62,12 @@ def step_label(step: float) -> str:
     return f"{step / 1e6:g}M"
 
 
+SHORT_LABELS_ABOVE = 3
+"""With more layers than this the gradient legend lists them as "layers 0 1 2 ...", each index
+in its line's colour (the health rows list them in the same order), so that the thresholds
+and every layer fit under the plot."""
+
+
 class HistoryPlot(LinePlot):
     """A LinePlot drawn from a Frame; subclasses say what to draw (``draw``) and may
     clamp the y axis to a band (``clamp``, in axis units: log10 on a log axis)."""
@@ -223,9 +229,13 @@ class GradPlot(HistoryPlot):
             self.hline(cfg.vanish_ratio * out_norm, VANISH, f"vanish {cfg.vanish_ratio:g}×out")
         if cfg.clip_mode == "norm":
             self.hline(cfg.clip, CLIP, f"clip {cfg.clip:g}")
+        short = len(frame.layers) > SHORT_LABELS_ABOVE
+        colours = [LAYER_COLOURS[i % len(LAYER_COLOURS)] for i in range(len(frame.layers))]
         for i, layer in enumerate(frame.layers):
-            colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
-            self.line(steps.steps.astype(float), steps.hi[:, 2 + i], colour, layer.name)
+            label = None if short else layer.name
+            self.line(steps.steps.astype(float), steps.hi[:, 2 + i], colours[i], label)
+        if short:  # deep nets: one entry, each layer's index in its colour, so every label fits
+            self._legend.append("layers " + " ".join(f"[bold {c}]{i}[/]" for i, c in enumerate(colours)))
         bucket = f"max per {steps.width} steps" if steps.width > 1 else "per step"
         return f"gradient norm per layer (log scale, {bucket})"
 
