@@ -10,7 +10,7 @@ from gradtui.engine.data.files import load_data
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.cli.main import main
 from gradtui.tui.train.drawing import cell_point
-from gradtui.tui.train.output_view import RegionsView
+from gradtui.tui.train.output_view import RegionsView, drawing_hint
 
 from lab_pilot import logged, settle
 
@@ -108,3 +108,11 @@ async def test_drawing_on_a_curve_says_why_nothing_happens():
         assert logged(app, "limit") == ["points can be drawn on 2-D classification data only",
                                         "only 2-D classification points can be saved as drawn data"]
         assert len(app.session.trainer.data.X_train) == 100 and app.session.trainer.changes == []
+
+
+def test_the_drawing_hint_keeps_whole_parts_that_fit():
+    full = "click: class 1 point (k) · ctrl-click: remove · D: save"
+    assert drawing_hint(1) == full
+    assert drawing_hint(1, len(full)) == full
+    assert drawing_hint(1, len(full) - 1) == "click: class 1 point (k) · ctrl-click: remove"
+    assert drawing_hint(1, 42) == "click: class 1 point (k)"

@@ -179,9 +179,16 @@ def bars_text(bars: Bars, width: int) -> Text:
     return text
 
 
-def drawing_hint(draw_class: int) -> str:
-    """The regions view's subtitle: what a click does and which keys go with it."""
-    return f"click: class {draw_class} point (k) · ctrl-click: remove · D: save"
+def drawing_hint(draw_class: int, width: int = 1000) -> str:
+    """The regions view's subtitle: what a click does and which keys go with it, as many
+    whole parts as fit in ``width`` characters (never a part cut mid-word)."""
+    parts = [f"click: class {draw_class} point (k)", "ctrl-click: remove", "D: save"]
+    hint = parts[0]
+    for part in parts[1:]:
+        if len(hint) + 3 + len(part) > width:
+            break
+        hint += " · " + part
+    return hint
 
 
 def output_title(output: Output | None, dataset: str, evaluation: Evaluation | None,

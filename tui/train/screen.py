@@ -209,7 +209,8 @@ class TrainScreen(Screen):
         if redraw:
             health_view.show(frame)
             output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
-        hint = drawing_hint(session.draw_class) if isinstance(frame.output, Regions) else ""
+        room = output_view.size.width - 6 if output_view.size.width else 1000  # inside "╰─ … ─╯"
+        hint = drawing_hint(session.draw_class, room) if isinstance(frame.output, Regions) else ""
         if output_view.border_subtitle != hint:
             output_view.border_subtitle = hint
 
