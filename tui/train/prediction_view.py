@@ -79,7 +79,14 @@ class PredictionPanel(Static):
     """The question, the learner's answer, then the answer and its evidence; hidden when
     it has nothing to say."""
 
+    _markup: str | None = None
+
     def show(self, state: PredictionState | None, reveal: Reveal | None) -> None:
+        """Show the prediction; called on every frame, so only a changed text is redrawn
+        (a new layout of the screen on each frame would cost more than the drawing)."""
         markup = prediction_markup(state, reveal)
+        if markup == self._markup:
+            return
+        self._markup = markup
         self.display = bool(markup)
         self.update(markup)
