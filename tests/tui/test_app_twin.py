@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 
 from textual import events
 from textual.widgets import Static
@@ -130,6 +131,74 @@ async def test_a_nan_in_a_stops_a_alone_and_b_trains_on(tmp_path, monkeypatch):
         await settle(app)
         assert twin.b.trainer.step_count < b_step and twin.a.halted is not None
         assert [p.name for p in tmp_path.iterdir()] == [f"gradtui-exploding-B-step{b_step}.npz"]
+
+
+def count_renders(widget) -> list[int]:
+    """Counts ``widget``'s renders (a one-item list that grows)."""
+    renders, render = [0], widget.render
+
+    def counted():
+        renders[0] += 1
+
+        return render()
+    widget.render = counted
+    return renders
+
+
+async def test_a_halted_runs_panes_are_not_redrawn_while_the_other_trains():
+    app = GradtuiApp(trainer=Trainer(SCENARIOS["exploding"].config), scenario=SCENARIOS["exploding"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "x")
+        await settle(app)
+        screen, twin = app.screen, app.screen.twin
+        app.post_message(events.Key("space", " "))
+        await wait_until(lambda: twin.a.halted is not None and twin.b.frame.step > 50)
+        await wait_until(lambda: screen._drawn.get("#health") is twin.a.frame)  # A's last frame shown
+        refreshes = screen.refreshes
+        await wait_until(lambda: screen.refreshes > refreshes + 2)  # ...and painted
+        health_a, health_b = screen.query_one("#health", LayerHealth), screen.query_one("#health-b", LayerHealth)
+        shown_a, shown_b = health_a._frame, health_b._frame
+        renders_a, renders_b = count_renders(health_a), count_renders(health_b)
+        refreshes = screen.refreshes
+        await wait_until(lambda: screen.refreshes > refreshes + 6 and renders_b[0] >= 2)
+        assert health_a._frame is shown_a and renders_a == [0]
+        assert health_b._frame is not shown_b
+        app.post_message(events.Key("space", " "))
+        await settle(app)
+
+
+async def test_in_twin_mode_the_health_panes_redraw_a_few_times_a_second_not_every_frame(monkeypatch):
+    import gradtui.tui.train.screen as screen_module
+
+    class Clock:  # the screen's clock, stopped: the health panes wait, the other panes go on
+        now = time.perf_counter() + 10
+
+        @staticmethod
+        def perf_counter() -> float:
+            return Clock.now
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        screen, twin = app.screen, app.screen.twin
+        health_a, health_b = screen.query_one("#health", LayerHealth), screen.query_one("#health-b", LayerHealth)
+        status_line = screen.query_one(StatusLine)
+        app.post_message(events.Key("space", " "))
+        await wait_until(lambda: twin.b.frame.step > 0)
+        monkeypatch.setattr(screen_module, "time", Clock)
+        refreshes = screen.refreshes
+        await wait_until(lambda: screen.refreshes > refreshes + 1)  # one frame drawn on the stopped clock
+        shown, status = (health_a._frame, health_b._frame), status_line._parts
+        refreshes = screen.refreshes
+        await wait_until(lambda: screen.refreshes > refreshes + 3)
+        assert (health_a._frame, health_b._frame) == shown and status_line._parts != status
+        Clock.now += screen_module.TWIN_HEALTH_EVERY
+        refreshes = screen.refreshes
+        await wait_until(lambda: screen.refreshes > refreshes + 1)
+        assert health_a._frame is not shown[0] and health_b._frame is not shown[1]
+        app.post_message(events.Key("space", " "))
+        await settle(app)
+        screen.show_latest()  # paused: each pane shows its run's newest frame at once
+        assert health_a._frame is twin.a.frame and health_b._frame is twin.b.frame
 
 
 async def test_asked_to_a_nan_pauses_both_runs():

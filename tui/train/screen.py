@@ -47,6 +47,11 @@ is one the worker loses and one a key press waits. They cost about 1 ms of CPU e
 of wall clock beside the training thread, so at 12 frames a second they redraw with every
 frame; on a machine so busy that drawing takes several times longer, they redraw less
 often and the keys stay responsive."""
+TWIN_HEALTH_EVERY = 0.25
+"""In twin mode, while training, the two layer-health panes redraw together at most this
+often (four times a second, which keeps their numbers readable), not with every frame:
+the two cost the UI thread about as much as both plots, and all of it is time the training
+thread waits for the GIL. Paused, stepped or halted, a run's pane shows its newest frame at once."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""
 SHORT, CRAMPED = 36, 26
@@ -89,7 +94,10 @@ class TrainScreen(Screen):
         self.log_scale = True
         self.refreshes = 0
         self._shown: tuple = ()
+        self._drawn: dict[str, Frame] = {}
+        """The frame each run pane (by id) last drew: a pane redraws only for a new one."""
         self._next_plot = 0.0
+        self._next_twin_health = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -164,7 +172,6 @@ class TrainScreen(Screen):
         if shown == self._shown or self.has_class("-too-small"):
             self._show_status()
             return
-        new = [serial != old for serial, old in zip(shown, self._shown or (None, None))]
         self._shown = shown
         self.refreshes += 1
         self._set_views()
@@ -172,11 +179,17 @@ class TrainScreen(Screen):
         with self.app.batch_update():
             self._show_status()
             self._show_plots(frame, frame_b)
-            # a run's panes are redrawn only when its own frame is new (twin mode: one may be halted)
-            self._show_run(self.session, frame, "#health", "#output", new[0])
+            health = self._health_due()
+            self._show_run(self.session, frame, "#health", "#output", health)
             if self.twin is not None:
-                self._show_run(self.twin.b, frame_b, "#health-b", "#output-b", new[1])
+                self._show_run(self.twin.b, frame_b, "#health-b", "#output-b", health)
             self.query_one(ControlsPanel).show(self.target.frame.config)
+
+    def redraw(self) -> None:
+        """Draw every pane anew from the newest frames (after a change of what they show)."""
+        self._shown = ()
+        self._drawn.clear()
+        self.show_latest()
 
     def _drain_events(self) -> list[Event]:
         """New events; in twin mode each tagged with its run (``A: ...``)."""
@@ -195,9 +208,30 @@ class TrainScreen(Screen):
             if view != session.view:
                 session.set_view(view)
 
-    def _show_run(self, session: Session, frame: Frame, health: str, output: str, redraw: bool) -> None:
-        """One run's layer health and output view (in twin mode, titled with its side and how
-        it differs from the other run, which may change while this run's frame does not)."""
+    def _health_due(self) -> bool:
+        """Whether the health panes may redraw on this frame: always for a single run or when
+        nothing trains; in twin mode every ``TWIN_HEALTH_EVERY`` seconds while training."""
+        if self.twin is None or not self.twin.running:
+            return True
+        now = time.perf_counter()
+        if now < self._next_twin_health:
+            return False
+        self._next_twin_health = now + TWIN_HEALTH_EVERY
+        return True
+
+    def _fresh(self, pane: str, frame: Frame) -> bool:
+        """True (once) when ``frame`` is newer than the one the pane ``pane`` last drew."""
+        if self._drawn.get(pane) is frame:
+            return False
+        self._drawn[pane] = frame
+        return True
+
+    def _show_run(self, session: Session, frame: Frame, health: str, output: str,
+                  health_due: bool) -> None:
+        """One run's layer health and output view, each redrawn only for a frame it has not
+        drawn (in twin mode a halted run's panes stay as they are; the health panes wait for
+        ``health_due``). In twin mode they are titled with the run's side and how it
+        differs from the other run, which may change while this run's frame does not."""
         health_view, output_view = self.query_one(health, LayerHealth), self.query_one(output, OutputView)
         title, prefix = "layer health", ""
         if self.twin is not None:
@@ -206,8 +240,9 @@ class TrainScreen(Screen):
             title, prefix = f"layer health · {side}: {run_settings(frames, side)}", f"{side} · "
         if health_view.border_title != title:
             health_view.border_title = title
-        if redraw:
+        if health_due and self._fresh(health, frame):
             health_view.show(frame)
+        if self._fresh(output, frame):
             output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
         room = output_view.size.width - 6 if output_view.size.width else 1000  # inside "╰─ … ─╯"
         hint = drawing_hint(session.draw_class, room) if isinstance(frame.output, Regions) else ""
@@ -385,8 +420,7 @@ class TrainScreen(Screen):
 
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
-        self._shown = ()
-        self.show_latest()
+        self.redraw()
 
     # --- twin mode ---------------------------------------------------------------------
 
@@ -407,8 +441,7 @@ class TrainScreen(Screen):
         if self.twin is not None:
             side = self.twin.switch()
             self.notify(f"The keys now change run {side}.", timeout=2)
-            self._shown = ()
-            self.show_latest()
+            self.redraw()
 
     def action_compare_fix(self) -> None:
         fix = self.fix
@@ -444,8 +477,7 @@ class TrainScreen(Screen):
             b.change(lambda config: changes)
         if running and self.twin.start():
             self.train(self.twin)
-        self._shown = ()
-        self.show_latest()
+        self.redraw()
 
     def leave_twin(self, keep: str | None) -> None:
         """Keep run ``keep`` ("A" or "B") as the run on show and drop the other; None stays."""
@@ -465,8 +497,7 @@ class TrainScreen(Screen):
                                  f"left twin mode: kept run {keep} ({kept.name}), the other dropped"))
         if running and kept.start():
             self.train(kept)
-        self._shown = ()
-        self.show_latest()
+        self.redraw()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
