@@ -157,8 +157,8 @@ _NETWORKS = (
              "Every tanh unit starts with a bias of 5, pinned near +1 where tanh is flat: "
              "almost no gradient gets through, and plain SGD leaves them stuck at chance.",
              "Press o four times (to adam), then [ twice (lr 0.01): Adam's per-weight steps pull the "
-             "units out of the tails; SATURATED clears within 100 steps and test accuracy passes "
-             "90% within 2,000 steps and stays there.",
+             "units out of the tails; SATURATED clears within 200 steps and test accuracy passes "
+             "90% within 4,000 steps and stays there.",
              TrainConfig(hidden=(16, 16), activation="tanh", init="xavier", bias_init=5.0,
                          optimizer="sgd", lr=0.1),
              fix={"optimizer": "adam", "lr": 0.01},
@@ -169,20 +169,21 @@ _NETWORKS = (
     Scenario("lr-too-high",
              "Full-batch SGD at lr 0.3 on a sine fit: each step overshoots the valley, the loss "
              "bounces up and down, then grows without bound until it is NaN.",
-             "When it pauses at NaN, press [ twice (lr 0.03), then space: the change applies from "
-             "step 0, before the blow-up, and the loss falls below 0.01 within 1,000 steps.",
+             "When it pauses at NaN, press [ three times (lr 0.01), then space: the change applies "
+             "from step 0, before the blow-up, and the loss falls below 0.01 within 2,500 steps "
+             "and stays there.",
              _SINE_SGD.replace(lr=0.3),
-             fix={"lr": 0.03},
+             fix={"lr": 0.01},
              prediction=Prediction("Full-batch SGD at lr 0.3 fits a sine: what will the loss do?",
                         ("fall smoothly", "grow without bound, to NaN", "stay about where it starts"),
                         1, Evidence(300, _loss_path, _nonfinite))),
     Scenario("lr-too-low",
              "The same sine fit at lr 0.0003, a thousand times smaller: every step is safe and "
              "tiny, and after a thousand of them the loss has barely moved.",
-             "Press ] four times (lr 0.03): the loss falls to a tenth of where it was within "
-             "1,000 steps.",
+             "Press ] three times (lr 0.01): the loss falls below 0.01 within 2,500 steps and "
+             "stays there.",
              _SINE_SGD.replace(lr=0.0003),
-             fix={"lr": 0.03},
+             fix={"lr": 0.01},
              prediction=Prediction("The same sine fit at lr 0.0003: at step 1,000, how much of its first "
                         "loss will be left?",
                         ("under 10%", "between 10% and 70%", "over 70%: it barely moves"), 2,

@@ -95,33 +95,41 @@ def test_dying_relu_left_alone_stays_near_chance_with_the_second_layer_dead():
     assert t.evaluate().test_accuracy < 0.65
 
 
-@pytest.mark.parametrize("at", [0, 1000])
-def test_saturation_adam_at_lr_0_01_clears_within_100_steps_and_holds_90_percent(at):
+@pytest.mark.parametrize("at", [0, 500, 5250])
+def test_saturation_adam_at_lr_0_01_clears_within_200_steps_and_holds_90_percent_from_4000(at):
+    # Pressed at any step of the stuck run (0 to 15,000 in steps of 250, measured) the flag
+    # cleared within 160 steps and accuracy held 90% from 800-3,600 steps on; 500 and 5,250
+    # are among the slowest.
     t = trainer("saturation")
     t.run(at)
     t.update(optimizer="adam")
     t.update(lr=0.01)
-    run = t.run(100)
+    run = t.run(200)
     assert not run[-1].flagged("saturated")
-    acc = accuracies(t, 10_000 if at == 0 else 4000)
-    assert holds_from(acc, 0.9) <= 2000
+    acc = accuracies(t, 7800)
+    assert holds_from(acc, 0.9) + 200 <= 4000
 
 
-def test_lr_too_high_two_rungs_down_from_step_0_falls_below_0_01_within_1000_steps():
-    t = trainer("lr-too-high", lr=0.03)
-    run = t.run(1000)
-    assert all(math.isfinite(s.loss) for s in run)
-    assert t.evaluate().train_loss < 0.01
+def below_from(losses: list[float], bound: float) -> int:
+    """The first step (counted from 1) from which every loss is below ``bound``."""
+    return max((i + 1 for i, loss in enumerate(losses) if not loss < bound), default=0) + 1
 
 
-@pytest.mark.parametrize("at", [1000, 3000])
-def test_lr_too_low_four_rungs_up_cuts_the_loss_to_a_tenth_within_1000_steps(at):
+def test_lr_too_high_three_rungs_down_from_step_0_stays_below_0_01_from_2500_steps():
+    # At lr 0.03, two rungs down, the loss reaches 0.01 by step 823 but climbs back to 0.09
+    # near step 3,000 (full-batch SGD at the edge of stability); at 0.01 it never climbs back.
+    losses = [s.loss for s in trainer("lr-too-high", lr=0.01).run(10_000)]
+    assert all(math.isfinite(loss) for loss in losses)
+    assert below_from(losses, 0.01) <= 2500
+
+
+@pytest.mark.parametrize("at", [0, 1000, 10_000])
+def test_lr_too_low_three_rungs_up_stays_below_0_01_from_2500_steps(at):
     t = trainer("lr-too-low")
     t.run(at)
-    before = t.evaluate().train_loss
-    t.update(lr=0.03)
-    t.run(1000)
-    assert t.evaluate().train_loss < 0.1 * before
+    assert t.evaluate().train_loss > 0.05
+    t.update(lr=0.01)
+    assert below_from([s.loss for s in t.run(8000)], 0.01) <= 2500
 
 
 def test_line_fit_at_lr_1_grows_the_loss_every_step_from_step_3():
