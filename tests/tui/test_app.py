@@ -60,7 +60,7 @@ async def pause_training(pilot, app) -> None:
 
 
 def status(app) -> str:
-    return app.screen.query_one(StatusLine).render().plain
+    return app.screen.query_one(StatusLine).text
 
 
 def logged(app, kind: str) -> list[str]:

@@ -12,6 +12,7 @@ from rich.text import Text
 from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.plots import DECADES_ABOVE_EXPLODE, SHORT_LABELS_ABOVE, GradPlot, LossPlot
+from gradtui.tui.widgets import lineplot
 
 SIZE = (120, 40)
 
@@ -42,25 +43,33 @@ async def test_the_plots_end_at_the_step_on_show():
         assert loss.redraws >= 1 and grads.redraws >= 1
 
 
-async def test_while_training_every_frame_is_plotted_unless_drawing_would_cost_too_much():
+async def test_while_training_every_frame_is_plotted_unless_drawing_would_cost_too_much(monkeypatch):
+    cost, cpu = [0.001], [0.0]  # CPU seconds one chart takes to draw; the UI thread's CPU clock
+    draw = lineplot.draw_chart
+
+    def timed_draw(chart, width, height):
+        cpu[0] += cost[0]
+        return draw(chart, width, height)
+
+    monkeypatch.setattr(lineplot, "thread_time", lambda: cpu[0])
+    monkeypatch.setattr(lineplot, "draw_chart", timed_draw)
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
         await steps(app, pilot, 20)
         screen = app.screen
-        loss, grads = screen.query_one(LossPlot), screen.query_one(GradPlot)
+        loss = screen.query_one(LossPlot)
         running = dataclasses.replace(app.session.frame, running=True)
-        loss.render_cost = grads.render_cost = 0.001  # 2 ms for both: 20 ms apart at most
         screen._next_plot = 0.0
-        screen._show_plots(running)
+        screen._show_plots(running)  # 2 ms for both: 10 ms apart at most
         first = loss._chart
         screen._next_plot -= 1.0  # the next frame comes after the drawing's share has passed
         screen._show_plots(dataclasses.replace(running, step=running.step + 1))
         assert loss._chart is not first
-        loss.render_cost = grads.render_cost = 0.5  # a second of drawing: 10 s apart
+        cost[0] = 0.5  # a second of drawing: 5 s apart
         screen._next_plot = 0.0
         screen._show_plots(running)
         second = loss._chart
-        screen._show_plots(running)
+        screen._show_plots(dataclasses.replace(running, step=running.step + 2))
         assert loss._chart is second
         screen._show_plots(dataclasses.replace(running, running=False))  # paused: always drawn
         assert loss._chart is not second

@@ -384,7 +384,7 @@ async def test_the_screen_tells_the_session_its_size_and_draws_published_frames(
         drawn = screen.refreshes
         threading.Thread(target=session.step).start()
         await wait_until_async(lambda: screen.refreshes > drawn, pilot)
-        assert "step 2 " in screen.query_one("#status").render().plain
+        assert "step 2 " in screen.query_one("#status").text
 
 
 async def wait_until_async(condition, pilot, timeout: float = 10.0) -> None:

@@ -284,5 +284,5 @@ async def test_120x40_cuts_no_named_string_mid_word():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("0", "s")
         await pilot.pause()
-        header = str(app.screen.query_one(LayerHealth).render()).splitlines()[0]
+        header = app.screen.query_one(LayerHealth).text.splitlines()[0]
         assert header.rstrip().endswith("saturated")  # the whole legend, not "oran"

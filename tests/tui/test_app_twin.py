@@ -35,7 +35,7 @@ async def settle(app) -> None:
 
 
 def status(app) -> str:
-    return app.screen.query_one(StatusLine).render().plain
+    return app.screen.query_one(StatusLine).text
 
 
 def bar(app) -> str:

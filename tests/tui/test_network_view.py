@@ -67,7 +67,7 @@ async def test_n_opens_the_network_view_with_every_layer():
         shown = app.screen.refreshes
         await pilot.press("s")  # and the training screen draws the run again
         await until(lambda: app.screen.refreshes > shown and app.session.frame.step == 1)
-        assert "step 1 " in str(app.screen.query_one("#status").render())
+        assert "step 1 " in app.screen.query_one("#status").text
 
 
 async def test_arrows_move_the_selection_and_stop_at_the_edges():

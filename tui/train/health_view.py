@@ -2,7 +2,8 @@
 
 The strip colours each unit by its state: dead units go dark grey, saturated ones
 orange, live ones green with brightness following log10 of their mean |dL/dz|, so a
-dying layer visibly goes dark. Everything is one Rich Text, rebuilt a few times a second.
+dying layer visibly goes dark. Each row is built as (text, style) pieces and only the rows
+whose content changed are repainted (see ``StripsView``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from rich.text import Text
-from textual.widget import Widget
+from textual.strip import Strip
 
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView
+from gradtui.tui.widgets.strips import Piece, StripsView, pieces_strip
 
 BAR_DECADES = (-8.0, 4.0)
 """The log10 range the gradient-norm bar spans: 1e-8 (empty) to 1e4 (full)."""
@@ -30,9 +31,6 @@ BADGE_STYLES = {
 DEAD_STYLE, SATURATED_STYLE, NAN_STYLE = "grey23", "dark_orange", "magenta"
 VANISH_STYLE = "rgb(90,110,230)"
 GREENS = [f"rgb({int(30 + 40 * t)},{int(70 + 185 * t)},{int(40 + 60 * t)})" for t in np.linspace(0, 1, 8)]
-WORSE = {NAN_STYLE: 100, DEAD_STYLE: 99, SATURATED_STYLE: 98,
-         **{green: len(GREENS) - i for i, green in enumerate(GREENS)}}
-"""How bad a cell style is: a group of neurons squeezed into one cell shows its worst."""
 
 
 def log_bar(value: float | None, width: int, decades: tuple[float, float] = BAR_DECADES) -> str:
@@ -67,38 +65,45 @@ def badge_text(flag_kind: str, layer: LayerView) -> str:
     return flag_kind.upper()
 
 
-def unit_styles(layer: LayerView) -> list[str]:
-    """One style per neuron: state first, then gradient magnitude for live units."""
+UNIT_STYLES = [*GREENS[::-1], SATURATED_STYLE, DEAD_STYLE, NAN_STYLE]
+"""A neuron cell's style by code, in order of how bad it is: a group of neurons squeezed
+into one cell shows its worst (dimmer green is worse than brighter, then saturated, dead, NaN)."""
+BRIGHTEST, SATURATED_CODE, DEAD_CODE, NAN_CODE = 0, len(GREENS), len(GREENS) + 1, len(GREENS) + 2
+
+
+def unit_codes(layer: LayerView) -> np.ndarray:
+    """One code (an index into ``UNIT_STYLES``) per neuron: state first, then gradient
+    magnitude for live units (bright green = large |dL/dz|)."""
+    grad = np.asarray(layer.unit_grad, dtype=float)
     with np.errstate(all="ignore"):
-        logs = np.log10(layer.unit_grad)
+        logs = np.log10(grad)
     lo, hi = GRAD_DECADES
-    levels = np.clip(((logs - lo) / (hi - lo) * (len(GREENS) - 1)), 0, len(GREENS) - 1)
-    styles = []
-    for state, level, g in zip(layer.unit_state.tolist(), levels.tolist(), layer.unit_grad.tolist()):
-        if state == DEAD:
-            styles.append(DEAD_STYLE)
-        elif state == SATURATED:
-            styles.append(SATURATED_STYLE)
-        elif layer.grad_norm is None:  # before the first step: nothing measured yet, not NaN
-            styles.append(GREENS[0])
-        elif not math.isfinite(g):
-            styles.append(NAN_STYLE if g != g else GREENS[-1])
-        else:
-            styles.append(GREENS[int(level)])
-    return styles
+    levels = np.clip((logs - lo) / (hi - lo) * (len(GREENS) - 1), 0, len(GREENS) - 1)
+    levels = np.where(np.isnan(levels), 0, levels).astype(int)
+    codes = len(GREENS) - 1 - levels  # brightest green first
+    if layer.grad_norm is None:  # before the first step: nothing measured yet, not NaN
+        codes[:] = len(GREENS) - 1
+    else:
+        codes[np.isnan(grad)] = NAN_CODE
+        codes[np.isinf(grad)] = BRIGHTEST
+    state = np.asarray(layer.unit_state)
+    codes[state == SATURATED] = SATURATED_CODE
+    codes[state == DEAD] = DEAD_CODE
+    return codes
 
 
-def strip(styles: list[str], width: int) -> Text:
+def strip(codes: np.ndarray, width: int) -> list[Piece]:
     """One cell per neuron; when there are more neurons than cells, each cell shows the
-    worst state of its group (dead over saturated over live)."""
+    worst state of its group (dead over saturated over live). Runs of one style are one piece."""
     width = max(width, 1)
-    if len(styles) > width:
-        groups = np.array_split(np.arange(len(styles)), width)
-        styles = [max((styles[i] for i in group), key=WORSE.__getitem__) for group in groups]
-    text = Text()
-    for style in styles:
-        text.append("█", style=style)
-    return text
+    if len(codes) > width:  # groups as np.array_split makes them: the first ones one longer
+        size, extra = divmod(len(codes), width)
+        starts = np.arange(width) * size + np.minimum(np.arange(width), extra)
+        codes = np.maximum.reduceat(codes, starts)
+    if not len(codes):
+        return []
+    cuts = [0, *(np.flatnonzero(np.diff(codes)) + 1).tolist(), len(codes)]
+    return [("█" * (b - a), UNIT_STYLES[codes[a]]) for a, b in zip(cuts, cuts[1:])]
 
 
 NAME_WIDTH = 13
@@ -118,54 +123,49 @@ FADED = "italic grey70 on grey23"
 """A badge whose flag no longer holds (it clears after 25 clean steps): never drawn as current."""
 
 
-def header(width: int) -> Text:
+def header(width: int) -> list[Piece]:
     """Column captions, so every number on a layer's row says what it is; nothing is cut
     mid-word (the neuron caption shortens to fit)."""
     bar = f"{'|grad| 1e-8…1e4':^{BAR_WIDTH + 2}}" if width >= WIDE else " "
     columns = f"{'layer':<{NAME_WIDTH}}{'units':>5} {bar}{'norm':>9} {'update/w':>9} {'dead':>5} {'sat':>4}  "
     legend = next((text for text in NEURON_LEGENDS if len(columns) + len(text) <= width), "")
-    return Text((columns + legend)[:width].rstrip(), style="dim")
+    return [((columns + legend)[:width].rstrip(), "dim")]
 
 
-def badge(kind: str, layer: LayerView, held: int | None) -> Text:
+def badge(kind: str, layer: LayerView, held: int | None) -> Piece:
     """One badge: in its colour while its flag holds, faded with the last step it held
     while it waits to clear, so it never contradicts the numbers beside it."""
     if held is None:
-        return Text(f" {badge_text(kind, layer)} ", style=BADGE_STYLES[kind])
-    return Text(f" {kind.upper()} @{held:,} ", style=FADED)
+        return f" {badge_text(kind, layer)} ", BADGE_STYLES[kind]
+    return f" {kind.upper()} @{held:,} ", FADED
 
 
-def layer_row(layer: LayerView, width: int, last: bool) -> Text:
+def layer_row(layer: LayerView, width: int, last: bool) -> list[Piece]:
     """One line per layer: numbers around a log bar, then the neuron strip and the badges."""
     name = f"{layer.name}{' out' if last else ''}"
     ratio, norm = number(layer.update_ratio, 1), number(layer.grad_norm, 2)
     held = dict(zip((f.kind for f in layer.badges), layer.held or (None,) * len(layer.badges)))
     kinds = {kind for kind, step in held.items() if step is None}
     bar_style = "red" if "exploding" in kinds else VANISH_STYLE if "vanishing" in kinds else "green"
-    text = Text(f"{name:<{NAME_WIDTH}}{layer.width:>5} ")
+    row: list[Piece] = [(f"{name:<{NAME_WIDTH}}{layer.width:>5} ", None)]
     if width >= WIDE:
-        text.append("▕", style="dim")
-        text.append(log_bar(layer.grad_norm, BAR_WIDTH), style=bar_style)
-        text.append("▏", style="dim")
-    text.append(f"{norm:>9} {ratio:>9} {layer.dead:>5} {layer.saturated:>4}  ")
-    badges = Text()
+        row += [("▕", "dim"), (log_bar(layer.grad_norm, BAR_WIDTH), bar_style), ("▏", "dim")]
+    row.append((f"{norm:>9} {ratio:>9} {layer.dead:>5} {layer.saturated:>4}  ", None))
+    badges: list[Piece] = []
     for kind, step in held.items():
-        badges.append(" ")
-        badges.append_text(badge(kind, layer, step))
-    room = max(width - text.cell_len - badges.cell_len, 8)
+        badges += [(" ", None), badge(kind, layer, step)]
+    used = sum(len(text) for text, _ in row)
+    room = max(width - used - sum(len(text) for text, _ in badges), 8)
+    codes = unit_codes(layer)
     if layer.width > room:  # squeezed: each cell shows the worst of its group, and says so
-        squeeze = Text(f" ({layer.width}→", style="dim")
         cells = max(room - len(f" ({layer.width}→{room})"), 4)
-        squeeze.append(f"{cells})", style="dim")
-        text.append_text(strip(unit_styles(layer), cells))
-        text.append_text(squeeze)
+        row += strip(codes, cells) + [(f" ({layer.width}→{cells})", "dim")]
     else:
-        text.append_text(strip(unit_styles(layer), layer.width))
-    text.append_text(badges)
-    return text
+        row += strip(codes, layer.width)
+    return row + badges
 
 
-class LayerHealth(Widget):
+class LayerHealth(StripsView):
     """One block per layer, output layer last."""
 
     DEFAULT_CSS = "LayerHealth { height: auto; }"
@@ -175,19 +175,14 @@ class LayerHealth(Widget):
         self._frame: Frame | None = None
 
     def show(self, frame: Frame) -> None:
-        """Redraw for ``frame``; a new layout only when the number of layers changes."""
-        relayout = self._frame is None or len(self._frame.layers) != len(frame.layers)
+        """Redraw for ``frame``: only its changed rows are repainted, and a new layout
+        happens only when the number of layers changes."""
         self._frame = frame
-        self.refresh(layout=relayout)
+        self.redraw()
 
-    def render(self) -> Text:
+    def rows(self, width: int) -> list[Strip]:
         if self._frame is None:
-            return Text("")
-        layers = self._frame.layers
-        width = self.size.width
-        rows = [header(width)] + [layer_row(layer, width, i == len(layers) - 1)
-                                  for i, layer in enumerate(layers)]
-        text = Text("\n").join(rows)
-        text.no_wrap = True
-        text.overflow = "crop"
-        return text
+            return []
+        layers, base = self._frame.layers, self.base_style
+        rows = [header(width)] + [layer_row(layer, width, i == len(layers) - 1) for i, layer in enumerate(layers)]
+        return [pieces_strip(row, width, base) for row in rows]

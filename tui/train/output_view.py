@@ -78,7 +78,7 @@ class RegionsView(Widget):
         super().__init__(**kwargs)
         self._regions: Regions | None = None
         self._strips: list[Strip] | None = None
-        self._styles: dict[tuple, Style] = {}
+        self._styles: dict[int, Style] = {}
 
     @property
     def grid_size(self) -> tuple[int, int]:
@@ -102,36 +102,42 @@ class RegionsView(Widget):
         remove = event.ctrl or event.meta or event.shift or event.button == 3
         self.post_message(self.PointClicked(self, x, y, remove))
 
-    def _style(self, fg: tuple, bg: tuple, point: bool = False) -> Style:
-        key = (fg, bg, point)
-        if key not in self._styles:
-            self._styles[key] = Style(color=Color.from_rgb(*fg), bgcolor=Color.from_rgb(*bg), bold=point)
-        return self._styles[key]
+    def _style(self, key: int) -> Style:
+        """The style of a cell key: 0/1 (point or half block), foreground and background as
+        24-bit colours (see ``_build``)."""
+        style = self._styles.get(key)
+        if style is None:
+            fg, bg = (key >> 24) & 0xFFFFFF, key & 0xFFFFFF
+            style = Style(color=Color.from_rgb(fg >> 16, (fg >> 8) & 255, fg & 255),
+                          bgcolor=Color.from_rgb(bg >> 16, (bg >> 8) & 255, bg & 255), bold=bool(key >> 48))
+            self._styles[key] = style
+        return style
 
     def _build(self) -> list[Strip]:
+        """Each cell as a key (point flag, foreground, background), then one segment per run
+        of equal keys in a row: a few segments a row instead of one per cell."""
         width, height = self.size.width, self.size.height
         regions = self._regions
         if regions is None or width < 1 or height < 1:
             return []
-        rgb = region_colours(regions)
+        rgb = region_colours(regions).astype(np.int64)
         grid_rows, grid_cols = rgb.shape[:2]
         col_idx = np.arange(width) * grid_cols // width
         row_idx = np.arange(2 * height) * grid_rows // (2 * height)
-        cells = rgb[row_idx][:, col_idx]
-        points = point_cells(regions, width, height)
-        bright = np.clip(CLASS_COLOURS * 0.5 + 255 * 0.5, 0, 255).astype(int)
+        packed = (rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])[row_idx][:, col_idx]
+        top, bottom = packed[0::2], packed[1::2]
+        keys = top << 24 | bottom  # a half block: upper colour over lower colour
+        bright = np.clip(CLASS_COLOURS * 0.5 + 255 * 0.5, 0, 255).astype(np.int64)
+        bright = bright[:, 0] << 16 | bright[:, 1] << 8 | bright[:, 2]
+        for (x, y), label in point_cells(regions, width, height).items():  # a point: bold dot over the upper colour
+            keys[y, x] = 1 << 48 | bright[min(label, len(bright) - 1)] << 24 | top[y, x]
+        changes = np.diff(keys, axis=1) != 0
         strips = []
         for y in range(height):
-            top, bottom = cells[2 * y].tolist(), cells[2 * y + 1].tolist()
-            segments = []
-            for x in range(width):
-                label = points.get((x, y))
-                if label is None:
-                    segments.append(Segment("▀", self._style(tuple(top[x]), tuple(bottom[x]))))
-                else:
-                    colour = tuple(bright[min(label, len(bright) - 1)].tolist())
-                    segments.append(Segment("●", self._style(colour, tuple(top[x]), True)))
-            strips.append(Strip(segments, width))
+            row = keys[y].tolist()
+            cuts = [0, *(np.flatnonzero(changes[y]) + 1).tolist(), width]
+            strips.append(Strip([Segment(("●" if row[a] >> 48 else "▀") * (b - a), self._style(row[a]))
+                                 for a, b in zip(cuts, cuts[1:])], width))
         return strips
 
     def render_line(self, y: int) -> Strip:

@@ -72,6 +72,8 @@ class HistoryPlot(LinePlot):
     """A LinePlot drawn from a Frame; subclasses say what to draw (``draw``) and may
     clamp the y axis to a band (``clamp``, in axis units: log10 on a log axis)."""
 
+    _titles: tuple[str, str] | None = None
+
     def show(self, frame: Frame, log: bool = True, twin: Frame | None = None) -> None:
         """Draw ``frame``; with ``twin`` (run B's frame in twin mode) both runs in one chart."""
         self._log, self._legend = log, []
@@ -82,8 +84,11 @@ class HistoryPlot(LinePlot):
         self._clamp: tuple[float, float] | None = None
         self._clamped = [False, False]  # below, above
         self._right = float(max(frame.step, twin.step if twin is not None else 0, 1))
-        self.border_title = self.draw(frame) if twin is None else self.draw_twins(frame, twin)
-        self.border_subtitle = "  ".join(self._legend)
+        title = self.draw(frame) if twin is None else self.draw_twins(frame, twin)
+        legend = "  ".join(self._legend)
+        if (title, legend) != self._titles:  # setting either repaints the whole pane
+            self._titles = (title, legend)
+            self.border_title, self.border_subtitle = title, legend
         ylim, yticks = self._y_axis()
         self.show_chart(Chart((0.0, self._right), ylim, series=self._series, hlines=self._hlines,
                               vlines=self._vlines, xticks=step_ticks(self._right), yticks=yticks))

@@ -43,10 +43,9 @@ from gradtui.tui.widgets.publisher import FrameReady
 PLOT_SHARE = 0.2
 """While training, the plots redraw with every frame unless drawing them would take more
 than this share of the time: drawing holds Python's GIL, and every millisecond spent there
-is one the worker loses and one a key press waits. They cost about 1 ms of CPU each, 3-5 ms
-of wall clock beside the training thread, so at 12 frames a second they redraw with every
-frame; on a machine so busy that drawing takes several times longer, they redraw less
-often and the keys stay responsive."""
+is one the worker loses and one a key press waits. They cost about 1 ms of CPU each
+(``LinePlot.render_cost``), so at 12 frames a second they redraw with every frame; where
+drawing takes several times longer, they redraw less often and the keys stay responsive."""
 TWIN_HEALTH_EVERY = 0.25
 """In twin mode, while training, the two layer-health panes redraw together at most this
 often (four times a second, which keeps their numbers readable), not with every frame:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.widget import Widget
+from textual.strip import Strip
 
 from gradtui.tui.train.frame import Frame
 from gradtui.engine.train.changes import show_setting
+from gradtui.tui.widgets.strips import Piece, StripsView, pieces_strip
 
 SEPARATOR = " │ "
 OPTIONAL = ("epoch", "dataset", "speed", "architecture", "activation", "optimizer")
@@ -18,16 +18,16 @@ def clip_text(mode: str | None, clip: float) -> str:
     return "off" if mode is None else f"{mode} {clip:g}"
 
 
-def state_badge(frame: Frame, running: bool) -> Text:
+def state_badge(frame: Frame, running: bool) -> Piece:
     if running:
-        return Text.assemble((" RUNNING ", "bold black on green"))
+        return " RUNNING ", "bold black on green"
     if frame.halted is not None:
-        return Text.assemble((" PAUSED: NaN ", "bold white on red"))
-    return Text.assemble((" PAUSED ", "bold black on yellow"))
+        return " PAUSED: NaN ", "bold white on red"
+    return " PAUSED ", "bold black on yellow"
 
 
 def status_text(name: str, dataset: str, architecture: str, frame: Frame, running: bool,
-                width: int = 10_000) -> Text:
+                width: int = 10_000) -> list[Piece]:
     """The state, then scenario | dataset | architecture | activation | optimizer | lr | clip |
     step | epoch | steps/s, dropping the ``OPTIONAL`` fields in turn until it fits ``width``."""
     cfg = frame.config
@@ -43,15 +43,14 @@ def status_text(name: str, dataset: str, architecture: str, frame: Frame, runnin
     for drop in (None, *OPTIONAL):
         fields.pop(drop, None)
         line = " " + SEPARATOR.join(v for v in fields.values() if v)
-        if badge.cell_len + len(line) <= width:
+        if len(badge[0]) + len(line) <= width:
             break
-    text = badge.copy()
-    text.append(line)
-    return text
+    return [badge, (line, None)]
 
 
-class StatusLine(Widget):
-    """Top line of the screen: a fixed-size widget, so an update never triggers a layout."""
+class StatusLine(StripsView):
+    """Top line of the screen: a fixed-size widget, so an update never triggers a layout,
+    and redrawn only when what it says changes."""
 
     _parts: tuple | None = None
 
@@ -59,9 +58,9 @@ class StatusLine(Widget):
         parts = (name, dataset, architecture, frame, running)
         if self._parts is None or any(new is not old for new, old in zip(parts, self._parts)):
             self._parts = parts
-            self.refresh()
+            self.redraw()
 
-    def render(self) -> Text:
+    def rows(self, width: int) -> list[Strip]:
         if self._parts is None:
-            return Text("")
-        return status_text(*self._parts, width=self.size.width)
+            return [Strip.blank(width, self.base_style)]
+        return [pieces_strip(status_text(*self._parts, width=width), width, self.base_style)]

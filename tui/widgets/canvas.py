@@ -162,11 +162,10 @@ class Canvas:
                                   width, height)
         counts = np.abs(ends[:, 2:] - ends[:, :2]).max(axis=1) + 1
         which = np.repeat(np.arange(len(ends)), counts)
-        t = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-        t = t / np.maximum(counts - 1, 1)[which]
-        e = ends[which]
-        u = np.clip(np.rint(e[:, 0] + t * (e[:, 2] - e[:, 0])).astype(int), 0, width - 1)
-        v = np.clip(np.rint(e[:, 1] + t * (e[:, 3] - e[:, 1])).astype(int), 0, height - 1)
+        k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)  # dot k of its segment
+        steps = (ends[:, 2:] - ends[:, :2]) / np.maximum(counts - 1, 1)[:, None]  # per dot, along u and v
+        u = np.clip(np.rint(ends[which, 0] + k * steps[which, 0]).astype(int), 0, width - 1)
+        v = np.clip(np.rint(ends[which, 1] + k * steps[which, 1]).astype(int), 0, height - 1)
         self._set_dots(u, v, tags[which])
 
     def dots(self, points: np.ndarray, colour: str) -> None:
@@ -185,9 +184,11 @@ class Canvas:
     def _set_dots(self, u: np.ndarray, v: np.ndarray, colour: int | np.ndarray) -> None:
         """Turn on the dots at dot coordinates (u, v), their cells taking the colour
         (index, or one index per dot; the last dot in a cell decides)."""
-        rows, cols = v // 4, u // 2
-        np.bitwise_or.at(self._dots, (rows, cols), _BRAILLE[v % 4, u % 2])
-        self._dot_colour[rows, cols] = colour
+        cells = v // 4 * self.width + u // 2
+        on = np.zeros((self.height * self.width, 8), dtype=np.uint8)
+        on[cells, v % 4 * 2 + u % 2] = 1
+        self._dots |= (on @ _BRAILLE.ravel()).reshape(self.height, self.width)  # 8 bits sum to 255 at most
+        self._dot_colour.ravel()[cells] = colour
 
     def mark(self, x: float, y: float, char: str, colour: str, bold: bool = False,
              clamp: bool = False) -> bool:
