@@ -10,8 +10,10 @@ from textual import events
 
 from gradtui.engine import SCENARIOS, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
-from gradtui.tui.network.diagram import DEAD
-from gradtui.tui.network.inspector import plain
+from gradtui.engine.inspect.trace import chain_terms
+from gradtui.tui.network.cells import packed
+from gradtui.tui.network.diagram import DEAD, diverging, histograms, largest, paint
+from gradtui.tui.network.inspector import num, plain
 from gradtui.tui.network.screen import NetworkScreen
 from gradtui.tui.network.surface import LossSurfaceScreen
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector
@@ -47,7 +49,7 @@ def diagram_text(screen: NetworkScreen) -> list[str]:
 
 
 def inspector_text(screen: NetworkScreen) -> str:
-    return str(screen.query_one(NeuronInspector).render())
+    return screen.query_one(NeuronInspector).text.plain
 
 
 async def test_n_opens_the_network_view_with_every_layer():
@@ -239,3 +241,109 @@ async def test_a_deep_network_on_a_narrow_screen_and_a_diverged_run_still_draw()
         await pilot.press("L")
         await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
         assert "NaN/Inf all over the plane" in str(app.screen.query_one("#surf-legend").render())
+
+
+async def test_w_and_dw_side_by_side_where_they_fit_and_taking_turns_where_not():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.trainer.run(50)
+        screen = await open_network(app, pilot)
+        await pilot.press("s")
+        await until(lambda: screen.picture.step == 51)
+        screen._draw()
+        diagram = screen.query_one(NetworkDiagram)
+        lay = diagram.placement
+        assert lay.side_by_side and lay.entries == (2, 16, 16)  # nothing pooled at 120x40
+        assert diagram_text(screen)[0].split().count("dW") == 2  # named over the two wide ones
+        assert "matrices W | dW" in str(screen.query_one("#net-status").render())
+        assert "W/dW" not in app.screen.query_one("Footer").render().__str__()
+        cells = paint(screen.picture, lay, screen.selected, False)
+        layer, right = screen.picture.layers[1], lay.columns[2]
+        for b, values in enumerate((layer.W, layer.dW)):  # each block is its matrix, entry by entry
+            x = lay.matrix_x(1) + b * (lay.gaps[1] + 1)
+            row = right.top + 5 * right.th  # unit 5 of layer 1: its incoming weights
+            expected = packed(diverging(values[:, 5], largest(values)))
+            drawn = np.stack([cells.fg[row, x:x + 8], cells.bg[row, x:x + 8]], axis=1).ravel()
+            assert (drawn == expected).all()
+    app = GradtuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_network(app, pilot)
+        assert not screen.query_one(NetworkDiagram).placement.side_by_side
+        status = str(screen.query_one("#net-status").render())
+        assert "matrices W (g: W/dW, too narrow for both)" in " ".join(status.split())
+        assert diagram_text(screen)[0].split().count("dW") == 0
+        await pilot.press("g")
+        assert diagram_text(screen)[0].split().count("dW") == 3
+        assert "matrices dW (g" in " ".join(str(screen.query_one("#net-status").render()).split())
+
+
+def test_histograms_count_the_probe_outputs():
+    rng = np.random.default_rng(1)
+    values = np.column_stack([rng.normal(size=300), np.maximum(rng.normal(size=300), 0), np.full(300, 2.0)])
+    heights, colours = histograms(values, 10, 23)
+    for unit in range(2):
+        counts, _ = np.histogram(values[:, unit], bins=10)
+        assert (heights[unit] == np.ceil(counts / counts.max() * 23)).all()
+    assert heights[2].tolist() == [0] * 5 + [23] + [0] * 4  # a constant: one bar, in the middle
+    assert colours.shape == (3, 10, 3)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_digits_neurons_are_readable_histograms(size):
+    config = SCENARIOS["default"].config
+    app = GradtuiApp(trainer=Trainer(TrainConfig(**{**config.__dict__, "dataset": "digits"})))
+    async with app.run_test(size=size) as pilot:
+        screen = await open_network(app, pilot)
+        lay = screen.query_one(NetworkDiagram).placement
+        hidden = lay.columns[1]
+        assert hidden.tw >= 5 and len(hidden.units) == 16  # five bins or more, every neuron
+        rows = diagram_text(screen)
+        tile = [rows[hidden.top + r][hidden.x:hidden.x + hidden.tw] for r in range(hidden.th)]
+        assert any(set(line) & set("▁▂▃▄▅▆▇█") for line in tile)  # bars eight levels to a cell
+        assert "outputs over 256 probe samples" in " ".join(str(screen.query_one("#net-status").render()).split())
+
+
+@pytest.mark.parametrize("selection", [(0, 3), (1, 5), (2, 1)])
+async def test_at_80x24_the_inspector_shows_its_essentials_without_scrolling(selection):
+    app = GradtuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.session.trainer.run(150)
+        screen = await open_network(app, pilot)
+        layer, unit = selection
+        await pilot.press(*["right"] * layer, *["down"] * unit)
+        await pilot.pause()
+        inspector = screen.query_one(NeuronInspector)
+        text = inspector_text(screen)
+        assert len(text.splitlines()) <= inspector.size.height and not inspector.show_vertical_scrollbar
+        assert max(len(line) for line in text.splitlines()) <= inspector.content_region.width
+        trace = app.session.trainer.trace(0)
+        lt = trace.layers[layer]
+        flat = " ".join(text.split())
+        assert "z = Σ w·x + b = " in flat and f"f'(z) = {plain(lt.fprime[unit])}" in flat
+        assert f"dL/dz = f'(z)×dL/da = {num(lt.fprime[unit])}×{num(lt.da[unit])} = {plain(lt.dz[unit])}" in flat
+        w_x = lt.W[:, unit] * lt.x
+        top = int(np.argmax(np.abs(w_x)))
+        assert f"{num(lt.W[top, unit])}×{num(lt.x[top])}" in flat  # the largest term of z's sum
+        if layer < 2:
+            terms = chain_terms(trace, layer, unit)
+            k = int(np.argmax(np.abs(terms)))
+            after = trace.layers[layer + 1]
+            assert f"{num(after.W[unit, k])}×{num(after.dz[k])}" in flat  # ... and of the chain rule's
+
+
+async def test_frames_while_training_do_not_lay_the_screen_out_again():
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_network(app, pilot)
+        layouts = []
+        original = screen._refresh_layout
+        screen._refresh_layout = lambda *a, **k: (layouts.append(1), original(*a, **k))[1]
+        await keys(app, "space")
+        await asyncio.sleep(0.5)
+        layouts.clear()
+        before = screen.redraws
+        await asyncio.sleep(1.5)
+        await keys(app, "space")
+        await until(lambda: not app.session.busy)
+        assert screen.redraws - before >= 4
+        assert len(layouts) <= 1  # (it was one per frame: the status line and the inspector)

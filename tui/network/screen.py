@@ -7,8 +7,9 @@ screen shows, the training session publishes its frames here with a ``NetworkPic
 in each (computed in the training thread, anew about six times a second while training:
 ``session.NETWORK_EVERY``), and the screen redraws whenever the picture is new.
 
-Keys: arrows pick a neuron, ``,``/``.`` the training sample, ``g`` weights or gradients,
-``s`` step, ``space`` run/pause, ``L`` the loss surface, ``escape`` back.
+Keys: arrows pick a neuron, ``,``/``.`` the training sample, ``g`` weights or gradients
+(only where W and dW do not fit side by side), ``s`` step, ``space`` run/pause, ``L`` the
+loss surface, ``escape`` back.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
+from gradtui.tui.network.diagram import shown_matrices
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest
-from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector
+from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector, StatusLine
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.publisher import FrameReady
 
@@ -38,8 +40,8 @@ class NetworkScreen(Screen):
         Binding("comma", "sample(-1)", "sample", key_display=", .",
                 tooltip="the previous training sample in the inspector"),
         Binding("full_stop", "sample(1)", show=False, tooltip="the next training sample in the inspector"),
-        Binding("g", "toggle_gradients", "W/dW", tooltip="matrices show the weights W or the "
-                "latest step's gradients dL/dW"),
+        Binding("g", "toggle_gradients", "W/dW", tooltip="too narrow for W and dW side by side: "
+                "show the weights W or the latest step's gradients dL/dW"),
         Binding("s", "step", "step", tooltip="one training step; the inspector shows what it did"),
         Binding("space", "toggle_run", "run/pause", key_display="space", tooltip="train or pause"),
         Binding("L", "surface", "loss surface", tooltip="the loss surface around the weights"),
@@ -59,7 +61,7 @@ class NetworkScreen(Screen):
         self.redraws = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(id="net-status")
+        yield StatusLine(id="net-status")
         with Horizontal(id="net-body"):
             yield NetworkDiagram(id="net-diagram")
             yield NeuronInspector(id="net-inspector")
@@ -108,10 +110,17 @@ class NetworkScreen(Screen):
             return
         self.redraws += 1
         self.selected = self._clamped(self.selected)
+        diagram = self.query_one(NetworkDiagram)
+        side_by_side = diagram.placement is not None and diagram.placement.side_by_side
         with self.app.batch_update():
-            self.query_one(NetworkDiagram).show(picture, self.selected, self.gradients)
+            diagram.show(picture, self.selected, self.gradients)
             self.query_one(NeuronInspector).show(picture, self.selected, self.previous)
             self._show_status()
+        if diagram.placement is not None and diagram.placement.side_by_side != side_by_side:
+            self.refresh_bindings()  # g only where W and dW take turns
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._draw)
 
     def _show_status(self) -> None:
         frame = self.session.frame
@@ -120,11 +129,13 @@ class NetworkScreen(Screen):
         run = f"running {frame.steps_per_s:,.0f} steps/s" if frame.running else "paused"
         if frame.halted is not None:
             run = f"[b red]halted: NaN/Inf in {frame.halted.layer}[/]"
-        matrices = "dL/dW" if self.gradients else "W"
+        placement = self.query_one(NetworkDiagram).placement
+        matrices = ("W | dW" if placement is None or placement.side_by_side
+                    else f"{shown_matrices(placement, self.gradients)[0]} (g: W/dW, too narrow for both)")
         shown = f"step {picture.step}" if picture is not None else "…"
         what = ("neurons over the input plane" if trainer.data.n_features == 2
                 else f"outputs over {len(trainer.X_probe)} probe samples")
-        self.query_one("#net-status", Static).update(
+        self.query_one(StatusLine).show(
             f"[b]network[/b] {trainer.model.architecture} · {shown} · {run} · "
             f"sample {self.sample} of {len(trainer.data.X_train)} · {what} · matrices {matrices}")
 
@@ -171,4 +182,7 @@ class NetworkScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step" and self.session.running:
             return None
+        if action == "toggle_gradients":
+            placement = self.query_one(NetworkDiagram).placement
+            return placement is None or not placement.side_by_side
         return True
