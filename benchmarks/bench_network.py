@@ -9,9 +9,12 @@ benchmarks/modes.py; ``--load`` adds both beside a busy process):
 - steps/s in the app on the training screen, and with the network view open, each as a
   share of headless (target with the view open: at least 70 %), and the view's cost as
   the ratio of the two in-app rates;
-- network view redraws/s while training (target: at least 4);
+- network view redraws/s while training (target: at least 4), and the UI thread's CPU
+  time as a share of wall time and per redraw (the primary measure of what the view
+  costs training: the UI thread holds the GIL while it draws, so in-app training runs at
+  about (1 - that share) of headless on an idle machine);
 - the cost of one network picture (computed in the training thread), one diagram paint
-  and one inspector render (on the UI thread), in ms;
+  (cells and strips) and one inspector text (on the UI thread), in ms;
 - the loss surface (21 x 21 losses): seconds on spiral's 250 training rows and on a
   784-128-10 network over a 2,000-row sample (the app's fixed sample for big sets).
 """
@@ -42,12 +45,13 @@ async def in_app(config, seconds: float, size: tuple[int, int], network: bool) -
         press(app, "space")
         await wait_for(lambda: session.frame.step > 0)
         await asyncio.sleep(1.0)
-        step0, t0 = session.frame.step, time.perf_counter()
+        step0, t0, cpu0 = session.frame.step, time.perf_counter(), time.thread_time()
         redraws0 = getattr(screen, "redraws", 0)
         await asyncio.sleep(seconds)
-        elapsed = time.perf_counter() - t0
-        result = {"steps": (session.frame.step - step0) / elapsed,
-                  "redraws": (getattr(screen, "redraws", 0) - redraws0) / elapsed}
+        elapsed, cpu = time.perf_counter() - t0, time.thread_time() - cpu0  # this is the UI thread
+        redraws = getattr(screen, "redraws", 0) - redraws0
+        result = {"steps": (session.frame.step - step0) / elapsed, "redraws": redraws / elapsed,
+                  "ui_share": cpu / elapsed, "ui_ms_per_redraw": cpu / max(redraws, 1) * 1e3}
         press(app, "space")
         await wait_for(lambda: not session.busy)
     return result
@@ -63,7 +67,7 @@ def unit_costs(config, size: tuple[int, int]) -> dict[str, float]:
     trainer = Trainer(config)
     trainer.run(300)
     since = Timeline(trainer).since.since
-    width, height = int(size[0] * 0.54), size[1] - 3
+    width, height = int(size[0] * 0.64), size[1] - 3
 
     def per_call_ms(work, n: int = 50) -> float:
         work()
@@ -76,7 +80,7 @@ def unit_costs(config, size: tuple[int, int]) -> dict[str, float]:
     return {
         "picture_ms": per_call_ms(lambda: network_picture(trainer, NetworkRequest(7), since)),
         "paint_ms": per_call_ms(lambda: paint(picture, layout(picture, width, height, (1, 3)), (1, 3), False).strips()),
-        "inspector_ms": per_call_ms(lambda: inspector_text(picture, 1, 3)),
+        "inspector_ms": per_call_ms(lambda: inspector_text(picture, 1, 3, width=size[0] - width - 3, height=height)),
     }
 
 
@@ -137,6 +141,10 @@ def main() -> None:
                                              for r in at],
         ["  network view redraws/s (>= 4)"] + [ok(f"{r['network_view']['redraws']:.1f}",
                                                   r["network_view"]["redraws"] >= 4) for r in at],
+        ["  UI thread CPU, % of wall (<= 30%)"] + [ok(f"{r['network_view']['ui_share']:.0%}",
+                                                      r["network_view"]["ui_share"] <= 0.3) for r in at],
+        ["  UI thread CPU per redraw, ms"] + [f"{r['network_view']['ui_ms_per_redraw']:.1f}" for r in at],
+        ["training screen: UI thread CPU, % of wall"] + [f"{r['training_screen']['ui_share']:.0%}" for r in at],
         ["picture (training thread), ms"] + [f"{r['picture_ms']:.2f}" for r in at],
         ["diagram paint (UI thread), ms"] + [f"{r['paint_ms']:.2f}" for r in at],
         ["inspector text (UI thread), ms"] + [f"{r['inspector_ms']:.2f}" for r in at],
