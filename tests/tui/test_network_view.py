@@ -347,3 +347,4 @@ async def test_frames_while_training_do_not_lay_the_screen_out_again():
         await until(lambda: not app.session.busy)
         assert screen.redraws - before >= 4
         assert len(layouts) <= 1  # (it was one per frame: the status line and the inspector)
+        assert len(str(screen.query_one("#net-status").render()).splitlines()) == 1

@@ -126,18 +126,19 @@ class NetworkScreen(Screen):
         frame = self.session.frame
         trainer = self.session.trainer
         picture = self.picture
-        run = f"running {frame.steps_per_s:,.0f} steps/s" if frame.running else "paused"
+        run = f"{frame.steps_per_s:,.0f} steps/s" if frame.running else "paused"
         if frame.halted is not None:
             run = f"[b red]halted: NaN/Inf in {frame.halted.layer}[/]"
         placement = self.query_one(NetworkDiagram).placement
         matrices = ("W | dW" if placement is None or placement.side_by_side
                     else f"{shown_matrices(placement, self.gradients)[0]} (g: W/dW, too narrow for both)")
-        shown = f"step {picture.step}" if picture is not None else "…"
+        shown = f"step {picture.step}" if picture is not None else "…"  # (one line at 120 columns: no
+        # new layout of the screen on every frame as the figures change width)
         what = ("neurons over the input plane" if trainer.data.n_features == 2
                 else f"outputs over {len(trainer.X_probe)} probe samples")
         self.query_one(StatusLine).show(
             f"[b]network[/b] {trainer.model.architecture} · {shown} · {run} · "
-            f"sample {self.sample} of {len(trainer.data.X_train)} · {what} · matrices {matrices}")
+            f"sample {self.sample}/{len(trainer.data.X_train)} · {what} · matrices {matrices}")
 
     def _clamped(self, selected: tuple[int, int]) -> tuple[int, int]:
         layers = self.session.trainer.model.sizes[1:]
