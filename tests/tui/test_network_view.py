@@ -117,13 +117,16 @@ async def test_the_view_updates_while_training_and_steps_show_what_they_did():
         await until(lambda: screen.picture.step == 1)
         screen._draw()
         assert "step 0→1 (adam" in inspector_text(screen)
-        before = screen.redraws
+        before, shown = screen.redraws, []
         await keys(app, "space")
-        await asyncio.sleep(1.5)
+        for _ in range(15):
+            await asyncio.sleep(0.1)
+            shown.append(inspector_text(screen))
         await keys(app, "space")
         await until(lambda: not app.session.busy)
         assert screen.redraws - before >= 4
         assert screen.picture.step > 100
+        assert 2 <= len(set(shown)) <= 5  # the inspector follows too, about twice a second
 
 
 async def test_dead_neurons_are_marked_with_the_step_they_died():

@@ -5,7 +5,8 @@ gradients) between layers; dead and saturated neurons marked; and the neuron ins
 the chain rule of one training sample in numbers. The run goes on underneath: while this
 screen shows, the training session publishes its frames here with a ``NetworkPicture``
 in each (computed in the training thread, anew about six times a second while training:
-``session.NETWORK_EVERY``), and the screen redraws whenever the picture is new.
+``session.NETWORK_EVERY``), and the screen redraws the diagram whenever the picture is new
+(the inspector at most twice a second while training).
 
 Keys: arrows pick a neuron, ``,``/``.`` the training sample, ``g`` weights or gradients
 (only where W and dW do not fit side by side), ``s`` step, ``space`` run/pause, ``L`` the
@@ -13,6 +14,8 @@ loss surface, ``escape`` back.
 """
 
 from __future__ import annotations
+
+import time
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +29,12 @@ from gradtui.tui.network.picture import NetworkPicture, NetworkRequest
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector, StatusLine
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.publisher import FrameReady
+
+INSPECTOR_EVERY = 0.5
+"""While training, the inspector's numbers are redrawn at most this often (the diagram with
+every picture, about six times a second): numbers that change faster cannot be read, and
+each redraw of them costs the training thread (the UI thread holds the GIL)."""
+
 
 class NetworkScreen(Screen):
     """The network of the run on show, live; see the module docstring."""
@@ -59,6 +68,8 @@ class NetworkScreen(Screen):
         self.previous: NetworkPicture | None = None
         """The picture just before a manual step, for the inspector's account of it."""
         self.redraws = 0
+        self._inspected = 0.0
+        """When the inspector was last drawn (time.monotonic)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="net-status")
@@ -102,19 +113,26 @@ class NetworkScreen(Screen):
             self._show_status()
             return
         self.picture = picture
-        self._draw()
+        now = time.monotonic()
+        inspect = not self.session.running or now - self._inspected >= INSPECTOR_EVERY
+        self._draw(inspect)
 
-    def _draw(self) -> None:
+    def _draw(self, inspect: bool = True) -> None:
+        """Draw the picture; the inspector too unless ``inspect`` is False (while training,
+        it follows at most every ``INSPECTOR_EVERY`` seconds)."""
         picture = self.picture
         if picture is None:
             return
         self.redraws += 1
+        if inspect:
+            self._inspected = time.monotonic()
         self.selected = self._clamped(self.selected)
         diagram = self.query_one(NetworkDiagram)
         side_by_side = diagram.placement is not None and diagram.placement.side_by_side
         with self.app.batch_update():
             diagram.show(picture, self.selected, self.gradients)
-            self.query_one(NeuronInspector).show(picture, self.selected, self.previous)
+            if inspect:
+                self.query_one(NeuronInspector).show(picture, self.selected, self.previous)
             self._show_status()
         if diagram.placement is not None and diagram.placement.side_by_side != side_by_side:
             self.refresh_bindings()  # g only where W and dW take turns
