@@ -10,6 +10,8 @@ converts each to PNG with headless Chromium, to look at.
 - network-dying-relu: the dying-relu run after 600 steps, a dead neuron selected;
 - network-inspector-step: the default run switched to plain SGD, one step by hand (``s``):
   the inspector shows each weight's change beside -lr x its gradient;
+- network-digits: the default network on the digits (8x8 images, needs the ``digits``
+  extra) after 300 steps: each neuron a histogram of its outputs over the probe set;
 - loss-surface: the loss surface around the default run's weights after 1,500 steps.
 """
 
@@ -20,9 +22,11 @@ import asyncio
 import os
 import subprocess
 
+import dataclasses
+
 import numpy as np
 
-from gradtui.engine import SCENARIOS
+from gradtui.engine import SCENARIOS, Trainer
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.network.diagram import DEAD
 from gradtui.tui.network.screen import NetworkScreen
@@ -97,6 +101,15 @@ async def inspector_step(out: str, size: tuple[int, int]) -> list[str]:
         return [save(app, out, "network-inspector-step")]
 
 
+async def digits(out: str, size: tuple[int, int]) -> list[str]:
+    config = dataclasses.replace(SCENARIOS["default"].config, dataset="digits")
+    app = GradtuiApp(trainer=Trainer(config))
+    async with app.run_test(size=size) as pilot:
+        await trained(app, pilot, 300)
+        await open_network(app, pilot, (0, 2))
+        return [save(app, out, "network-digits")]
+
+
 def to_png(svg: str) -> str:
     png = svg[:-4] + ".png"
     subprocess.run([*CHROMIUM, f"--screenshot={png}", "--window-size=1400,900", svg],
@@ -111,7 +124,7 @@ def main() -> None:
     parser.add_argument("--png", action="store_true", help="also write PNGs (needs chromium)")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
-    for make in (spiral, dying_relu, inspector_step):
+    for make in (spiral, dying_relu, inspector_step, digits):
         for svg in asyncio.run(make(args.out, size)):
             print(svg)
             if args.png:
