@@ -23,13 +23,30 @@ def replica(model: MLP, weights: np.ndarray | None = None) -> MLP:
     return twin
 
 
+def refreshed(twin: MLP | None, model: MLP) -> MLP:
+    """``twin`` (an earlier replica) holding ``model``'s weights and batch-norm statistics as
+    they are now, or a new replica when there is none or the architecture changed: for
+    inspection repeated several times a second, which then builds no network each time."""
+    same = (twin is not None and twin.sizes == model.sizes and twin.batchnorm == model.batchnorm
+            and twin.dtype == model.dtype
+            and [layer.activation.name for layer in twin.layers] == [layer.activation.name for layer in model.layers])
+    if not same:
+        return replica(model)
+    twin.flat_value[...] = model.flat_value
+    own = twin.buffers()
+    for name, value in model.buffers().items():
+        own[name][...] = value
+    return twin
+
+
 @np.errstate(all="ignore")
-def layer_outputs(model: MLP, X: np.ndarray) -> list[np.ndarray]:
-    """Every layer's output (N, width) for inputs ``X`` in eval mode, computed on a replica.
+def layer_outputs(model: MLP, X: np.ndarray, twin: MLP | None = None) -> list[np.ndarray]:
+    """Every layer's output (N, width) for inputs ``X`` in eval mode, computed on a replica:
+    ``twin`` when given (one holding the model as it is now: see ``refreshed``), else a new one.
 
     What each neuron computes over a set of inputs: for 2-D data over a grid of the input
     plane (TensorFlow Playground's neuron pictures), otherwise over a probe set.
     """
-    twin = replica(model)
+    twin = replica(model) if twin is None else twin
     twin.forward(X, train=False)
     return [layer.a for layer in twin.layers]

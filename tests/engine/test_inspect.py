@@ -11,7 +11,7 @@ import pytest
 
 from gradtui.engine import ACTIVATIONS, LOSSES, TrainConfig, Trainer
 from gradtui.engine.inspect.landscape import filter_normalised_direction, grid
-from gradtui.engine.inspect.replica import layer_outputs
+from gradtui.engine.inspect.replica import layer_outputs, refreshed
 from gradtui.engine.inspect.trace import chain_terms
 
 EPS = 1e-6
@@ -281,3 +281,16 @@ def test_grid_has_an_exact_zero_in_the_middle():
     for steps in (3, 21, 41, 101):
         values = grid(0.7, steps)
         assert values[steps // 2] == 0.0 and values[0] == -0.7 and values[-1] == 0.7
+
+
+def test_a_refreshed_replica_computes_what_a_new_one_does():
+    trainer = Trainer(TrainConfig(hidden=(8, 8), batchnorm=True))
+    twin = refreshed(None, trainer.model)
+    trainer.run(20)  # weights and running statistics move on
+    again = refreshed(twin, trainer.model)
+    assert again is twin
+    X = trainer._X_train[:30]
+    for reused, fresh in zip(layer_outputs(trainer.model, X, again), layer_outputs(trainer.model, X)):
+        assert np.array_equal(reused, fresh)
+    trainer.update(hidden=(8, 12))  # another architecture: a new replica
+    assert refreshed(twin, trainer.model) is not twin

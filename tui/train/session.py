@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from gradtui.engine import MLP, Flag, Snapshot, TrainConfig, Trainer, Twin
-from gradtui.engine.inspect.replica import replica
+from gradtui.engine.inspect.replica import refreshed, replica
 from gradtui.engine.train.atomic import atomic_write
 from gradtui.engine.train.model_export import export_model, file_suffix
 from gradtui.engine.train.replay import recipe, to_toml
@@ -123,6 +123,8 @@ class Session(Publisher):
         self._clock = clock
         self._rate_mark = (clock(), trainer.step_count)
         self._network: NetworkPicture | None = None
+        self._network_twin: MLP | None = None
+        """The replica the network view's pictures are computed on, reused (``refreshed``)."""
         self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0, "network": 0.0}
         self._cost = {"evaluate": 0.0, "output": 0.0, "network": 0.0}
         with self._lock:
@@ -586,7 +588,8 @@ class Session(Publisher):
                  or self._clock() >= self._next["network"])
         if stale:
             started = self._clock()
-            self._network = network_picture(self.trainer, request, self.timeline.since.since)
+            self._network_twin = refreshed(self._network_twin, self.trainer.model)
+            self._network = network_picture(self.trainer, request, self.timeline.since.since, self._network_twin)
             self._schedule("network", started, NETWORK_EVERY, NETWORK_SHARE)
         return self._network
 
