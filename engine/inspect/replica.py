@@ -27,16 +27,18 @@ def refreshed(twin: MLP | None, model: MLP) -> MLP:
     """``twin`` (an earlier replica) holding ``model``'s weights and batch-norm statistics as
     they are now, or a new replica when there is none or the architecture changed: for
     inspection repeated several times a second, which then builds no network each time."""
-    same = (twin is not None and twin.sizes == model.sizes and twin.batchnorm == model.batchnorm
-            and twin.dtype == model.dtype
-            and [layer.activation.name for layer in twin.layers] == [layer.activation.name for layer in model.layers])
-    if not same:
+    if twin is None or (twin.sizes, twin.batchnorm, twin.dtype, _activations(twin)) != (
+            model.sizes, model.batchnorm, model.dtype, _activations(model)):
         return replica(model)
     twin.flat_value[...] = model.flat_value
     own = twin.buffers()
     for name, value in model.buffers().items():
         own[name][...] = value
     return twin
+
+
+def _activations(model: MLP) -> list[str]:
+    return [layer.activation.name for layer in model.layers]
 
 
 @np.errstate(all="ignore")
