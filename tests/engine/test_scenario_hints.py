@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from gradtui.engine import SCENARIOS, Descent, Trainer, get_objective
+from gradtui.engine import SCENARIOS, Descent, Race, Trainer, get_objective
 from gradtui.engine.train.config import ACTIVATIONS, OPTIMIZERS
 
 
@@ -192,3 +192,48 @@ def test_a_run_that_goes_another_way_is_judged_as_it_went():
         pass
     assert watch.reveal.answer == 0 and watch.reveal.step == 100
     assert "did not bear the answer out" in watch.lines()[-1]
+
+
+def test_calculus_hints_quote_the_race_and_the_ladder():
+    """Each calculus hint's numbers are what R's race (or the lr keys on x^2) produce."""
+    def race(name: str, steps: int) -> dict:
+        r = Race(get_objective(name))
+        r.run(steps)
+        return {res.optimizer: res for res in r.results()}
+
+    def hint(name: str) -> str:
+        return SCENARIOS[name].hint
+
+    quadratic = get_objective("quadratic")
+    bounce = [float(r.x[0]) for r in Descent(quadratic, "sgd", 1.0).run(6)]
+    assert all(b == -a for a, b in zip(bounce, bounce[1:])) and "(lr 1)" in hint("quadratic")
+    assert abs(float(Descent(quadratic, "sgd", 3.0).run(20)[-1].x[0])) > 1e6 and "(lr 3)" in hint("quadratic")
+    crawl = Descent(quadratic, "sgd", 0.01).run(30)
+    assert float(crawl[-1].x[0]) > 5 and "(lr 0.01): it crawls" in hint("quadratic")
+
+    bowl = race("bowl", 1000)
+    assert (bowl["sgd"].steps_to_minimum, bowl["nesterov"].steps_to_minimum) == (126, 109)
+    assert min(bowl.values(), key=lambda r: r.steps_to_minimum).optimizer == "nesterov"
+    assert "step 126, nesterov first at step 109" in hint("bowl")
+
+    rosen = race("rosenbrock", 10_000)
+    assert min(rosen.values(), key=lambda r: r.steps_to_minimum or math.inf).optimizer == "adam"
+    assert (rosen["adam"].steps_to_minimum, rosen["nesterov"].steps_to_minimum) == (1220, 1620)
+    assert rosen["momentum"].steps_to_minimum <= 1620 and rosen["sgd"].steps_to_minimum is None
+    assert "(step 1,220)" in hint("rosenbrock") and "by step 1,620" in hint("rosenbrock")
+
+    r = Race(get_objective("saddle"))
+    left: dict[str, int] = {}
+    while len(left) < 5:
+        for name, row in r.step().items():
+            if abs(float(row.x[1])) > 1:
+                left.setdefault(name, row.step)
+    assert sorted(left, key=left.get)[0] == "adam" and sorted(left, key=left.get)[-1] == "momentum"
+    assert (left["adam"], left["sgd"], left["momentum"]) == (11, 38, 46)
+    assert "(|y| past 1 at step 11), sgd at step 38, momentum last (step 46)" in hint("saddle")
+
+    beale = race("beale", 10_000)
+    steps = {name: res.steps_to_minimum for name, res in beale.items()}
+    assert (steps["sgd"], steps["adam"], steps["nesterov"]) == (1955, 227, 229)
+    assert max(steps["adam"], steps["nesterov"]) < steps["sgd"] / 8
+    assert "1,955 steps" in hint("beale") and "adam (227) and nesterov (229)" in hint("beale")

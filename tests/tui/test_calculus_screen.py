@@ -407,3 +407,21 @@ async def test_a_surface_question_is_skipped_by_0_or_by_stepping_and_v_shows_the
         assert not screen.query_one(PredictionPanel).display
         await pilot.press("v")
         assert "Answer: from one side" in str(screen.query_one(PredictionPanel).render())
+
+
+async def test_the_surface_hint_is_shown_and_its_keys_do_what_it_says():
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        assert "Try: ] twice (lr 1): x jumps back and forth across 0" in " ".join(
+            text_of(screen, "#calc-surface").split())
+        await pilot.press("0", "right_square_bracket", "right_square_bracket", "s", "s", "s")
+        assert screen.session.lr == 1.0 and xs(screen) == [[10.0], [-10.0], [10.0], [-10.0]]
+    async with Host("bowl").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        assert "nesterov first at step 109" in " ".join(text_of(screen, "#calc-surface").split())
+        await pilot.press("R")
+        while not screen.session.all_finished:
+            screen.advance(100)
+        await pilot.pause()
+        assert "nesterov reached the minimum first, at step 109" in text_of(screen, "#calc-status")
+        assert screen.session.lanes["sgd"].reached == 126

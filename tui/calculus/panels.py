@@ -12,6 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from gradtui.engine.scenarios.catalog import SCENARIOS
 from gradtui.tui.calculus.plot import ARROWS, MARK, SECANT, TANGENT, lane_colour
 from gradtui.tui.calculus.session import CalculusSession
 
@@ -34,7 +35,8 @@ def fmt_vector(values: np.ndarray, width: int) -> str:
 
 
 def surface_info(session: CalculusSession, derivative: bool = False) -> RenderableType:
-    """The surface's name, its one-line story, and what the marks on the picture mean."""
+    """The surface's name, its one-line story, what the marks on the picture mean, and the
+    scenario's hint: what to try on it."""
     obj = session.objective
     title = Text.assemble((obj.name, "bold"), f"  ({obj.dim}-D)")
     if obj.minima:
@@ -51,7 +53,9 @@ def surface_info(session: CalculusSession, derivative: bool = False) -> Renderab
         direction = "tangent" if obj.dim == 1 else f"{ARROWS[0]} -grad f (steepest descent)"
         key = Text.assemble(("○", MARK), " start  ", ("●", MARK), " now  ", ("✕", MARK),
                             " minimum  ", (direction, TANGENT if obj.dim == 1 else MARK), style="dim")
-    return Group(title, Text(obj.story, style="italic"), minima, key)
+    scenario = SCENARIOS.get(obj.name)
+    hint = Text.assemble(("Try: ", "italic"), scenario.hint) if scenario is not None else Text()
+    return Group(title, Text(obj.story, style="italic"), minima, key, hint)
 
 
 def lane_legend(session: CalculusSession) -> RenderableType:
