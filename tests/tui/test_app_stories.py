@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.health_view import LayerHealth
+from gradtui.tui.train.output_view import CurveView
 from gradtui.tui.train.prediction_view import SKIPPED, PredictionPanel
 from gradtui.tui.widgets.event_log import EventLog
 
@@ -170,6 +171,12 @@ async def test_line_fit_two_rungs_up_overshoots_and_the_loss_grows():
         assert app.session.trainer.config.lr == 1.0
         await run_until(app, 50)
         assert evaluation(app).train_loss > 10 * start
+        await asyncio.sleep(0.3)
+        app.screen.show_latest()
+        curve, chart = app.session.frame.output, app.screen.query_one(CurveView)._chart
+        low, high = chart.ylim  # the view follows the line as it overshoots
+        assert low < float(curve.y.min()) and float(curve.y.max()) < high
+        assert max(abs(float(curve.y.min())), abs(float(curve.y.max()))) > 100
 
 
 async def test_xor_linear_a_bends_it_past_95_percent_within_200_steps():
