@@ -152,7 +152,11 @@ async def test_a_halted_runs_panes_are_not_redrawn_while_the_other_trains():
         screen, twin = app.screen, app.screen.twin
         app.post_message(events.Key("space", " "))
         await wait_until(lambda: twin.a.halted is not None and twin.b.frame.step > 50)
-        await wait_until(lambda: screen._drawn.get("#health") is twin.a.frame)  # A's last frame shown
+        while True:  # until A's last frame is shown (a new layout after the halt gives A a new one)
+            frame, refreshes = twin.a.frame, screen.refreshes
+            await wait_until(lambda: screen.refreshes > refreshes + 4)
+            if twin.a.frame is frame and screen._drawn.get("#health") is frame:
+                break
         panes = {pane: screen.query_one(pane) for pane in ("#health", "#output", "#health-b", "#output-b")}
         calls = {pane: count_calls(widget, "show") for pane, widget in panes.items()}
         refreshes = screen.refreshes
@@ -161,6 +165,34 @@ async def test_a_halted_runs_panes_are_not_redrawn_while_the_other_trains():
         assert calls["#output-b"][0] > 0
         app.post_message(events.Key("space", " "))
         await settle(app)
+
+
+async def test_while_both_train_b_makes_its_frames_with_a_and_only_b_wakes_the_screen(monkeypatch):
+    from gradtui.tui.train.screen import TrainScreen
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        screen, twin = app.screen, app.screen.twin
+        pairs, senders = [], []
+        publish, on_frame_ready = twin.b._publish, TrainScreen.on_frame_ready
+
+        def publish_recorded() -> None:  # in the worker, right after B's step of a pair
+            publish()
+            if twin.a.running and twin.b.running:
+                pairs.append((twin.a.frame.step, twin.b.frame.step))
+
+        def received(self, message) -> None:
+            if twin.a.running and twin.b.running:
+                senders.append(message.publisher)
+            on_frame_ready(self, message)
+        twin.b._publish = publish_recorded
+        monkeypatch.setattr(TrainScreen, "on_frame_ready", received)
+        app.post_message(events.Key("space", " "))
+        await wait_until(lambda: len(pairs) >= 5 and len(senders) >= 3)
+        app.post_message(events.Key("space", " "))
+        await settle(app)
+        assert all(a == b for a, b in pairs[:-1]) and pairs[0][0] < pairs[-2][0]  # the same step
+        assert set(senders) == {twin.b}
 
 
 async def test_in_twin_mode_the_health_panes_redraw_a_few_times_a_second_not_every_frame(monkeypatch):

@@ -229,6 +229,22 @@ async def test_in_twin_mode_the_view_shows_the_run_the_keys_change():
         await until(lambda: train.refreshes > shown)  # B's frames reach the training screen again
 
 
+@pytest.mark.parametrize("keys_to", ["B", "A"])
+async def test_in_twin_mode_the_view_of_either_run_moves_while_both_train(keys_to):
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t", *(["y"] if keys_to == "A" else []))
+        train = app.train_screen
+        screen = await open_network(app, pilot)
+        assert screen.session is train.twin.sessions[keys_to]
+        await keys(app, "space")
+        await until(lambda: train.twin.a.running and train.twin.b.running)
+        redraws = screen.redraws
+        await until(lambda: screen.redraws > redraws + 3)  # new pictures while the other run trains too
+        await keys(app, "space")
+        await until(lambda: not train.twin.busy)
+
+
 async def test_a_deep_network_on_a_narrow_screen_and_a_diverged_run_still_draw():
     app = GradtuiApp(scenario=SCENARIOS["vanishing"])  # 2-16x6-2: eight columns at 80x24
     async with app.run_test(size=(80, 24)) as pilot:

@@ -9,6 +9,7 @@ and training never waits for the UI.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from rich.markup import escape
 from textual import work
@@ -32,7 +33,7 @@ from gradtui.tui.train.outputs import Regions
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
 from gradtui.tui.train.frame import Frame
-from gradtui.tui.train.session import Session, View, share_command
+from gradtui.tui.train.session import Session, share_command
 from gradtui.tui.train.settings_panel import Settings, SettingsScreen
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.twin import TwinRuns
@@ -150,11 +151,9 @@ class TrainScreen(Screen):
         return self.twin if self.twin is not None else self.session
 
     def on_frame_ready(self, message: FrameReady) -> None:
-        """Draw on each new frame. In twin mode run A's frames set the pace while A runs (B's
-        newest frame is drawn with them), so both runs cost one redraw, not two."""
-        if message.publisher is self.session:
-            self.show_latest()
-        elif self.twin is not None and message.publisher is self.twin.b and not self.session.running:
+        """Draw on each new frame. In twin mode, while both run, B publishes right after A
+        in the same pair of steps and only B's message comes, so both cost one redraw."""
+        if message.publisher is self.session or (self.twin is not None and message.publisher is self.twin.b):
             self.show_latest()
 
     def show_latest(self) -> None:
@@ -198,12 +197,15 @@ class TrainScreen(Screen):
                 for side, session in self.twin.sessions.items() for e in session.drain_events()]
 
     def _set_views(self) -> None:
+        """Tell each run the sizes of its panes (keeping the network view's request: in twin
+        mode that view may be showing one run while this screen draws the other's frames)."""
         width = max(self.query_one(LossPlot).size.width, 20)
         pairs = [(self.session, "#output")]
         if self.twin is not None:
             pairs.append((self.twin.b, "#output-b"))
         for session, output in pairs:
-            view = View(self.query_one(output, OutputView).grid_size, width)
+            view = replace(session.view, output_size=self.query_one(output, OutputView).grid_size,
+                           plot_points=width)
             if view != session.view:
                 session.set_view(view)
 

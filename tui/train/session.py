@@ -98,9 +98,10 @@ class Session(Publisher):
         self.trainer = trainer
         self.name = name
         self.timeline = timeline if timeline is not None else Timeline(trainer)
-        self.lead: Session | None = None
-        """Twin mode's run A, for run B: while the lead runs, the screen draws this session's
-        newest frame along with the lead's, so this one does not wake the screen itself."""
+        self.follower: Session | None = None
+        """Twin mode's run B, for run A: while B runs it publishes right after A in each pair
+        of steps (``tick(publish=...)``) and its frame wakes the screen for both, so A's does
+        not wake a screen that B's will."""
         self.view = View()
         self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
         self.stopped_at = 0.0
@@ -220,20 +221,24 @@ class Session(Publisher):
         """True while the run ``run_id`` has been neither paused, halted nor restarted."""
         return self._run_id == run_id
 
-    def tick(self) -> None:
-        """One turn of the worker: queued changes, one step, and a frame when one is due.
-        An engine failure ends the run (an error line in the event log), not the app."""
+    def tick(self, publish: bool | None = None) -> bool:
+        """One turn of the worker: queued changes, one step, and a frame when one is due
+        (``publish``: when the caller says so instead, as twin mode's B does with A's).
+        Returns whether it published. An engine failure ends the run (an error line in the
+        event log), not the app."""
         try:
             with self._lock:
                 if self._pending:
                     self._drain()
                 self._advance()
-                if self._clock() >= self._next["publish"]:
+                if self._clock() >= self._next["publish"] if publish is None else publish:
                     self._catch_up()
                     self._publish()
+                    return True
         except Exception as exc:
             self._run_id = None
             self._emit("error", f"training stopped by an error: {exc!r}")
+        return False
 
     def release(self, run_id: int) -> None:
         """Give the Trainer back after ``claim(run_id)`` (applies what is queued, evaluates)."""
@@ -608,8 +613,8 @@ class Session(Publisher):
                                  steps_per_s=self._rate, output=self._output, halted=self._halted,
                                  points=self.view.plot_points, network=self._network_picture())
         self._next["publish"] = self._clock() + PUBLISH_EVERY
-        lead = self.lead
-        if lead is None or not lead.running:
+        follower = self.follower
+        if follower is None or not follower.running or follower.screen is not self.screen:
             self.announce()
 
 

@@ -9,6 +9,8 @@ keys that change a run go to ``selected`` (``side``, switched with ``switch``).
 Threading: the worker ``claim``s both sessions, then calls each running one's ``tick`` in
 turn (A, then B: lockstep), and ``release``s a run as soon as it stops, so the keys
 pressed for a stopped run are applied at once rather than when the other one stops.
+While both run, B publishes a frame exactly when A does, after the same step, and only
+B's wakes the screen: one redraw per pair of frames, the two at the same step.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class TwinRuns:
 
     def __init__(self, a: Session, b: Session, side: str = "B") -> None:
         self.sessions = {"A": a, "B": b}
-        b.lead = a  # A's frames pace the screen while A runs
+        a.follower = b  # B publishes with A, one frame of each per pair of steps
         self.side = side
         """The run the control keys change: "A" or "B"."""
         self.pause_together = False
@@ -46,7 +48,7 @@ class TwinRuns:
 
     def part(self) -> None:
         """Leaving twin mode: each session goes on (or is dropped) on its own."""
-        self.b.lead = None
+        self.a.follower = None
 
     def switch(self) -> str:
         """Send the control keys to the other run; returns its side."""
@@ -86,9 +88,10 @@ class TwinRuns:
         try:
             with self.a.trainer.blas_limit, self.b.trainer.blas_limit:  # once for the loop
                 while claimed and not cancelled():
+                    published = None  # whether A made a frame in this pair: B then does too
                     for session, run_id in list(claimed):
                         if session.is_current(run_id):
-                            session.tick()
+                            published = session.tick(published)
                             continue
                         claimed.remove((session, run_id))
                         session.release(run_id)

@@ -33,6 +33,11 @@ class Publisher:
     def __init__(self) -> None:
         self._screen: MessagePump | None = None
 
+    @property
+    def screen(self) -> MessagePump | None:
+        """The screen told of new frames (None: nobody)."""
+        return self._screen
+
     def attach(self, screen: MessagePump | None) -> None:
         """Tell ``screen`` (None: nobody) of every new frame from now on."""
         self._screen = screen
