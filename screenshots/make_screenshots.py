@@ -6,6 +6,10 @@ Run: python screenshots/make_screenshots.py [--out screenshots] [--size 120x40]
 Each scenario is trained for a fixed number of steps through the app's own session
 (the same code the worker runs, one step at a time, so the pictures are reproducible),
 stopping early if a non-finite step pauses it, and then the screen is saved as SVG.
+A shot with no step count is trained as a learner does it, with space, until the run
+pauses itself: exploding blows up in 14 steps, too few for the evaluations a paused
+step makes to look like the live run's (a stepped picture drew a test-loss curve the
+running app does not have time to evaluate).
 """
 
 from __future__ import annotations
@@ -20,21 +24,25 @@ from gradtui.tui.app import GradtuiApp
 SHOTS = [
     # file name, scenario, steps, keys pressed before training (the question's answer, or 0 to skip)
     # default.svg is the snapshot of tests/tui/test_snapshots.py (copied; a test checks it)
-    ("exploding", "exploding", 400, ("2",)),
+    ("exploding", "exploding", None, ("2",)),
     ("vanishing", "vanishing", 600, ("1",)),
     ("dying-relu", "dying-relu", 600, ("2",)),
     ("prediction", "saturation", 0, ()),
 ]
 
 
-async def shoot(file: str, name: str, steps: int, keys: tuple[str, ...], out: str,
+async def shoot(file: str, name: str, steps: int | None, keys: tuple[str, ...], out: str,
                 size: tuple[int, int]) -> str:
     app = GradtuiApp(scenario=SCENARIOS[name])
     async with app.run_test(size=size) as pilot:
         if keys:
             await pilot.press(*keys)
         session = app.session
-        for _ in range(steps):
+        if steps is None:  # space, as a learner presses it, until the run pauses itself
+            await pilot.press("space")
+            while session.running or session.busy:
+                await asyncio.sleep(0.05)
+        for _ in range(steps or 0):
             session.step()
             while session.busy:  # a step handed to a background evaluation: let it land
                 await asyncio.sleep(0.01)
