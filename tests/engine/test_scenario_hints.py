@@ -77,11 +77,14 @@ def test_vanishing_relu_clears_the_flag_and_holds_90_percent_from_1500_steps():
     assert holds_from(acc, 0.9) <= 1500
 
 
-def test_dying_relu_leaky_and_one_rung_down_at_the_dead_badge_holds_90_percent():
+@pytest.mark.parametrize("later", [0, 3000])
+def test_dying_relu_leaky_and_one_rung_down_at_the_dead_badge_holds_90_percent(later):
+    # pressed when the badge first shows, or 3,000 steps later (15 of 16 units dead)
     t = trainer("dying-relu")
     while not t.step().flagged("dead"):
         pass
     assert t.step_count <= 12  # the badge shows within a dozen steps
+    assert all(s.flagged("dead") for s in t.run(later)[-1:])
     t.update(activation="leaky_relu")
     t.update(lr=0.03)
     acc = accuracies(t, 10_000)
