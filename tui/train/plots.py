@@ -117,7 +117,7 @@ class HistoryPlot(LinePlot):
             lo, hi = self._clamp
             self._clamped[0] |= bool((out < lo).any())
             self._clamped[1] |= bool((out > hi).any())
-            out = np.clip(out, lo, hi)
+            out = np.minimum(np.maximum(out, lo), hi)
         return out
 
     def _include(self, y: np.ndarray) -> None:

@@ -8,6 +8,7 @@ thousands of steps, or points far outside the window, stay cheap and safe to dra
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -78,6 +79,11 @@ def _style(fg: str | None, bg: str | None, bold: bool = False) -> Style:
     return Style(color=fg, bgcolor=bg, bold=bold)
 
 
+def _within(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``np.clip`` without its per-call checks (tens of microseconds, many times a frame)."""
+    return np.minimum(np.maximum(values, lo), hi)
+
+
 def clip_segments(segs: np.ndarray, width: float, height: float) -> np.ndarray:
     """Segments (n, 4) as x0, y0, x1, y1 clipped to [0, width) x [0, height)
     (Liang-Barsky); segments outside, or with a non-finite end, are dropped."""
@@ -145,7 +151,7 @@ class Canvas:
         for points, colour in paths:
             # Coordinates far outside (a diverged fit at 1e153) would overflow the integer
             # rasteriser; a million dots out is off any screen, and the slope barely moves.
-            dots = np.clip(self.to_dots(points), -FAR_DOTS, FAR_DOTS)
+            dots = _within(self.to_dots(points), -FAR_DOTS, FAR_DOTS)
             if len(dots) == 1:
                 dots = np.vstack([dots, dots])
             if len(dots) < 2:
@@ -164,8 +170,8 @@ class Canvas:
         which = np.repeat(np.arange(len(ends)), counts)
         k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)  # dot k of its segment
         steps = (ends[:, 2:] - ends[:, :2]) / np.maximum(counts - 1, 1)[:, None]  # per dot, along u and v
-        u = np.clip(np.rint(ends[which, 0] + k * steps[which, 0]).astype(int), 0, width - 1)
-        v = np.clip(np.rint(ends[which, 1] + k * steps[which, 1]).astype(int), 0, height - 1)
+        u = _within(np.rint(ends[which, 0] + k * steps[which, 0]).astype(int), 0, width - 1)
+        v = _within(np.rint(ends[which, 1] + k * steps[which, 1]).astype(int), 0, height - 1)
         self._set_dots(u, v, tags[which])
 
     def dots(self, points: np.ndarray, colour: str) -> None:
@@ -223,9 +229,10 @@ class Canvas:
         return [self._row(r) for r in range(self.height)]
 
     def _line_rows(self) -> list[list[Segment]]:
-        """``rows`` without a colour field, a row at a time with NumPy: each cell's
-        character and a style key (0 blank, 1.. a dot colour, beyond that a glyph), then
-        one segment per run of equal keys."""
+        """``rows`` without a colour field, with NumPy: each cell's character and a style key
+        (0 blank, 1.. a dot colour, beyond that a glyph), then one segment per run of equal
+        keys. A blank cell takes the key of the cell before it (a space shows no colour),
+        so a sparse line is a few segments, not one per gap."""
         chars = _BRAILLE_CHARS[self._dots]
         keys = np.where(self._dots > 0, self._dot_colour.astype(np.int64) + 1, 0)
         styles = [_style(None, None)] + [_style(colour, None) for colour in self._colours]
@@ -233,13 +240,18 @@ class Canvas:
             chars[r, c] = char
             keys[r, c] = len(styles)
             styles.append(_style(colour, None, bold))
-        changes = np.diff(keys, axis=1) != 0
+        width, height = self.width, self.height
+        shown = np.where(chars != " ", np.arange(width), 0)
+        keys = np.take_along_axis(keys, np.maximum.accumulate(shown, axis=1), axis=1)
+        rows_at, cols_at = np.nonzero(np.diff(keys, axis=1))
+        bounds = np.searchsorted(rows_at, np.arange(height + 1)).tolist()
+        cuts_at = (cols_at + 1).tolist()
+        text, key_rows = chars.tobytes().decode("utf-32-le"), keys.tolist()
         rows = []
-        for r in range(self.height):
-            text = chars[r].tobytes().decode("utf-32-le")
-            cuts = [0, *(np.flatnonzero(changes[r]) + 1).tolist(), self.width]
-            row = keys[r]
-            rows.append([Segment(text[a:b], styles[row[a]]) for a, b in zip(cuts, cuts[1:])])
+        for r in range(height):
+            line, row = text[r * width:(r + 1) * width], key_rows[r]
+            cuts = [0, *cuts_at[bounds[r]:bounds[r + 1]], width]
+            rows.append([Segment(line[a:b], styles[row[a]]) for a, b in zip(cuts, cuts[1:])])
         return rows
 
     def _row(self, r: int) -> list[Segment]:
@@ -283,7 +295,7 @@ def framed(canvas: Canvas, yticks: list[tuple[float, str]], xticks: list[tuple[f
     rows: dict[int, tuple[float, str]] = {}  # row -> (distance from the row's middle, label)
     for value, label in yticks:
         position = (y1 - value) / (y1 - y0) * height
-        row = int(np.clip(np.floor(position), 0, height - 1))
+        row = min(max(math.floor(position), 0), height - 1)
         off = abs(position - (row + 0.5))
         if row not in rows or off < rows[row][0]:
             rows[row] = (off, label)
@@ -296,7 +308,7 @@ def framed(canvas: Canvas, yticks: list[tuple[float, str]], xticks: list[tuple[f
     free = 0
     for value, label in xticks:
         centre = (value - x0) / (x1 - x0) * width
-        start = int(np.clip(round(centre - len(label) / 2), 0, max(width - len(label), 0)))
+        start = min(max(round(centre - len(label) / 2), 0), max(width - len(label), 0))
         if start < free:
             continue
         axis[start:start + len(label)] = label

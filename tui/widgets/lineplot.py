@@ -34,7 +34,7 @@ class Series:
 
 @dataclass(frozen=True)
 class Chart:
-    """What to draw: rules, scattered points (one dot each), then series in order (later
+    """What to draw: scattered points (one dot each), rules, then series in order (later
     ones on top), in the window, with tick labels at data positions."""
 
     xlim: tuple[float, float]
@@ -56,12 +56,12 @@ def draw_chart(chart: Chart, width: int, height: int) -> list[Strip]:
     (x0, x1), (y0, y1) = chart.xlim, chart.ylim
     canvas = Canvas(cw, ch, (x0, x1) if x1 > x0 else (x0, x0 + 1), (y0, y1) if y1 > y0 else (y0 - 1, y0 + 1))
     (left, right), (bottom, top) = canvas.xlim, canvas.ylim
-    canvas.polylines([(np.array([[x, bottom], [x, top]]), colour) for x, colour in chart.vlines]
-                     + [(np.array([[left, y], [right, y]]), colour) for y, colour in chart.hlines])
     for points in chart.scatter:
         canvas.dots(np.column_stack([points.x, points.y]), points.colour)
-    canvas.polylines([(np.column_stack([series.x, series.y]), series.colour)
-                      for series in chart.series if len(series.x)])
+    canvas.polylines([(np.array([[x, bottom], [x, top]]), colour) for x, colour in chart.vlines]
+                     + [(np.array([[left, y], [right, y]]), colour) for y, colour in chart.hlines]
+                     + [(np.column_stack([series.x, series.y]), series.colour)
+                        for series in chart.series if len(series.x)])
     return framed(canvas, chart.yticks, chart.xticks, label_width)
 
 
