@@ -219,7 +219,7 @@ async def test_in_twin_mode_the_health_panes_redraw_a_few_times_a_second_not_eve
         refreshes = screen.refreshes
         await wait_until(lambda: screen.refreshes > refreshes + 3)
         assert (health_a._frame, health_b._frame) == shown and status_line._parts != status
-        Clock.now += screen_module.TWIN_HEALTH_EVERY
+        Clock.now += screen_module.HEALTH_EVERY
         refreshes = screen.refreshes
         await wait_until(lambda: screen.refreshes > refreshes + 1)
         assert health_a._frame is not shown[0] and health_b._frame is not shown[1]

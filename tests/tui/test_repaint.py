@@ -5,12 +5,16 @@ Textual repaints is time the training thread waits for the GIL)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 from textual.screen import Screen
 
+from gradtui.engine import Flag
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.health_view import LayerHealth
+from gradtui.tui.train.screen import HEALTH_EVERY
+from gradtui.tui.train.session import Session
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.train.status import StatusLine
 
@@ -85,3 +89,61 @@ async def test_a_new_frame_repaints_only_the_rows_that_changed():
         # the health header says the same; each layer row has new numbers
         assert 0 not in rendered[health] and 1 <= len(rendered[health]) <= len(frame.layers)
         assert all(len(set(rendered[plot])) < plot.size.height for plot in (loss, grads))
+
+
+async def test_a_new_plot_title_repaints_the_border_rows_only():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0")
+        loss = app.screen.query_one(LossPlot)
+        await pilot.pause()
+        rendered = count_rendered_rows(loss)
+        loss.set_labels("loss (a new title)", "a new legend")
+        await pilot.pause()
+        assert rendered == []  # no content row
+        picture = app.export_screenshot()
+        assert "a&#160;new&#160;title" in picture and "a&#160;new&#160;legend" in picture
+
+
+class StoppedClock:
+    """The screen's clock, stopped: the health pane's next redraw never comes due."""
+
+    now = time.perf_counter() + 10
+
+    @staticmethod
+    def perf_counter() -> float:
+        return StoppedClock.now
+
+
+async def test_while_training_the_health_pane_redraws_a_few_times_a_second_and_badges_at_once(monkeypatch):
+    import gradtui.tui.train.screen as screen_module
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0")
+        screen, session = app.screen, app.session
+        health = screen.query_one(LayerHealth)
+        frames = []
+        for _ in range(4):
+            session.step()
+            await until(lambda: session.frame.step > len(frames) and not session.busy)
+            frames.append(session.frame)
+        assert not any(layer.badges for frame in frames for layer in frame.layers)
+        flagged = dataclasses.replace(frames[3], serial=frames[3].serial + 1, layers=[
+            dataclasses.replace(frames[3].layers[0], badges=(Flag("vanishing", "layers.0", ""),), held=(None,)),
+            *frames[3].layers[1:]])
+        monkeypatch.setattr(screen_module, "time", StoppedClock)
+        monkeypatch.setattr(Session, "running", property(lambda session: True))  # as if training
+
+        def draw(frame):
+            session.frame = frame
+            screen.show_latest()
+        draw(frames[0])  # the first frame on the stopped clock: due
+        draw(frames[1])  # not due: the pane keeps frame 0, the status moves on
+        assert health._frame is frames[0] and "step 2 " in screen.query_one(StatusLine).text
+        draw(flagged)  # a raised badge is drawn at once
+        assert health._frame is flagged
+        draw(frames[2])  # and so is its clearing
+        assert health._frame is frames[2]
+        StoppedClock.now += HEALTH_EVERY
+        draw(frames[3])  # due again
+        assert health._frame is frames[3]

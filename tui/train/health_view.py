@@ -132,6 +132,11 @@ def header(width: int) -> list[Piece]:
     return [((columns + legend)[:width].rstrip(), "dim")]
 
 
+def badge_state(frame: Frame) -> list[tuple]:
+    """The badges a frame's rows show: each layer's flags and whether they still hold."""
+    return [(tuple(flag.kind for flag in layer.badges), layer.held) for layer in frame.layers]
+
+
 def badge(kind: str, layer: LayerView, held: int | None) -> Piece:
     """One badge: in its colour while its flag holds, faded with the last step it held
     while it waits to clear, so it never contradicts the numbers beside it."""

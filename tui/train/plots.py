@@ -86,9 +86,9 @@ class HistoryPlot(LinePlot):
         self._right = float(max(frame.step, twin.step if twin is not None else 0, 1))
         title = self.draw(frame) if twin is None else self.draw_twins(frame, twin)
         legend = "  ".join(self._legend)
-        if (title, legend) != self._titles:  # setting either repaints the whole pane
+        if (title, legend) != self._titles:
             self._titles = (title, legend)
-            self.border_title, self.border_subtitle = title, legend
+            self.set_labels(title, legend)
         ylim, yticks = self._y_axis()
         self.show_chart(Chart((0.0, self._right), ylim, series=self._series, hlines=self._hlines,
                               vlines=self._vlines, xticks=step_ticks(self._right), yticks=yticks))

@@ -24,7 +24,7 @@ from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario
 
 from gradtui.tui.train.controls_panel import ControlsPanel
 from gradtui.tui.widgets.event_log import EventLog
-from gradtui.tui.train.health_view import LayerHealth
+from gradtui.tui.train.health_view import LayerHealth, badge_state
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.keys import KEYS, LOCK_ALLOWS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, climb, cycle
@@ -47,11 +47,12 @@ than this share of the time: drawing holds Python's GIL, and every millisecond s
 is one the worker loses and one a key press waits. They cost about 1 ms of CPU each
 (``LinePlot.render_cost``), so at 12 frames a second they redraw with every frame; where
 drawing takes several times longer, they redraw less often and the keys stay responsive."""
-TWIN_HEALTH_EVERY = 0.25
-"""In twin mode, while training, the two layer-health panes redraw together at most this
-often (four times a second, which keeps their numbers readable), not with every frame:
-the two cost the UI thread about as much as both plots, and all of it is time the training
-thread waits for the GIL. Paused, stepped or halted, a run's pane shows its newest frame at once."""
+HEALTH_EVERY = 0.25
+"""While training, the layer-health panes (one, or twin mode's two, together) redraw at most
+this often (four times a second, which keeps their numbers readable), not with every frame:
+in twin mode the two cost the UI thread about as much as both plots, and all of it is time
+the training thread waits for the GIL. A badge raised or fading shows with the next frame;
+paused, stepped or halted, a run's pane shows its newest frame at once."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""
 SHORT, CRAMPED = 36, 26
@@ -97,7 +98,7 @@ class TrainScreen(Screen):
         self._drawn: dict[str, Frame] = {}
         """The frame each run pane (by id) last drew: a pane redraws only for a new one."""
         self._next_plot = 0.0
-        self._next_twin_health = 0.0
+        self._next_health = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -210,15 +211,20 @@ class TrainScreen(Screen):
                 session.set_view(view)
 
     def _health_due(self) -> bool:
-        """Whether the health panes may redraw on this frame: always for a single run or when
-        nothing trains; in twin mode every ``TWIN_HEALTH_EVERY`` seconds while training."""
-        if self.twin is None or not self.twin.running:
+        """Whether the health panes may redraw on this frame: always when nothing trains,
+        every ``HEALTH_EVERY`` seconds while training."""
+        if not self.driver.running:
             return True
         now = time.perf_counter()
-        if now < self._next_twin_health:
+        if now < self._next_health:
             return False
-        self._next_twin_health = now + TWIN_HEALTH_EVERY
+        self._next_health = now + HEALTH_EVERY
         return True
+
+    def _badges_changed(self, pane: str, frame: Frame) -> bool:
+        """Whether ``frame`` raises, fades or clears a badge the pane ``pane`` does not show yet."""
+        drawn = self._drawn.get(pane)
+        return drawn is None or badge_state(drawn) != badge_state(frame)
 
     def _fresh(self, pane: str, frame: Frame) -> bool:
         """True (once) when ``frame`` is newer than the one the pane ``pane`` last drew."""
@@ -241,7 +247,7 @@ class TrainScreen(Screen):
             title, prefix = f"layer health · {side}: {run_settings(frames, side)}", f"{side} · "
         if health_view.border_title != title:
             health_view.border_title = title
-        if health_due and self._fresh(health, frame):
+        if (health_due or self._badges_changed(health, frame)) and self._fresh(health, frame):
             health_view.show(frame)
         if self._fresh(output, frame):
             output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)

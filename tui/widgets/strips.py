@@ -108,6 +108,21 @@ class StripsView(Widget):
             self.rows_repainted += sum(region.height for region in regions)
             self.refresh(*regions)
 
+    def set_labels(self, title: str | None, subtitle: str | None) -> None:
+        """Set the border's title and subtitle, repainting only the border rows: Textual's
+        setters repaint the whole pane, which a plot whose title names its bucket width
+        did every few frames."""
+        repaints: list[bool] = []
+        self.refresh = lambda *regions, **kwargs: repaints.append(True) or self  # the setters' full repaint
+        try:
+            self.border_title, self.border_subtitle = title, subtitle
+        finally:
+            del self.refresh
+        if repaints:
+            top, right, bottom, left = self.styles.gutter
+            width, height = self.outer_size.width, self.size.height
+            self.refresh(Region(-left, -top, width, top), Region(-left, height, width, bottom))
+
     def on_resize(self) -> None:
         self._rows = self.rows(self.size.width) if self.size.width else []
         self.refresh()
