@@ -88,6 +88,13 @@ class Descent:
         last = self.trajectory[-1]
         return not (np.isfinite(last.f) and np.all(np.abs(last.x) <= DIVERGENCE_LIMIT))
 
+    @property
+    def escaped(self) -> bool:
+        """Stopped at the divergence limit with f below its start on a surface with no
+        minimum (the saddle): descent working as it should, not a step size too large."""
+        return escaped(self.diverged, bool(self.objective.minima), self.trajectory[0].f,
+                       self.trajectory[-1].f)
+
     def steps_to_minimum(self, tol: float = REACH_TOL, since: int = 0) -> int | None:
         """The first step from ``since`` on whose point lies within ``tol`` of a known
         minimum, or None."""
@@ -98,6 +105,12 @@ class Descent:
         x = self.param.value
         self.param.grad = self.objective.grad(x)
         return TrajectoryRow(step, x.copy(), self.objective.f(x), self.param.grad.copy(), step_size)
+
+
+def escaped(diverged: bool, has_minima: bool, start_f: float, end_f: float) -> bool:
+    """Whether a descent that stopped (``diverged``) left for ever lower f on a surface with
+    no minimum, rather than blowing up."""
+    return diverged and not has_minima and end_f < start_f
 
 
 def _checked_lr(lr: float) -> float:

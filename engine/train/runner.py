@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow
+from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow, escaped
 from gradtui.engine.calculus.objectives import REACH_TOL
 from gradtui.engine.scenarios.predictions import Watch
 from gradtui.engine.train.health import StepStats
@@ -230,8 +230,10 @@ class DescentSummary:
         """One of: reached, escaped (left for ever lower f on a surface with no minimum),
         diverged, diverging (f ended above its start), stalled (f back where it started),
         descending."""
+        if escaped(self.diverged, self.has_minima, self.start.f, self.end.f):
+            return "escaped"
         if self.diverged:
-            return "escaped" if not self.has_minima and self.end.f < self.start.f else "diverged"
+            return "diverged"
         if self.reached is not None:
             return "reached"
         if self.end.f > self.start.f:

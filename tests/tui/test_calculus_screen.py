@@ -425,3 +425,23 @@ async def test_the_surface_hint_is_shown_and_its_keys_do_what_it_says():
         await pilot.pause()
         assert "nesterov reached the minimum first, at step 109" in text_of(screen, "#calc-status")
         assert screen.session.lanes["sgd"].reached == 126
+
+
+async def test_on_the_saddle_a_lane_past_the_limit_escaped_and_is_not_called_diverged():
+    async with Host("saddle").run_test(size=(120, 40)) as pilot:
+        screen = await calculus(pilot)
+        await pilot.press("0")
+        while not screen.session.focus.finished:
+            screen.advance(50)
+        await pilot.pause()
+        status, lanes = text_of(screen, "#calc-status"), text_of(screen, "#calc-lanes")
+        assert "ESCAPED" in status and "DIVERGED" not in status and "diverged" not in status
+        assert "escaped at step 114" in lanes and "sgd escaped along y at step 114" in status
+    async with Host("quadratic").run_test(size=(120, 40)) as pilot:  # with a minimum: diverged
+        screen = await calculus(pilot)
+        await pilot.press("0", *["right_square_bracket"] * 3)
+        while not screen.session.focus.finished:
+            screen.advance(50)
+        await pilot.pause()
+        assert "DIVERGED" in text_of(screen, "#calc-status")
+        assert "diverged at step" in text_of(screen, "#calc-lanes")

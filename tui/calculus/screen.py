@@ -48,11 +48,13 @@ CALCULUS_NOTES = (
     "next move = the length of the step taken from x to the next point (blank on the current "
     "point, whose move is still to come).\n"
     "Legend: one line per optimizer (colour, lr), then its status: still going, minimum at step N "
-    "(within 0.001 of a known minimum), diverged (non-finite, or a coordinate past 1e6), or out of "
+    "(within 0.001 of a known minimum), diverged (non-finite, or a coordinate past 1e6), escaped "
+    "along an axis (past 1e6 with f falling, on a surface with no minimum), or out of "
     "steps; f is its current value. In a race the status line names who reached a minimum first.\n"
     "Picture: ○ start, ● now, ✕ known minima; the arrow points along -grad f, straight downhill "
     "(on a curve, the green line is the tangent). DIVERGED in the status line means the followed "
-    "lane left for infinity: r restarts, [ lowers the lr first."
+    "lane left for infinity: r restarts, [ lowers the lr first; ESCAPED, that it went downhill "
+    "for ever on a surface with no minimum, as descent should."
 )
 
 TICK_SECONDS = 0.1
@@ -318,8 +320,11 @@ class CalculusScreen(Screen):
             if self.session.all_finished:
                 self.running = False
         elif self.session.steps == before:
-            self.message = ("every lane diverged: r restarts (lower the lr with [ first)"
-                            if all(lane.diverged for lane in self.session.lanes.values())
+            lanes = self.session.lanes.values()
+            self.message = ("every lane escaped (f has no minimum here): r restarts"
+                            if all(lane.descent.escaped for lane in lanes)
+                            else "every lane diverged: r restarts (lower the lr with [ first)"
+                            if all(lane.diverged for lane in lanes)
                             else "at the step limit: r restarts")
             self.running = False
 
@@ -367,7 +372,8 @@ class CalculusScreen(Screen):
         else:
             state = ("❚❚ PAUSED", "bold yellow")
         focus = session.focus
-        verdict = ((" · DIVERGED", "bold red") if focus.diverged
+        verdict = ((" · ESCAPED", "bold green") if focus.descent.escaped
+                   else (" · DIVERGED", "bold red") if focus.diverged
                    else ("", "") if session.in_view(focus) else (" · off the picture", "bold yellow"))
         head = Text.assemble(("CALCULUS ", "bold"), f"{session.objective.name} · {lanes}{view} · "
                              f"step {session.steps} · ", state, verdict)

@@ -67,6 +67,8 @@ class Lane:
             self._points = np.concatenate([self._points, np.empty_like(self._points)])
         self._points[self._count] = row.x
         self._count += 1
+        if self.descent.escaped:  # on the saddle: downhill for ever along one axis
+            return f"{self.name} escaped along {'xy'[int(np.argmax(np.abs(row.x)))]} at step {row.step}"
         if self.descent.diverged:
             return f"{self.name} diverged at step {row.step}"
         if self.reached is None and self.objective.reached(row.x, self.tol):
@@ -82,8 +84,8 @@ class Lane:
     @property
     def status(self) -> str:
         """Where this lane stands, in a few words."""
-        if self.diverged:
-            return f"diverged at step {self.last.step}"
+        if self.diverged:  # short: the legend keeps room for f ("along y" is in the event)
+            return f"{'escaped' if self.descent.escaped else 'diverged'} at step {self.last.step}"
         if self.reached is not None:
             return f"minimum at step {self.reached}"
         if self.last.step >= MAX_STEPS:
