@@ -147,3 +147,31 @@ async def test_while_training_the_health_pane_redraws_a_few_times_a_second_and_b
         StoppedClock.now += HEALTH_EVERY
         draw(frames[3])  # due again
         assert health._frame is frames[3]
+
+
+async def test_while_training_the_plot_axes_stay_put_and_paused_they_end_at_the_step():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0")
+        session = app.session
+        loss, grads = app.screen.query_one(LossPlot), app.screen.query_one(GradPlot)
+        frames = []
+        for _ in range(3):
+            for _ in range(100):
+                session.step()
+            await until(lambda: session.frame.step == 100 * (len(frames) + 1) and not session.busy)
+            frames.append(session.frame)
+        for plot in (loss, grads):
+            plot.show(dataclasses.replace(frames[1], running=True))
+            window = plot._chart.xlim, plot._chart.ylim
+            assert 200 < window[0][1] <= 200 * 1.13  # a little room past the newest step
+            steps = frames[1].steps  # five steps later, every value 2% nearer the middle
+            middle = (steps.lo + steps.hi) / 2
+            nearer = dataclasses.replace(steps, lo=middle + (steps.lo - middle) * 0.98,
+                                         hi=middle + (steps.hi - middle) * 0.98)
+            plot.show(dataclasses.replace(frames[1], running=True, step=frames[1].step + 5, steps=nearer))
+            assert (plot._chart.xlim, plot._chart.ylim) == window  # the data still fit: it stays
+            plot.show(dataclasses.replace(frames[2], running=True))
+            assert plot._chart.xlim[1] > 300
+            plot.show(frames[2])
+            assert plot._chart.xlim == (0.0, 300.0)

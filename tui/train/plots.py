@@ -54,6 +54,30 @@ def step_ticks(last: float, most: int = 5) -> Ticks:
     return [(float(i * spacing), step_label(i * spacing)) for i in range(int(last // spacing) + 1)]
 
 
+AXIS_ENDS_PER_DECADE = 20
+"""While training, the step axis ends at the next of this many ends per decade (about 12 %
+apart) past the newest step: the axis and its labels then stay put for a while and only
+the newest columns of a plot change, so a frame repaints the few rows they touch instead
+of every row (each row Textual repaints costs the UI thread about 0.1 ms at 200x60, time
+the training thread waits for the GIL). Paused, the axis ends at the step on show."""
+
+
+Y_GRID, Y_SLACK = 10, 1.5
+"""While training, the y window's ends move out to multiples of a 1-2-5 spacing that cuts the
+span into at most ``Y_GRID`` parts, and the window is kept while it holds the data and is at
+most ``Y_SLACK`` times as tall as they need: a new minimum or a moving threshold line then
+moves it now and then, not with every frame (for the reason of ``AXIS_ENDS_PER_DECADE``)."""
+
+
+def axis_end(step: float, running: bool) -> float:
+    """Where the step axis ends: at ``step`` when paused, a little past it while training
+    (see ``AXIS_ENDS_PER_DECADE``)."""
+    step = max(float(step), 1.0)
+    if not running:
+        return step
+    return max(step, 10 ** (math.ceil(math.log10(step) * AXIS_ENDS_PER_DECADE) / AXIS_ENDS_PER_DECADE))
+
+
 def step_label(step: float) -> str:
     if step < 1e3:
         return f"{step:g}"
@@ -73,6 +97,8 @@ class HistoryPlot(LinePlot):
     clamp the y axis to a band (``clamp``, in axis units: log10 on a log axis)."""
 
     _titles: tuple[str, str] | None = None
+    _window: tuple[float, float] | None = None
+    """While training, the y window last shown (see ``Y_SLACK``)."""
 
     def show(self, frame: Frame, log: bool = True, twin: Frame | None = None) -> None:
         """Draw ``frame``; with ``twin`` (run B's frame in twin mode) both runs in one chart."""
@@ -83,7 +109,8 @@ class HistoryPlot(LinePlot):
         self._yrange = [math.inf, -math.inf]
         self._clamp: tuple[float, float] | None = None
         self._clamped = [False, False]  # below, above
-        self._right = float(max(frame.step, twin.step if twin is not None else 0, 1))
+        self._running = frame.running
+        self._right = axis_end(max(frame.step, twin.step if twin is not None else 0), frame.running)
         title = self.draw(frame) if twin is None else self.draw_twins(frame, twin)
         legend = "  ".join(self._legend)
         if (title, legend) != self._titles:
@@ -148,13 +175,20 @@ class HistoryPlot(LinePlot):
         self._vlines.append((float(step), colour))
 
     def _y_axis(self) -> tuple[tuple[float, float], Ticks]:
-        """The y window (a little wider than the data) and its ticks; a clamped edge is
-        labelled with ≥ or ≤."""
+        """The y window (a little wider than the data; while training, widened out to a grid,
+        see ``Y_GRID``) and its ticks; a clamped edge is labelled with ≥ or ≤."""
         lo, hi = self._yrange
         if lo > hi:
             lo, hi = (-1.0, 1.0) if self._log else (0.0, 1.0)
         pad = 0.04 * (hi - lo) or (0.5 if self._log else max(abs(lo) * 0.1, 0.5))
         lo, hi = lo - pad, hi + pad
+        if self._running:  # the window stays put while it holds the data and is not too wide
+            kept = self._window
+            if kept is None or not (kept[0] <= lo and hi <= kept[1] and kept[1] - kept[0] <= Y_SLACK * (hi - lo)):
+                grid = nice_spacing(hi - lo, Y_GRID)
+                kept = (math.floor(lo / grid) * grid, math.ceil(hi / grid) * grid)
+            lo, hi = kept
+        self._window = (lo, hi) if self._running else None
         ticks = log_ticks(lo, hi) if self._log else linear_ticks(lo, hi)
         edges = []
         if self._clamped[1]:
