@@ -437,6 +437,7 @@ async def test_on_the_saddle_a_lane_past_the_limit_escaped_and_is_not_called_div
         status, lanes = text_of(screen, "#calc-status"), text_of(screen, "#calc-lanes")
         assert "ESCAPED" in status and "DIVERGED" not in status and "diverged" not in status
         assert "escaped at step 114" in lanes and "sgd escaped along y at step 114" in status
+        assert "minimum" not in text_of(screen, "#calc-surface").replace("no minimum", "")
     async with Host("quadratic").run_test(size=(120, 40)) as pilot:  # with a minimum: diverged
         screen = await calculus(pilot)
         await pilot.press("0", *["right_square_bracket"] * 3)

@@ -51,8 +51,9 @@ def surface_info(session: CalculusSession, derivative: bool = False) -> Renderab
                             ("tangent", TANGENT), style="dim")
     else:
         direction = "tangent" if obj.dim == 1 else f"{ARROWS[0]} -grad f (steepest descent)"
-        key = Text.assemble(("○", MARK), " start  ", ("●", MARK), " now  ", ("✕", MARK),
-                            " minimum  ", (direction, TANGENT if obj.dim == 1 else MARK), style="dim")
+        minimum = (("✕", MARK), " minimum  ") if obj.minima else ()  # the saddle has none
+        key = Text.assemble(("○", MARK), " start  ", ("●", MARK), " now  ", *minimum,
+                            (direction, TANGENT if obj.dim == 1 else MARK), style="dim")
     scenario = SCENARIOS.get(obj.name)
     hint = Text.assemble(("Try: ", "italic"), scenario.hint) if scenario is not None else Text()
     return Group(title, Text(obj.story, style="italic"), minima, key, hint)
