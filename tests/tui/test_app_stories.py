@@ -281,10 +281,10 @@ async def test_80x24_shows_the_essentials():
         await pilot.press("0", "s")
         await pilot.pause()
         screen = app.screen
-        for pane in ("#hint", "#events", "#controls", "#output", "#health"):
+        for pane in ("#hint", "#latest-event", "#controls-strip", "#output", "#health"):
             assert screen.query_one(pane).display and screen.query_one(pane).size.height > 0, pane
         assert "test acc" in str(screen.query_one("#output").border_title)
-        controls = str(screen.query_one("#controls").render())
+        controls = str(screen.query_one("#controls-strip").render())
         assert all(key in controls for key in (" [ ", " ] ", " a ", " o ", " x ", " b "))
         assert "Try:" in str(screen.query_one("#hint").render())
 

@@ -28,7 +28,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from gradtui.tui.calculus.session import CalculusSession
 from gradtui.tui.widgets.publisher import FrameReady
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
+from gradtui.tui.widgets.footer import FittedFooter
 
 CALCULUS_NOTES = (
     "Table, one step per row: step k, the point x at step k, f(x) there, the gradient at x, and "
@@ -133,6 +134,11 @@ class CalculusScreen(Screen):
         Binding("escape", "back", "back", tooltip="back to the training screen"),
     ]
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    FOOTER_RANK = ("toggle_run", "step", "help", "back", "reset", "lr(1)", "optimizer", "race", "surface(1)",
+                   "move_start(-1, 0)", "derivative", "scale_h(0.5)")
+    """The footer keeps these keys longest as the terminal narrows (all are in ? help)."""
+
     running: reactive[bool] = reactive(False)
     derivative: reactive[bool] = reactive(False, bindings=True)
 
@@ -153,7 +159,7 @@ class CalculusScreen(Screen):
                 yield Static(id="calc-lanes")
                 yield Static(id="calc-surface")
         yield Static(id="calc-table")
-        yield Footer(compact=True)
+        yield FittedFooter(self.FOOTER_RANK)
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK_SECONDS, self._tick, pause=True)

@@ -22,13 +22,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from gradtui.tui.network.diagram import shown_matrices
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector, StatusLine
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.publisher import FrameReady
+from gradtui.tui.widgets.footer import FittedFooter
 
 INSPECTOR_EVERY = 0.5
 """While training, the inspector's numbers are redrawn at most this often (the diagram with
@@ -76,7 +76,8 @@ class NetworkScreen(Screen):
         with Horizontal(id="net-body"):
             yield NetworkDiagram(id="net-diagram")
             yield NeuronInspector(id="net-inspector")
-        yield Footer(compact=True)
+        yield FittedFooter(("toggle_run", "step", "back", "select(0, -1)", "sample(-1)", "toggle_gradients",
+                           "surface"))
 
     def on_mount(self) -> None:
         self.query_one(NeuronInspector).say("computing the network's picture…")

@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from gradtui.engine import Landscape
 from gradtui.engine.inspect.landscape import SAMPLE_ROWS
@@ -32,6 +32,7 @@ from gradtui.engine.inspect.landscape import SAMPLE_ROWS
 from gradtui.tui.calculus.plot import LABEL_WIDTH, MARK, heat_backdrop, with_axes
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.canvas import Canvas
+from gradtui.tui.widgets.footer import FittedFooter
 
 STEPS = 21
 SPANS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -160,7 +161,7 @@ class LossSurfaceScreen(Screen):
         with Horizontal(id="surf-body"):
             yield SurfacePlot(id="surf-plot")
             yield Static(id="surf-legend")
-        yield Footer(compact=True)
+        yield FittedFooter(("back", "recompute", "directions", "span(-1)"))
 
     def on_mount(self) -> None:
         self.action_recompute()

@@ -1,4 +1,5 @@
-"""The controls panel: each setting with its keys (clickable) first, then its name and value."""
+"""The controls panel: each setting with its keys (clickable) first, then its name and value;
+and the controls strip, the same in a line or two for short terminals."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual.widgets import Static
 from gradtui.engine import TrainConfig
 
 from gradtui.tui.train.keys import key_for
+from gradtui.tui.widgets.packing import pack
 from gradtui.engine.train.changes import show_setting
 
 ROWS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -32,27 +34,81 @@ def key_button(action: str) -> str:
     return f"[@click=screen.{action}][reverse] {key} [/reverse][/]"
 
 
+def setting_text(config: TrainConfig, field: str) -> str:
+    value = getattr(config, field)
+    if field == "activation" and not isinstance(value, str):
+        value = "/".join(value)
+    return show_setting(field, value)
+
+
+def keys_width(actions: tuple[str, ...]) -> int:
+    """Cells the key caps of ``actions`` take (" [ " " ] ")."""
+    return sum(len(key_for(a)) + 2 for a in actions) + len(actions) - 1
+
+
 def controls_markup(config: TrainConfig) -> str:
     lines = []
     for label, field, actions in ROWS:
-        value = getattr(config, field)
-        if field == "activation" and not isinstance(value, str):
-            value = "/".join(value)
         keys = " ".join(key_button(a) for a in actions)
-        shown = sum(len(key_for(a)) + 2 for a in actions) + len(actions) - 1
-        pad = " " * (KEYS_WIDTH - shown)
-        lines.append(f"{keys}{pad} {label:<10} [b]{escape(show_setting(field, value))}[/b]")
+        pad = " " * (KEYS_WIDTH - keys_width(actions))
+        lines.append(f"{keys}{pad} {label:<10} [b]{escape(setting_text(config, field))}[/b]")
     return "\n".join(lines)
 
 
-class ControlsPanel(Static):
-    """Redrawn only when the settings change."""
+STRIP_LABELS = {"activation": "", "optimizer": "", "clip mode": "clip", "clip at": "at", "batch": "batch",
+                "network": "net"}
+"""The strip's short labels (an activation or optimizer names itself)."""
+
+
+def strip_markup(config: TrainConfig, width: int) -> str:
+    """Every control as ``keys label value`` on as few lines of ``width`` cells as it takes,
+    never splitting an entry between lines."""
+    entries = []
+    for label, field, actions in ROWS:
+        short = STRIP_LABELS.get(label, label)
+        value = setting_text(config, field)
+        words = f"{short} {value}" if short else value
+        keys = " ".join(key_button(a) for a in actions)
+        entries.append((f"{keys} [b]{escape(words)}[/b]", keys_width(actions) + 1 + len(words)))
+    return pack(entries, width)
+
+
+class ControlsView(Static):
+    """The controls as ``markup`` lays them out, redrawn only when the settings change."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._shown: TrainConfig | None = None
+        self._markup = ""
 
     def show(self, config: TrainConfig) -> None:
         if config != self._shown:
             self._shown = config
-            self.update(controls_markup(config))
+            self._draw()
+
+    def markup(self, config: TrainConfig) -> str:
+        raise NotImplementedError
+
+    def _draw(self) -> None:
+        markup = self.markup(self._shown) if self._shown is not None else ""
+        if markup != self._markup:
+            self._markup = markup
+            self.update(markup)
+
+
+class ControlsPanel(ControlsView):
+    """A row per setting: its keys, its name and its value."""
+
+    def markup(self, config: TrainConfig) -> str:
+        return controls_markup(config)
+
+
+class ControlsStrip(ControlsView):
+    """The controls in a line or two across the screen, for terminals too short for the
+    panel; redrawn when the settings or its width change."""
+
+    def markup(self, config: TrainConfig) -> str:
+        return strip_markup(config, self.size.width or 78)
+
+    def on_resize(self) -> None:
+        self._draw()

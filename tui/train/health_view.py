@@ -170,10 +170,22 @@ def layer_row(layer: LayerView, width: int, last: bool) -> list[Piece]:
     return row + badges
 
 
+HEALTHY_LEGENDS = (
+    "healthy: norm between 1e-3×out and 1e3 · update/w near 1e-3 · dead and sat 0 · hover or ? explains",
+    "healthy: norm 1e-3×out…1e3 · update/w ≈1e-3 · dead/sat 0 · ? explains",
+    "healthy: update/w ≈1e-3 · ? explains",
+)
+"""The pane's bottom line, longest first: the longest that fits whole is shown."""
+
+
 class LayerHealth(StripsView):
     """One block per layer, output layer last."""
 
     DEFAULT_CSS = "LayerHealth { height: auto; }"
+
+    def on_resize(self) -> None:  # (StripsView's handler runs too: Textual calls each class's)
+        room = self.outer_size.width - 6  # inside "╰─ … ─╯"
+        self.border_subtitle = next((text for text in HEALTHY_LEGENDS if len(text) <= room), "")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

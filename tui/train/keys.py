@@ -105,6 +105,14 @@ KEYS: list[Binding] = [
 ]
 
 
+FOOTER_RANK = ("toggle_run", "step", "help", "reset", "lr_up", "lr_down", "rewind", "cycle_activation",
+               "cycle_optimizer", "cycle_clip_mode", "settings", "network", "switch_side", "twin",
+               "compare_fix", "save", "quit")
+"""The footer's keys in order of importance: a narrow footer keeps the first ones that fit
+whole (at 80 columns: run, step, help, reset, the lr keys and rewind); the rest stay in
+``?`` help, the controls panel and the command palette."""
+
+
 def binding_for(action: str) -> Binding:
     """The binding that runs ``action``."""
     for binding in KEYS:

@@ -189,8 +189,9 @@ def drawing_hint(draw_class: int, width: int = 1000) -> str:
     """The regions view's subtitle: what a click does and which keys go with it, as many
     whole parts as fit in ``width`` characters (never a part cut mid-word)."""
     parts = [f"click: class {draw_class} point (k)", "ctrl-click: remove", "D: save"]
-    hint = parts[0]
-    for part in parts[1:]:
+    hint = next((first for first in (parts[0], f"click: class {draw_class} (k)", f"k: class {draw_class}")
+                 if len(first) <= width), "")
+    for part in parts[1:] if hint == parts[0] else ():
         if len(hint) + 3 + len(part) > width:
             break
         hint += " · " + part
@@ -211,7 +212,7 @@ def _titles(output: Output | None, dataset: str, evaluation: Evaluation | None) 
     if isinstance(output, Regions):
         title = "decision regions"
         if not np.isfinite(output.confidence).any():
-            return [title + ": outputs are NaN/Inf", "outputs NaN/Inf"]
+            return [title + ": outputs are NaN/Inf", "outputs NaN/Inf", "NaN/Inf"]
     elif isinstance(output, Curve):
         if output.line is None:
             return ["fit (line) vs data (dots)", "fit vs data"]

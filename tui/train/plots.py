@@ -86,10 +86,14 @@ def step_label(step: float) -> str:
     return f"{step / 1e6:g}M"
 
 
+NO_STEPS = ("no steps yet: space runs, s steps once", "no steps yet: press space", "no steps: press space",
+            "no steps yet")
+"""What a plot says before the first step, instead of an axis with nothing on it."""
+
 SHORT_LABELS_ABOVE = 3
-"""With more layers than this the gradient legend lists them as "layers 0 1 2 ...", each index
-in its line's colour (the health rows list them in the same order), so that the thresholds
-and every layer fit under the plot."""
+"""With more layers than this (or fewer whose names do not fit under the plot) the gradient
+legend lists them as "layers 0 1 2 ...", each index in its line's colour (the health rows
+list them in the same order), so that the thresholds and every layer fit under the plot."""
 
 
 class HistoryPlot(LinePlot):
@@ -103,6 +107,7 @@ class HistoryPlot(LinePlot):
     def show(self, frame: Frame, log: bool = True, twin: Frame | None = None) -> None:
         """Draw ``frame``; with ``twin`` (run B's frame in twin mode) both runs in one chart."""
         self._log, self._legend = log, []
+        self._legend_cells = 0  # the legend's width on screen so far, separators included
         self._series: list[Series] = []
         self._hlines: list[tuple[float, str]] = []
         self._vlines: list[tuple[float, str]] = []
@@ -116,6 +121,9 @@ class HistoryPlot(LinePlot):
         if (title, legend) != self._titles:
             self._titles = (title, legend)
             self.set_labels(title, legend)
+        if not any(len(f.steps) for f in (frame, twin) if f is not None):
+            self.show_note(*NO_STEPS)
+            return
         ylim, yticks = self._y_axis()
         self.show_chart(Chart((0.0, self._right), ylim, series=self._series, hlines=self._hlines,
                               vlines=self._vlines, xticks=step_ticks(self._right), yticks=yticks))
@@ -161,6 +169,7 @@ class HistoryPlot(LinePlot):
             self._series.append(Series(np.asarray(x, dtype=float)[ok], y[ok], colour))
         if label:
             self._legend.append(f"[{colour}]━ {label}[/]")
+            self._legend_cells += len(label) + 4
 
     def hline(self, value: float, colour: str, label: str) -> None:
         """A rule across the plot, left out (legend kept) where the axis is clamped short of it."""
@@ -170,6 +179,7 @@ class HistoryPlot(LinePlot):
             self._include(y)
             self._hlines.append((float(y[0]), colour))
         self._legend.append(f"[{colour}]━ {label}[/]")
+        self._legend_cells += len(label) + 4
 
     def vline(self, step: float, colour: str) -> None:
         self._vlines.append((float(step), colour))
@@ -207,7 +217,7 @@ class LossPlot(HistoryPlot):
         steps, evals = frame.steps, frame.evals
         for step in frame.marks:
             self.vline(step, MARK)
-        self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), BATCH, "batch")
+        self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), BATCH, "batch min–max")
         self.line(evals.steps.astype(float), evals.last[:, 0], TRAIN, "train")
         self.line(evals.steps.astype(float), evals.last[:, 1], TEST, "test")
         if frame.marks:
@@ -268,7 +278,8 @@ class GradPlot(HistoryPlot):
             self.hline(cfg.vanish_ratio * out_norm, VANISH, f"vanish {cfg.vanish_ratio:g}×out")
         if cfg.clip_mode == "norm":
             self.hline(cfg.clip, CLIP, f"clip {cfg.clip:g}")
-        short = len(frame.layers) > SHORT_LABELS_ABOVE
+        full = self._legend_cells + sum(len(layer.name) + 4 for layer in frame.layers)
+        short = len(frame.layers) > SHORT_LABELS_ABOVE or full > self.outer_size.width - 6
         colours = [LAYER_COLOURS[i % len(LAYER_COLOURS)] for i in range(len(frame.layers))]
         for i, layer in enumerate(frame.layers):
             label = None if short else layer.name

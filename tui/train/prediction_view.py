@@ -14,6 +14,7 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from gradtui.engine.scenarios.predictions import Prediction, Reveal
+from gradtui.tui.widgets.packing import pack
 
 SKIPPED = -1
 """The choice recorded for a question skipped (0, escape, or training started unanswered)."""
@@ -47,16 +48,17 @@ class PredictionState:
         return replace(self, shown=True)
 
 
-def prediction_markup(state: PredictionState | None, reveal: Reveal | None) -> str:
+def prediction_markup(state: PredictionState | None, reveal: Reveal | None, width: int = 10_000) -> str:
     """What the panel says; empty when there is nothing to say (no question, or skipped
-    and not yet revealed)."""
+    and not yet revealed). The answers, each with its key, fill lines of ``width`` cells
+    without one being split between lines."""
     if state is None:
         return ""
     p = state.prediction
     if state.pending:
-        answers = "   ".join(f"[b reverse] {i + 1} [/] {escape(a)}" for i, a in enumerate(p.answers))
-        return (f"[b]Predict, then watch:[/b] {escape(p.question)}\n{answers}   "
-                f"[b reverse] 0 [/] skip")
+        answers = [(f"[b reverse] {i + 1} [/] {escape(a)}", 4 + len(a)) for i, a in enumerate(p.answers)]
+        answers.append(("[b reverse] 0 [/] skip", 7))
+        return f"[b]Predict, then watch:[/b] {escape(p.question)}\n{pack(answers, width)}"
     if reveal is None and not state.shown:
         if state.choice == SKIPPED:
             return ""
@@ -80,13 +82,18 @@ class PredictionPanel(Static):
     it has nothing to say."""
 
     _markup: str | None = None
+    _shown: tuple[PredictionState | None, Reveal | None] = (None, None)
 
     def show(self, state: PredictionState | None, reveal: Reveal | None) -> None:
         """Show the prediction; called on every frame, so only a changed text is redrawn
         (a new layout of the screen on each frame would cost more than the drawing)."""
-        markup = prediction_markup(state, reveal)
+        self._shown = (state, reveal)
+        markup = prediction_markup(state, reveal, self.size.width or 10_000)
         if markup == self._markup:
             return
         self._markup = markup
         self.display = bool(markup)
         self.update(markup)
+
+    def on_resize(self) -> None:
+        self.show(*self._shown)

@@ -17,16 +17,18 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario
 
-from gradtui.tui.train.controls_panel import ControlsPanel
-from gradtui.tui.widgets.event_log import EventLog
+from gradtui.tui.train.controls_panel import ControlsPanel, ControlsStrip
+from gradtui.tui.widgets.event_log import EventLog, LatestEvent
+from gradtui.tui.widgets.footer import FittedFooter
 from gradtui.tui.train.health_view import LayerHealth, badge_state
-from gradtui.tui.widgets.help_screen import HelpScreen
-from gradtui.tui.train.keys import KEYS, LOCK_ALLOWS
+from gradtui.tui.widgets.help_screen import (BADGE_NOTES, GRADIENT_NOTES, HEALTH_NOTES, LOSS_NOTES,
+                                             OUTPUT_NOTES, PREDICTION_NOTES, HelpScreen)
+from gradtui.tui.train.keys import FOOTER_RANK, KEYS, LOCK_ALLOWS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, climb, cycle
 from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
 from gradtui.tui.train.outputs import Regions
@@ -55,8 +57,28 @@ the training thread waits for the GIL. A badge raised or fading shows with the n
 paused, stepped or halted, a run's pane shows its newest frame at once."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""
-SHORT, CRAMPED = 36, 26
-"""Below these heights the story and the event log shrink, then go (see app.tcss)."""
+SHORT, CRAMPED = 36, 30
+"""Below these heights the event log shrinks, then the controls panel and the event log give
+way to a controls strip and the newest event across the screen (see app.tcss)."""
+
+
+TOOLTIPS = {
+    "#status": "state · scenario · dataset · network shape · activation · optimizer · learning rate · "
+               "gradient clipping · steps taken · epochs (passes over the training set) · steps a "
+               "second; on a narrow terminal the later fields give way first",
+    "#loss": LOSS_NOTES,
+    "#grads": GRADIENT_NOTES,
+    "#health": f"{HEALTH_NOTES}\n{BADGE_NOTES}",
+    "#health-b": f"{HEALTH_NOTES}\n{BADGE_NOTES}",
+    "#output": OUTPUT_NOTES,
+    "#output-b": OUTPUT_NOTES,
+    "#prediction": PREDICTION_NOTES,
+    "#controls": "each setting with its keys: press a key or click its cap; e opens every setting",
+    "#controls-strip": "each setting with its keys: press a key or click its cap; e opens every setting",
+    "#events": "what happened, with its step: badges raised and cleared, control changes, NaN, saves",
+    "#latest-event": "the newest event, with its step (a taller terminal shows the whole log)",
+}
+"""What each pane's numbers and marks mean, shown when the mouse rests on it (? shows all)."""
 
 
 def story_markup(scenario: Scenario | None, session: Session) -> str:
@@ -83,6 +105,10 @@ class TrainScreen(Screen):
     """Status, plots, layer health, output view, controls and event log for one Session."""
 
     BINDINGS = KEYS
+    HORIZONTAL_BREAKPOINTS = [(0, "-w-tiny"), (MIN_SIZE[0], "-w-fits")]
+    VERTICAL_BREAKPOINTS = [(0, "-h-tiny"), (MIN_SIZE[1], "-cramped"), (CRAMPED, "-short"), (SHORT, "-tall")]
+    """Size classes for app.tcss: -w-tiny or -h-tiny shows the too-small note; -cramped (below
+    30 rows, 80x24 among them) and -short (below 36) rearrange the panes."""
     running = reactive(False, bindings=True)
 
     def __init__(self, session: Session, scenario: Scenario | None) -> None:
@@ -120,8 +146,10 @@ class TrainScreen(Screen):
             with Horizontal(id="healths"):
                 yield LayerHealth(id="health")
                 yield LayerHealth(id="health-b", classes="twin-only")
+        yield ControlsStrip(id="controls-strip")
+        yield LatestEvent(id="latest-event")
         yield Static("Terminal too small: gradtui needs at least 60 x 20.", id="too-small")
-        yield Footer(compact=True)
+        yield FittedFooter(FOOTER_RANK)
 
     def on_mount(self) -> None:
         self.set_class(getattr(self.app, "present", False), "-present")
@@ -130,14 +158,14 @@ class TrainScreen(Screen):
         self.query_one("#controls").border_title = "controls"
         self.query_one("#events").border_title = "events"
         self.query_one("#health").border_title = "layer health"
+        for pane, tooltip in TOOLTIPS.items():
+            self.query_one(pane).tooltip = tooltip
         self.session.attach(self)
         self._install_story()
 
-    def on_resize(self) -> None:
-        width, height = self.size
-        self.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
-        self.set_class(height < SHORT, "-short")
-        self.set_class(height < CRAMPED, "-cramped")
+    @property
+    def too_small(self) -> bool:
+        return self.has_class("-w-tiny") or self.has_class("-h-tiny")
 
     # --- handing results over ---------------------------------------------------------
 
@@ -163,12 +191,13 @@ class TrainScreen(Screen):
         events = self._drain_events()
         if events:
             self.query_one(EventLog).add(events)
+            self.query_one(LatestEvent).add(events)
             self._announce(events)
         self.running = self.driver.running
         frame = self.session.frame
         frame_b = self.twin.b.frame if self.twin is not None else None
         shown = (frame.serial, frame_b.serial if frame_b is not None else None)
-        if shown == self._shown or self.has_class("-too-small"):
+        if shown == self._shown or self.too_small:
             self._show_status()
             return
         self._shown = shown
@@ -182,7 +211,9 @@ class TrainScreen(Screen):
             self._show_run(self.session, frame, "#health", "#output", health)
             if self.twin is not None:
                 self._show_run(self.twin.b, frame_b, "#health-b", "#output-b", health)
-            self.query_one(ControlsPanel).show(self.target.frame.config)
+            config = self.target.frame.config
+            self.query_one(ControlsPanel).show(config)
+            self.query_one(ControlsStrip).show(config)
 
     def redraw(self) -> None:
         """Draw every pane anew from the newest frames (after a change of what they show)."""

@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import RichLog
+from textual.widgets import RichLog, Static
 
 EVENTS_KEPT = 400
 """Lines the event log keeps; the session's queue of events not yet shown has the same bound."""
@@ -59,3 +59,12 @@ class EventLog(RichLog):
         for event in events:
             self.write(event_line(event))
         self.events.extend(events)
+
+
+class LatestEvent(Static):
+    """The newest event alone, for terminals too short for the log; redrawn only when
+    events arrive."""
+
+    def add(self, events: list[Event]) -> None:
+        if events:
+            self.update(event_line(events[-1]))

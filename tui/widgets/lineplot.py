@@ -15,12 +15,15 @@ from time import thread_time
 from dataclasses import dataclass, field
 
 import numpy as np
+from rich.segment import Segment
+from rich.style import Style
 from textual.strip import Strip
 
 from gradtui.tui.widgets.canvas import Canvas, framed
 from gradtui.tui.widgets.strips import StripsView
 
 Ticks = list[tuple[float, str]]
+NOTE_STYLE = Style(dim=True, italic=True)
 
 
 @dataclass(frozen=True)
@@ -122,15 +125,29 @@ class LinePlot(StripsView):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._chart: Chart | None = None
+        self._notes: tuple[str, ...] = ()
 
     def show_chart(self, chart: Chart) -> None:
         self._chart = chart
         self.redraw()
 
+    def show_note(self, *notes: str) -> None:
+        """A note in the middle instead of a chart, for a plot with nothing to draw yet (an
+        empty chart would show an axis range made up from nothing): the first of ``notes``
+        (longest first) that fits the plot's width."""
+        if self._chart is None and notes == self._notes:
+            return
+        self._chart, self._notes = None, notes
+        self.redraw()
+
     def rows(self, width: int) -> list[Strip]:
         height = self.size.height
         if self._chart is None or not height:
-            return [Strip.blank(width)] * height
+            rows = [Strip.blank(width)] * height
+            if height:
+                note = next((note for note in self._notes if len(note) <= width), "")
+                rows[(height - 1) // 2] = Strip([Segment(note.center(width), NOTE_STYLE)], width)
+            return rows
         start = thread_time()
         strips = draw_chart(self._chart, width, height)
         self.render_cost = thread_time() - start
