@@ -299,7 +299,7 @@ async def test_tiny_terminal_shows_a_note_and_survives_keys(size):
 
 @pytest.mark.parametrize("size, panes", [
     ((60, 20), ("#loss", "#grads", "#health", "#output", "#controls-strip", "#latest-event", "#hint", "#story")),
-    ((100, 30), ("#loss", "#grads", "#health", "#output", "#controls", "#events", "#hint", "#story")),
+    ((100, 30), ("#loss", "#grads", "#health", "#output", "#controls-strip", "#latest-event", "#hint", "#story")),
     ((200, 60), ("#loss", "#grads", "#health", "#output", "#controls", "#events", "#hint", "#story")),
 ])
 async def test_supported_sizes_render_the_panes_that_fit(size, panes):

@@ -58,8 +58,8 @@ paused, stepped or halted, a run's pane shows its newest frame at once."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""
 SHORT, CRAMPED = 36, 30
-"""Below these heights the event log shrinks, then the controls panel and the event log give
-way to a controls strip and the newest event across the screen (see app.tcss)."""
+"""Below 36 rows the controls panel and the event log give way to a controls strip and the
+newest event across the screen; below 30 the plots also sit side by side (see app.tcss)."""
 
 
 TOOLTIPS = {
@@ -107,8 +107,8 @@ class TrainScreen(Screen):
     BINDINGS = KEYS
     HORIZONTAL_BREAKPOINTS = [(0, "-w-tiny"), (MIN_SIZE[0], "-w-fits")]
     VERTICAL_BREAKPOINTS = [(0, "-h-tiny"), (MIN_SIZE[1], "-cramped"), (CRAMPED, "-short"), (SHORT, "-tall")]
-    """Size classes for app.tcss: -w-tiny or -h-tiny shows the too-small note; -cramped (below
-    30 rows, 80x24 among them) and -short (below 36) rearrange the panes."""
+    """Size classes for app.tcss: -w-tiny or -h-tiny shows the too-small note; -short (below 36
+    rows) and -cramped (below 30, 80x24 among them) rearrange the panes."""
     running = reactive(False, bindings=True)
 
     def __init__(self, session: Session, scenario: Scenario | None) -> None:
