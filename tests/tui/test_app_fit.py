@@ -46,24 +46,25 @@ def shown_text(app, selector: str, frame: bool = False) -> str:
     return words(" ".join(line[region.x:region.right] for line in lines))
 
 
-async def footer_composed(pilot) -> None:
-    """Wait until the footer has laid out its keys (it composes them after a refresh, later
-    on a busy machine)."""
-    footer = pilot.app.screen.query_one(FittedFooter)
+async def footer_keys(pilot) -> list[FooterKey]:
+    """The footer's keys on show, once it has laid them out for its width (it composes them
+    after a refresh, later on a busy machine) and they hold still for two polls."""
+    footer, last = pilot.app.screen.query_one(FittedFooter), None
     for _ in range(200):
-        keys = list(footer.query(FooterKey))
-        if (footer.composed_width == footer.size.width and keys
-                and all(key.region.width for key in keys if key.display)):
-            return
+        keys = [key for key in footer.query(FooterKey) if key.display]
+        ready = (footer.composed_width == footer.size.width and all(key.region.width for key in keys)
+                 and any(key.has_class("-command-palette") for key in keys))
+        if ready and keys == last:
+            return keys
+        last = keys if ready else None
         await pilot.pause(0.02)
     raise AssertionError("the footer never showed its keys")
 
 
 async def assert_footer_ends_cleanly(pilot) -> None:
     """Every footer key lies whole left of the palette key, and the cell before it is blank."""
-    await footer_composed(pilot)
+    keys = await footer_keys(pilot)
     app = pilot.app
-    keys = [key for key in app.screen.query(FooterKey) if key.display]
     palette = next(key for key in keys if key.has_class("-command-palette"))
     others = [key for key in keys if key is not palette]
     assert others and all(key.region.right <= palette.region.x for key in others)
