@@ -63,8 +63,17 @@ class EventLog(RichLog):
 
 class LatestEvent(Static):
     """The newest event alone, for terminals too short for the log; redrawn only when
-    events arrive."""
+    events arrive while it is on show (an update lays the screen out again), and when it
+    comes into view."""
+
+    _newest: Event | None = None
 
     def add(self, events: list[Event]) -> None:
         if events:
-            self.update(event_line(events[-1]))
+            self._newest = events[-1]
+            if self.display:
+                self.update(event_line(self._newest))
+
+    def on_show(self) -> None:
+        if self._newest is not None:
+            self.update(event_line(self._newest))
