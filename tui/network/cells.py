@@ -4,8 +4,8 @@ The network diagram is mostly colour (half-block pixels, histogram bars) with a 
 redrawn several times a second while training, on the UI thread that also holds the GIL the
 training thread needs. So each cell's look is one integer (foreground, background, bold),
 runs of equal integers become one segment, each distinct integer's ``Style`` is made once
-and cached across frames, and ``Cells.strips`` tells which rows differ from the last
-frame's, so the widget repaints only those.
+and cached across frames, and ``Cells.strips`` reuses the strips of rows that did not
+change since the last frame (the widget then repaints only the others).
 """
 
 from __future__ import annotations
@@ -84,27 +84,26 @@ class Cells:
         return ((self.fg + 1) << 26) | ((self.bg + 1) << 1) | self.bold
 
     def strips(self, previous: list[Strip] | None = None,
-               previous_keys: np.ndarray | None = None) -> tuple[list[Strip], np.ndarray, list[int]]:
-        """The strips, the keys they were made from, and the rows that differ from
-        ``previous`` (made from ``previous_keys``, same size); unchanged rows reuse their strip."""
+               previous_keys: np.ndarray | None = None) -> tuple[list[Strip], np.ndarray]:
+        """The strips and the keys they were made from; rows equal to those of ``previous``
+        (made from ``previous_keys``, same size) reuse their strip."""
         keys = self.keys()
         same = np.zeros(self.height, dtype=bool)
         if previous is not None and previous_keys is not None and previous_keys.shape == keys.shape:
             same = (keys == previous_keys).all(axis=1)
         cuts_all = np.diff(keys, axis=1) != 0
-        strips, changed = [], []
+        strips = []
         for r in range(self.height):
             row = keys[r]
             text = self.chars[r].tobytes().decode("utf-32-le")
             if same[r] and previous[r].text == text:
                 strips.append(previous[r])
                 continue
-            changed.append(r)
             cuts = [0, *(np.flatnonzero(cuts_all[r]) + 1).tolist(), self.width]
             looks = row[cuts[:-1]].tolist()
             strips.append(Strip([Segment(text[a:b], style_of(k)) for a, b, k in zip(cuts, cuts[1:], looks)],
                                 self.width))
-        return strips, keys, changed
+        return strips, keys
 
 
 def _average(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
@@ -18,6 +18,7 @@ from textual.widgets import Static
 from gradtui.tui.network.diagram import Layout, layout, paint
 from gradtui.tui.network.inspector import inspector_text
 from gradtui.tui.network.picture import NetworkPicture
+from gradtui.tui.widgets.strips import changed_rows
 
 
 class QuietStatic(Static):
@@ -81,12 +82,12 @@ class NetworkDiagram(Widget):
             return
         self.placement = layout(self.picture, width, height, self.selected)
         cells = paint(self.picture, self.placement, self.selected, self.gradients)
-        first = self._strips is None
-        self._strips, self._keys, changed = cells.strips(self._strips, self._keys)
-        if first:
+        old = self._strips
+        self._strips, self._keys = cells.strips(old, self._keys)
+        if old is None:
             self.refresh()
-        elif changed:
-            self.refresh(*[Region(0, row, width, 1) for row in changed])
+        else:
+            self.refresh(*changed_rows(old, self._strips, width))
 
     def render_line(self, y: int) -> Strip:
         if self._strips is not None and y < len(self._strips):
@@ -136,9 +137,8 @@ class NeuronInspector(ScrollView):
             self.virtual_size = size
         if self.scroll_offset.y or len(old) != len(self._strips):
             self.refresh()
-            return
-        changed = [row for row, (a, b) in enumerate(zip(old, self._strips)) if list(a) != list(b)]
-        self.refresh(*[Region(0, row, self.size.width, 1) for row in changed])
+        else:
+            self.refresh(*changed_rows(old, self._strips, self.size.width))
 
     def render_line(self, y: int) -> Strip:
         row = y + self.scroll_offset.y
