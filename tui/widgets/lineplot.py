@@ -11,6 +11,7 @@ screen rate.
 from __future__ import annotations
 
 import math
+import sys
 from time import thread_time
 from dataclasses import dataclass, field
 
@@ -75,10 +76,15 @@ def nice_spacing(span: float, most: int) -> float:
                 if span / (m * 10.0 ** e) <= most)
 
 
+LOG10_FLOAT_MAX = math.log10(sys.float_info.max)
+
+
 def log_ticks(lo: float, hi: float) -> Ticks:
     """Ticks (log10 position, label) for a log axis spanning [lo, hi] (log10 units):
     every decade over a wide range, 1-2-5 or every digit over a narrow one, the ends if
-    nothing else falls inside."""
+    nothing else falls inside. No tick above the largest float (a diverged loss near 1e308
+    pads the window past it, and an axis must not name a value no number can take)."""
+    hi = min(hi, LOG10_FLOAT_MAX)
     first, last = math.floor(lo), math.ceil(hi)
     span = hi - lo
     mantissas = range(1, 10) if span < 1 else (1, 2, 5) if span < 2 else (1,)
@@ -87,7 +93,7 @@ def log_ticks(lo: float, hi: float) -> Ticks:
     ticks = [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
     if len(ticks) < 2:
         ticks = sorted({lo, hi, *ticks})
-    return [(t, tick_label(10 ** t) if t < 300 else f"1e{t:.0f}") for t in ticks]  # 10**309 overflows
+    return [(t, tick_label(10 ** t)) for t in ticks]
 
 
 def linear_ticks(lo: float, hi: float, most: int = 5) -> Ticks:
