@@ -55,3 +55,15 @@ def test_a_squeezed_layer_says_how_many_units_share_its_cells():
     row = plain(layer_row(view(width=64), 116, False))
     assert "(64→" in row and len(row) <= 116
     assert "→" not in plain(layer_row(view(width=16), 116, False))
+
+
+def test_badges_take_short_words_where_the_long_ones_would_be_cut():
+    # dying-relu at 80x24: layers.1 DEAD 16/16 and VANISHING (it printed "DEAD 16/16   V")
+    flags = [Flag("dead", "layers.0", ""), Flag("vanishing", "layers.0", "")]
+    narrow = plain(layer_row(view(badges=flags, held=[None, None]), 80, False))
+    assert len(narrow) <= 80 and narrow.endswith(" DEAD   VANISH "), narrow
+    fading = layer_row(view(badges=flags, held=[None, 1432]), 80, False)
+    assert len(plain(fading)) <= 80 and fading[-1] == (" VANISH ", FADED), fading  # faded, step left out
+    assert plain(layer_row(view(badges=flags, held=[None, 1432]), 88, False)).endswith(" VANISH @1,432 ")
+    wide = plain(layer_row(view(badges=flags, held=[None, None]), 116, False))
+    assert wide.endswith(" DEAD 0/16   VANISHING ")  # long words where they fit

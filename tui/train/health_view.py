@@ -137,12 +137,23 @@ def badge_state(frame: Frame) -> list[tuple]:
     return [(tuple(flag.kind for flag in layer.badges), layer.held) for layer in frame.layers]
 
 
-def badge(kind: str, layer: LayerView, held: int | None) -> Piece:
-    """One badge: in its colour while its flag holds, faded with the last step it held
-    while it waits to clear, so it never contradicts the numbers beside it."""
+SHORT_BADGES = {"exploding": "EXPLODE", "vanishing": "VANISH", "dead": "DEAD", "saturated": "SAT",
+                "nonfinite": "NaN"}
+"""Badge words for a narrow pane (the dead and sat counts stand in their columns)."""
+MIN_STRIP = 8
+"""Cells the neuron strip keeps however many badges a row carries."""
+
+
+def badge(kind: str, layer: LayerView, held: int | None, fit: int = 0) -> Piece:
+    """One badge: in its colour while its flag holds, faded (with the last step it held)
+    while it waits to clear, so it never contradicts the numbers beside it. ``fit`` 0 is
+    the long form; 1 short words, where the row has no room for the long ones; 2 also
+    leaves the faded badge's step out (its colour still says it no longer holds)."""
+    word = SHORT_BADGES[kind] if fit else badge_text(kind, layer)
     if held is None:
-        return f" {badge_text(kind, layer)} ", BADGE_STYLES[kind]
-    return f" {kind.upper()} @{held:,} ", FADED
+        return f" {word} ", BADGE_STYLES[kind]
+    word = SHORT_BADGES[kind] if fit else kind.upper()
+    return (f" {word} @{held:,} " if fit < 2 else f" {word} "), FADED
 
 
 def layer_row(layer: LayerView, width: int, last: bool) -> list[Piece]:
@@ -156,11 +167,16 @@ def layer_row(layer: LayerView, width: int, last: bool) -> list[Piece]:
     if width >= WIDE:
         row += [("▕", "dim"), (log_bar(layer.grad_norm, BAR_WIDTH), bar_style), ("▏", "dim")]
     row.append((f"{norm:>9} {ratio:>9} {layer.dead:>5} {layer.saturated:>4}  ", None))
-    badges: list[Piece] = []
-    for kind, step in held.items():
-        badges += [(" ", None), badge(kind, layer, step)]
     used = sum(len(text) for text, _ in row)
-    room = max(width - used - sum(len(text) for text, _ in badges), 8)
+    least = layer.width if layer.width <= MIN_STRIP else 4 + len(f" ({layer.width}→4)")  # squeezed: 4 cells
+    for fit in range(3):  # the longest badges that leave the strip its cells
+        badges: list[Piece] = []
+        for kind, step in held.items():
+            badges += [(" ", None), badge(kind, layer, step, fit)]
+        room = width - used - sum(len(text) for text, _ in badges)
+        if room >= least:
+            break
+    room = max(room, least)
     codes = unit_codes(layer)
     if layer.width > room:  # squeezed: each cell shows the worst of its group, and says so
         cells = max(room - len(f" ({layer.width}→{room})"), 4)
