@@ -199,3 +199,18 @@ async def test_twin_mode_cuts_nothing_mid_word_at_120x40():
         cut = [line for line in screen_lines(app) if "…" in line.replace("1e-8…1e4", "")]
         assert not cut, cut
         assert "NaN/Inf" in str(app.screen.query_one("#output").border_title)
+
+
+@pytest.mark.parametrize("size, scenario, clipped", [((80, 24), "exploding", True), ((120, 40), "vanishing", False)])
+async def test_layers_the_health_pane_has_no_room_for_show_a_scroll_bar(size, scenario, clipped):
+    # exploding at 80x24 has 6 layers and room for 5: the rest must not vanish without a sign
+    app = GradtuiApp(scenario=SCENARIOS[scenario])
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("0", "s")
+        await pilot.pause()
+        healths = app.screen.query_one("#healths")
+        assert healths.show_vertical_scrollbar is clipped
+        if clipped:
+            healths.scroll_end(animate=False)
+            await pilot.pause()
+            assert "layers.5 out" in "\n".join(str(line.text) for line in app.screen._compositor.render_strips())
