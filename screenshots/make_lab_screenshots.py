@@ -11,11 +11,10 @@ points clicked into the orange region.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 
-from make_screenshots import save_svg
+from make_screenshots import save_svg, screenshot_parser
 
 from gradtui.tui.app import GradtuiApp
 
@@ -48,11 +47,9 @@ async def shoot(out: str, size: tuple[int, int]) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
-    parser.add_argument("--size", default="120x40")
+    parser = screenshot_parser(__doc__)
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    size = args.size
     print("\n".join(asyncio.run(shoot(args.out, size))))
 
 

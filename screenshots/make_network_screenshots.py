@@ -17,7 +17,6 @@ converts each to PNG with headless Chromium, to look at.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
@@ -25,6 +24,8 @@ import subprocess
 import dataclasses
 
 import numpy as np
+
+from make_screenshots import screenshot_parser
 
 from gradtui.engine import SCENARIOS, Trainer
 from gradtui.tui.app import GradtuiApp
@@ -118,12 +119,10 @@ def to_png(svg: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
-    parser.add_argument("--size", default="120x40")
+    parser = screenshot_parser(__doc__)
     parser.add_argument("--png", action="store_true", help="also write PNGs (needs chromium)")
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    size = args.size
     for make in (spiral, dying_relu, inspector_step, digits):
         for svg in asyncio.run(make(args.out, size)):
             print(svg)

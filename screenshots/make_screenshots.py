@@ -60,12 +60,19 @@ async def save_svg(app: GradtuiApp, pilot, path: str) -> str:
     return path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def screenshot_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every screenshot script takes: ``--out`` (a folder) and ``--size``
+    (COLSxROWS, read as a (columns, rows) pair)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
-    parser.add_argument("--size", default="120x40")
+    parser.add_argument("--size", default="120x40", type=lambda text: tuple(int(v) for v in text.split("x")))
+    return parser
+
+
+def main() -> None:
+    parser = screenshot_parser(__doc__)
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    size = args.size
     for file, name, steps, keys in SHOTS:
         print(asyncio.run(shoot(file, name, steps, keys, args.out, size)))
 

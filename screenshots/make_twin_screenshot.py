@@ -9,11 +9,10 @@ run A stops at its NaN as the app would stop it, run B trains on.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 
-from make_screenshots import save_svg
+from make_screenshots import save_svg, screenshot_parser
 
 from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
@@ -34,12 +33,10 @@ async def shoot(out: str, size: tuple[int, int], steps: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
-    parser.add_argument("--size", default="120x40")
+    parser = screenshot_parser(__doc__)
     parser.add_argument("--steps", type=int, default=600)
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    size = args.size
     print(asyncio.run(shoot(args.out, size, args.steps)))
 
 
