@@ -335,7 +335,7 @@ async def test_keys_pressed_while_running_apply_between_steps():
         await start_training(app)
         await wait_until(lambda: app.session.frame.step > 5)
         await send_keys(app, "right_square_bracket", "right_square_bracket")
-        await wait_until(lambda: app.session.trainer.config.lr == 0.1)
+        await wait_until(lambda: app.session.frame.config.lr == 0.1)
         await pause_training(pilot, app)
         assert app.session.trainer.config.lr == 0.1
         assert len(app.session.frame.marks) == 2

@@ -22,7 +22,9 @@ from gradtui.tui.widgets.publisher import FrameReady, Publisher
 
 
 def run_in_thread(session: Session, steps: int) -> None:
-    """Run the worker loop in a thread until ``steps`` steps are done."""
+    """Run the worker loop in this process's thread until ``steps`` steps are done (its stop
+    test reads the Trainer between steps; training apart is tested in test_apart.py)."""
+    session.apart = False
     assert session.start()
     thread = threading.Thread(target=session.run, args=(lambda: session.trainer.step_count >= steps,))
     thread.start()
@@ -41,6 +43,7 @@ def test_worker_loop_matches_the_plain_trainer_bit_for_bit():
 
 def test_changes_queued_while_running_apply_between_steps_in_order():
     session = Session(Trainer(TrainConfig()))
+    session.apart = False  # the presses are made from the stop test, between two steps here
     assert session.start()
     done = threading.Event()
 

@@ -49,7 +49,7 @@ async def press(app, *keys: str) -> None:
 async def run_until(app, step: int) -> None:
     """space, train until ``step`` (or a NaN pause), space; returns once paused."""
     await press(app, "space")
-    await wait_until(lambda: app.session.trainer.step_count >= step or app.session.frame.halted)
+    await wait_until(lambda: app.session.frame.step >= step or app.session.frame.halted)
     if app.session.running:
         await press(app, "space")
     await wait_until(lambda: not app.session.busy)

@@ -29,7 +29,7 @@ from gradtui.tui.train.health_view import LayerHealth, badge_state
 from gradtui.tui.widgets.help_screen import (BADGE_NOTES, GRADIENT_NOTES, HEALTH_NOTES, LOSS_NOTES,
                                              OUTPUT_NOTES, PREDICTION_NOTES, HelpScreen)
 from gradtui.tui.train.keys import FOOTER_RANK, KEYS, LOCK_ALLOWS
-from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, climb, cycle
+from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle
 from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
 from gradtui.tui.train.outputs import Regions
 from gradtui.tui.train.plots import GradPlot, LossPlot
@@ -390,28 +390,28 @@ class TrainScreen(Screen):
         self.target.change(compute)
 
     def action_lr_up(self) -> None:
-        self._change(lambda c: {"lr": climb(LR_LADDER, "lr", c.lr, up=True)})
+        self._change(Climb(LR_LADDER, "lr", up=True))
 
     def action_lr_down(self) -> None:
-        self._change(lambda c: {"lr": climb(LR_LADDER, "lr", c.lr, up=False)})
+        self._change(Climb(LR_LADDER, "lr", up=False))
 
     def action_clip_up(self) -> None:
-        self._change(lambda c: {"clip": climb(CLIP_LADDER, "clip", c.clip, up=True)})
+        self._change(Climb(CLIP_LADDER, "clip", up=True))
 
     def action_clip_down(self) -> None:
-        self._change(lambda c: {"clip": climb(CLIP_LADDER, "clip", c.clip, up=False)})
+        self._change(Climb(CLIP_LADDER, "clip", up=False))
 
     def action_cycle_activation(self, step: int = 1) -> None:
-        self._change(lambda c: {"activation": cycle(ACTIVATIONS, c.activation, step)})
+        self._change(Cycle(tuple(ACTIVATIONS), "activation", step))
 
     def action_cycle_optimizer(self, step: int = 1) -> None:
-        self._change(lambda c: {"optimizer": cycle(OPTIMIZERS, c.optimizer, step)})
+        self._change(Cycle(tuple(OPTIMIZERS), "optimizer", step))
 
     def action_cycle_clip_mode(self, step: int = 1) -> None:
-        self._change(lambda c: {"clip_mode": cycle(CLIP_MODES, c.clip_mode, step)})
+        self._change(Cycle(tuple(CLIP_MODES), "clip_mode", step))
 
     def action_cycle_batch(self, step: int = 1) -> None:
-        self._change(lambda c: {"batch_size": cycle(BATCH_SIZES, c.batch_size, step)})
+        self._change(Cycle(tuple(BATCH_SIZES), "batch_size", step))
 
     def action_cycle_activation_back(self) -> None:
         self.action_cycle_activation(-1)
@@ -429,7 +429,7 @@ class TrainScreen(Screen):
         """Open the settings panel (``focus``: the id of the field to start in)."""
         target = self.target
         trainer = target.trainer
-        panel = SettingsScreen(trainer.config, (trainer.model.sizes[0], trainer.model.sizes[-1]),
+        panel = SettingsScreen(target.frame.config, (trainer.model.sizes[0], trainer.model.sizes[-1]),
                                target.check_until, focus)
         self.app.push_screen(panel, lambda settings: self._apply_settings(target, settings))
 
@@ -531,7 +531,7 @@ class TrainScreen(Screen):
         self.remove_class("-twin")
         self.session = kept
         kept.attach(self)
-        kept.events.append(Event(kept.trainer.step_count, "scenario",
+        kept.events.append(Event(kept.frame.step, "scenario",
                                  f"left twin mode: kept run {keep} ({kept.name}), the other dropped"))
         if running and kept.start():
             self.train(kept)

@@ -5,7 +5,10 @@ It owns the worker loop and the queue of control changes; what happened is kept 
 published to the screen with a coalescing ``FrameReady`` message (``Publisher``).
 
 Threading contract. While the worker runs, only the worker touches the Trainer; it
-holds ``_lock`` for each step and applies queued changes between steps. When no
+holds ``_lock`` for each step and applies queued changes between steps. On Linux the
+worker's loop runs in a forked child process (``apart``): the frames come up a pipe, and
+a queued change first brings the run's state back, is applied here, and the run goes on
+in a new child; ``latest`` is how another thread reads the Trainer while it runs. When no
 worker runs, the UI thread applies changes itself, under the same lock. Either way
 a change goes through ``_submit``, so key presses while training are applied safely
 between two steps, in order. The UI never waits on training: at most every
@@ -30,8 +33,10 @@ import shlex
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from functools import partial
+from typing import Any, Callable, Iterator
 
 from gradtui.engine import MLP, Flag, Snapshot, TrainConfig, Trainer, Twin
 from gradtui.engine.inspect.replica import refreshed, replica
@@ -43,6 +48,7 @@ from gradtui.engine.scenarios.predictions import Prediction, Watch
 from gradtui.engine.train.stop import Stopper, parse_until
 
 from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
+from gradtui.tui.train import apart
 from gradtui.tui.train.drawing import drawable, with_point, without_nearest, write_points_csv
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
@@ -105,6 +111,7 @@ class Session(Publisher):
         self.view = View()
         self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
         self.stopped_at = 0.0
+        """When the training loop last stopped stepping (``clock`` seconds; for benchmarks)."""
         self._lock = threading.Lock()
         self._pending: deque[Callable[[], None]] = deque()
         self._poke = threading.Event()  # set when a press is queued for a worker
@@ -128,6 +135,13 @@ class Session(Publisher):
         """The replica the network view's pictures are computed on, reused (``refreshed``)."""
         self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0, "network": 0.0}
         self._cost = {"evaluate": 0.0, "output": 0.0, "network": 0.0}
+        self.apart = True
+        """Train in a child process where the platform allows (``apart.APART``), so that the
+        UI's drawing never takes time from training; False: in the worker thread."""
+        self._apart: apart.Child | None = None
+        """The child process training this run now, if one does."""
+        self._held = 0
+        """Readers waiting for, or holding, the latest state (``latest``)."""
         with self._lock:
             self._refresh()
 
@@ -166,7 +180,7 @@ class Session(Publisher):
         if view == self.view:
             return
         self.view = view  # one reference swapped: the worker reads either the old or the new
-        self._submit(lambda: None)  # nothing to change: the refresh after it is the point
+        self._submit(partial(setattr, self, "view", view))  # (for a child training apart) then a refresh
 
     def look(self, request: NetworkRequest | None) -> None:
         """Put a picture of the network (tracing ``request.sample``) in every frame from now
@@ -176,8 +190,23 @@ class Session(Publisher):
     def inspection_copy(self) -> tuple[MLP, int, list[Snapshot]]:
         """A replica of the network, its step and the snapshots so far, taken between two
         steps: another thread can then measure it (the loss surface) while training goes on."""
-        with self._lock:
+        with self.latest():
             return replica(self.trainer.model), self.trainer.step_count, list(self.timeline.snapshots)
+
+    @contextmanager
+    def latest(self) -> Iterator[None]:
+        """Hold the lock at a moment when ``trainer`` and ``timeline`` are the run's latest
+        state, between two steps: a child training apart first hands its state back, and
+        goes on (a new child) only after this ends."""
+        self._held += 1
+        try:
+            while (child := self._apart) is not None:
+                child.ask_back()
+                time.sleep(apart.POLL)
+            with self._lock:
+                yield
+        finally:
+            self._held -= 1
 
     # --- run control ----------------------------------------------------------------
 
@@ -193,6 +222,14 @@ class Session(Publisher):
     def pause(self) -> None:
         """Ask the worker to stop after its current step."""
         self._run_id = None
+        self._call_back()
+
+    def _call_back(self) -> None:
+        """A child training apart: stop after the current step, so that the worker applies
+        what changed (a pause, a press) to the latest state."""
+        child = self._apart
+        if child is not None:
+            child.ask_back()
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         """Train until paused, halted by a non-finite step, or ``cancelled()`` (worker thread)."""
@@ -201,10 +238,19 @@ class Session(Publisher):
             return
         try:
             with self.trainer.blas_limit:  # set once for the loop; each step's own limit is then free
-                while self.is_current(run_id) and not cancelled():
-                    self.tick()
+                while self.is_current(run_id) and not cancelled():  # apart: again after each press
+                    apart.drive([(self, run_id)], lambda stop: self._loop(run_id, stop), cancelled)
         finally:
             self.release(run_id)
+
+    def _loop(self, run_id: int, stop: Callable[[], bool]) -> None:
+        while self.is_current(run_id) and not stop():
+            self.tick()
+        self.note_stop()
+
+    def note_stop(self) -> None:
+        """Record that the training loop stopped stepping now (``stopped_at``)."""
+        self.stopped_at = self._clock()
 
     # --- the worker loop, in parts (``run``, or one worker driving two sessions) -------
 
@@ -245,7 +291,6 @@ class Session(Publisher):
         with self._lock:
             if self._run_id == run_id:
                 self._run_id = None
-            self.stopped_at = self._clock()
         self._settle()
 
     def check_until(self, until: str) -> Stopper:
@@ -254,8 +299,12 @@ class Session(Publisher):
 
     def run_until(self, until: str) -> None:
         """From now on, pause (and say why) at the first step where ``until`` holds."""
-        self._stopper = self.check_until(until)
-        self._submit(lambda: self._emit("control", f"run until {until}"))
+        stopper = self.check_until(until)
+
+        def apply() -> None:  # between two steps, as every change (a run apart has its own copy)
+            self._stopper = stopper
+            self._emit("control", f"run until {until}")
+        self._submit(apply)
 
     def step(self) -> None:
         """One training step (one minibatch), when not running; a person stepping by hand
@@ -266,7 +315,7 @@ class Session(Publisher):
     def fork(self, name: str) -> "Session":
         """A new session whose Trainer continues this run's exact state (``Twin.from_trainer``)
         with a copy of its past: twin mode's run B. Changes still queued here are applied first."""
-        with self._lock:
+        with self.latest():
             self._drain()
             trainer = Twin.from_trainer(self.trainer).b
             twin = Session(trainer, name, self._clock, self.timeline.fork(trainer))
@@ -279,7 +328,7 @@ class Session(Publisher):
         """Change controls to ``compute(current config)``, evaluated when applied, so two
         quick presses move two rungs. ``compute`` may raise ``LadderEnd`` to say why
         nothing changes."""
-        self._submit(lambda: self._apply_change(compute))
+        self._submit(partial(self._apply_change, compute))
 
     def reset(self) -> None:
         """Back to the session's first weights (same seed, same batches), keeping the controls."""
@@ -304,10 +353,15 @@ class Session(Publisher):
 
     def _submit(self, apply: Callable[[], None]) -> None:
         """Apply ``apply`` now, or queue it for the thread that owns the Trainer."""
-        self._pending.append(apply)
         if self._workers:
+            child = self._apart
+            if child is not None and not self._pending and child.forward(self, apply):
+                return  # applied by the child training apart, between two of its steps
+            self._pending.append(apply)
             self._poke.set()
+            self._call_back()
             return
+        self._pending.append(apply)
         with self._lock:
             self._drain()
             if self.running:  # the worker is about to take over, and evaluates on its schedule
@@ -335,7 +389,7 @@ class Session(Publisher):
                 self._drain()
                 if not self.running:
                     self._refresh()
-                if not self._pending:
+                if not self._pending or self._workers > 1:  # the other worker applies them
                     self._workers -= 1
                     return
 
@@ -344,6 +398,9 @@ class Session(Publisher):
         return self._cost["evaluate"] + self._cost["output"] > UI_BUDGET
 
     def _drain(self) -> None:
+        if self._apart is not None:  # the state is with a child: the presses wait for it
+            self._call_back()
+            return
         while self._pending:
             self._pending.popleft()()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from gradtui.tui.train import apart
 from gradtui.tui.train.session import Session
 
 SIDES = ("A", "B")
@@ -88,10 +89,9 @@ class TwinRuns:
         try:
             with self.a.trainer.blas_limit, self.b.trainer.blas_limit:  # once for the loop
                 while claimed and not cancelled():
-                    published = None  # whether A made a frame in this pair: B then does too
+                    apart.drive(claimed, lambda stop: self._lockstep(claimed, stop), cancelled)
                     for session, run_id in list(claimed):
                         if session.is_current(run_id):
-                            published = session.tick(published)
                             continue
                         claimed.remove((session, run_id))
                         session.release(run_id)
@@ -100,3 +100,14 @@ class TwinRuns:
         finally:
             for session, run_id in claimed:
                 session.release(run_id)
+
+    @staticmethod
+    def _lockstep(claimed: list[tuple[Session, int]], stop: Callable[[], bool]) -> None:
+        """A step of each run in turn until one of them stops (or ``stop()``): B publishes
+        when A did, after the same step."""
+        while not stop() and all(session.is_current(run_id) for session, run_id in claimed):
+            published = None  # whether A made a frame in this pair: B then does too
+            for session, _ in claimed:
+                published = session.tick(published)
+        for session, _ in claimed:
+            session.note_stop()

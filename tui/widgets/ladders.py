@@ -7,7 +7,8 @@ to the nearest rung in the asked direction.
 
 from __future__ import annotations
 
-from typing import Sequence, TypeVar
+from dataclasses import dataclass
+from typing import Any, Sequence, TypeVar
 
 from gradtui.engine import CLIP_MODES  # the clip key cycles them; None is "off"
 from gradtui.engine.train.changes import show_setting
@@ -64,3 +65,28 @@ def cycle(options: Sequence[T], value: T, step: int = 1) -> T:
         return options[(list(options).index(value) + step) % len(options)]
     except ValueError:
         return options[0]
+
+
+@dataclass(frozen=True)
+class Climb:
+    """A key's change: ``key`` one rung up or down ``ladder`` from the config's value. A value,
+    not a closure, so that a press can be sent to the process that trains (``apart``)."""
+
+    ladder: tuple[float, ...]
+    key: str
+    up: bool
+
+    def __call__(self, config: Any) -> dict[str, float]:
+        return {self.key: climb(self.ladder, self.key, getattr(config, self.key), self.up)}
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A key's change: ``key`` to the option ``step`` places on in ``options`` (see ``Climb``)."""
+
+    options: tuple[Any, ...]
+    key: str
+    step: int = 1
+
+    def __call__(self, config: Any) -> dict[str, Any]:
+        return {self.key: cycle(self.options, getattr(config, self.key), self.step)}
