@@ -9,6 +9,7 @@ and training never waits for the UI.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import replace
 
 from rich.markup import escape
@@ -48,7 +49,8 @@ PLOT_SHARE = 0.2
 than this share of the time: drawing holds Python's GIL, and every millisecond spent there
 is one the worker loses and one a key press waits. They cost about 1 ms of CPU each
 (``LinePlot.render_cost``), so at 12 frames a second they redraw with every frame; where
-drawing takes several times longer, they redraw less often and the keys stay responsive."""
+drawing takes several times longer (the median of the last few), they redraw less often and
+the keys stay responsive."""
 HEALTH_EVERY = 0.25
 """While training, the layer-health panes (one, or twin mode's two, together) redraw at most
 this often (four times a second, which keeps their numbers readable), not with every frame:
@@ -124,6 +126,9 @@ class TrainScreen(Screen):
         self._drawn: dict[str, Frame] = {}
         """The frame each run pane (by id) last drew: a pane redraws only for a new one."""
         self._next_plot = 0.0
+        self._plot_costs: deque[float] = deque(maxlen=5)
+        """The plots' last drawing costs: their median paces them, so that one slow drawing
+        (a page fault, the OS scheduling something else) does not drop the next frames."""
         self._next_health = 0.0
 
     def compose(self) -> ComposeResult:
@@ -296,7 +301,9 @@ class TrainScreen(Screen):
         loss, grads = self.query_one(LossPlot), self.query_one(GradPlot)
         loss.show(frame, self.log_scale, twin)
         grads.show(frame, twin=twin)
-        self._next_plot = now + (loss.render_cost + grads.render_cost) / PLOT_SHARE
+        self._plot_costs.append(loss.render_cost + grads.render_cost)
+        typical = sorted(self._plot_costs)[len(self._plot_costs) // 2]  # the median (statistics costs first paint 5-20 ms)
+        self._next_plot = now + typical / PLOT_SHARE
 
     def _show_status(self) -> None:
         target = self.target
