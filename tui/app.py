@@ -19,7 +19,6 @@ from textual.screen import Screen
 
 from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 
-from gradtui.tui.network.screen import NetworkScreen
 from gradtui.tui.train.keys import HELP, KEYS
 from gradtui.tui.train.prediction_view import PredictionState
 from gradtui.tui.train.session import Session
@@ -120,6 +119,8 @@ class GradtuiApp(App):
 
     def open_network(self) -> None:
         """Show the network view of the run the keys act on (training goes on underneath)."""
+        from gradtui.tui.network.screen import NetworkScreen  # not on the first screen: loaded when opened
+
         self._back_to_training()
         self.push_screen(NetworkScreen(self.train_screen.target))
 

@@ -27,6 +27,18 @@ def wait(condition, timeout: float = 30.0) -> None:
         time.sleep(0.002)
 
 
+def replay(session: Session, *lrs: float) -> Trainer:
+    """A plain Trainer taken through the session's changes (each one to the next of ``lrs``)
+    at their steps, up to the session's step."""
+    plain, done = Trainer(TrainConfig()), 0
+    for change, lr in zip(session.trainer.changes, lrs, strict=True):
+        plain.run(change.step - done)
+        plain.update(lr=lr)
+        done = change.step
+    plain.run(session.trainer.step_count - done)
+    return plain
+
+
 def start(session: Session) -> threading.Thread:
     """Start the run as the app's worker does (it stops on ``pause``)."""
     assert session.start()
@@ -82,14 +94,7 @@ def test_presses_while_running_apart_apply_between_steps_in_order_and_once():
     pause(session, thread)
     texts = [e.text for e in session.drain_events() if e.kind == "control"]
     assert texts == ["lr 0.01 -> 0.1", "lr 0.1 -> 1"]
-    first, second = session.trainer.changes
-    replay = Trainer(TrainConfig())
-    replay.run(first.step)
-    replay.update(lr=0.1)
-    replay.run(second.step - first.step)
-    replay.update(lr=1.0)
-    replay.run(session.trainer.step_count - second.step)
-    np.testing.assert_array_equal(session.trainer.model.flat_value, replay.model.flat_value)
+    np.testing.assert_array_equal(session.trainer.model.flat_value, replay(session, 0.1, 1.0).model.flat_value)
 
 
 def test_a_press_that_is_a_value_goes_to_the_child_which_trains_on():
@@ -105,14 +110,7 @@ def test_a_press_that_is_a_value_goes_to_the_child_which_trains_on():
     pause(session, thread)
     texts = [e.text for e in session.drain_events() if e.kind == "control"]
     assert texts == ["lr 0.01 -> 0.03", "lr 0.03 -> 0.1"] and session.trainer.config.lr == 0.1
-    first, second = session.trainer.changes
-    replay = Trainer(TrainConfig())
-    replay.run(first.step)
-    replay.update(lr=0.03)
-    replay.run(second.step - first.step)
-    replay.update(lr=0.1)
-    replay.run(session.trainer.step_count - second.step)
-    np.testing.assert_array_equal(session.trainer.model.flat_value, replay.model.flat_value)
+    np.testing.assert_array_equal(session.trainer.model.flat_value, replay(session, 0.03, 0.1).model.flat_value)
 
 
 def test_a_nan_in_the_child_halts_the_run_here_once():

@@ -1,11 +1,12 @@
 """The first screen loads only what it draws: no plotting backend, no calculus mode, no
-exporters, so it appears quickly (benchmarks/bench_tui.py measures the time)."""
+network view, no exporters, so it appears quickly (benchmarks/bench_tui.py measures the time)."""
 
 import json
 import subprocess
 import sys
 
-NOT_AT_FIRST_PAINT = ("plotext", "textual_plotext", "gradtui.tui.calculus", "gradtui.tui.cli", "torch")
+NOT_AT_FIRST_PAINT = ("plotext", "textual_plotext", "gradtui.tui.calculus", "gradtui.tui.cli", "torch",
+                      "gradtui.tui.network.screen", "gradtui.tui.network.diagram")
 
 FIRST_PAINT = """
 import json, sys
