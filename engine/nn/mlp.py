@@ -172,6 +172,18 @@ class MLP:
         self.layer_starts = np.array(starts)
         self.layer_sizes = np.diff(np.append(self.layer_starts, total))
 
+    def __setstate__(self, state: dict) -> None:
+        """After ``copy.deepcopy`` or unpickling: make every parameter a view into the flat
+        buffers again. A copied view is an array of its own, so a copy whose optimizer
+        updates ``flat_value`` would compute its forward pass with weights that never move."""
+        self.__dict__.update(state)
+        offset = 0
+        for param in self._params:
+            size, shape = param.value.size, param.value.shape
+            param._value = self.flat_value[offset:offset + size].reshape(shape)
+            param._grad = self.flat_grad[offset:offset + size].reshape(shape)
+            offset += size
+
     def _initialise(self, rng: np.random.Generator, bias_init: float | None) -> None:
         for layer in self.layers:
             weight, bias = init_dense(self.init, layer.fan_in, layer.fan_out,

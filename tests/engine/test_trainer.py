@@ -1,5 +1,8 @@
 """Trainer: determinism, rewinding, changing course mid-run, evaluation and prediction."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -45,6 +48,22 @@ def test_restore_replays_bit_identically(name, fingerprint):
     assert trainer.step_count == 20
     assert fingerprint(trainer.run(30)) == first
     np.testing.assert_array_equal(trainer.model.flat_value, after)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+@pytest.mark.parametrize("duplicate", [copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))],
+                         ids=["deepcopy", "pickle"])
+def test_a_copied_trainer_goes_on_bit_identically_also_after_a_change(name, duplicate, fingerprint):
+    trainer = Trainer(CONFIGS[name])
+    trainer.run(20)
+    twin = duplicate(trainer)
+    assert fingerprint(twin.run(15)) == fingerprint(trainer.run(15))
+    twin.update(lr=0.02)  # an lr-only change keeps the optimizer: its buffers must be the model's
+    trainer.update(lr=0.02)
+    assert fingerprint(twin.run(15)) == fingerprint(trainer.run(15))
+    np.testing.assert_array_equal(twin.model.flat_value, trainer.model.flat_value)
+    for param in twin.model.parameters():  # the copy's parameters are views of its own buffers
+        assert param.value.base is twin.model.flat_value and param.grad.base is twin.model.flat_grad
 
 
 def test_restore_undoes_changes_of_course(fingerprint):
