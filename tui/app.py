@@ -27,7 +27,8 @@ from gradtui.tui.train.screen import TrainScreen
 
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold Python's GIL while another waits (CPython's default is 0.005).
-The training thread never blocks, so the UI gets the GIL only when the interpreter makes
+Where training runs in a thread of the app (macOS, Windows; on Linux it has a process of its
+own, ``train.apart``) it never blocks, so the UI gets the GIL only when the interpreter makes
 it switch: a shorter interval lets a key press or a redraw through in about a
 millisecond instead of five, and cuts the worst delay from space to a stopped run from
 over 100 ms to about 10 ms, at no measurable cost in steps/s (see benchmarks/bench_tui.py)."""

@@ -1,8 +1,8 @@
 """A grid of terminal cells (character, colours, bold) built with NumPy, turned into strips.
 
 The network diagram is mostly colour (half-block pixels, histogram bars) with a few labels,
-redrawn several times a second while training, on the UI thread that also holds the GIL the
-training thread needs. So each cell's look is one integer (foreground, background, bold),
+redrawn several times a second while training, on the UI thread (which, where training
+shares the app's process, also holds the GIL the training thread needs). So each cell's look is one integer (foreground, background, bold),
 runs of equal integers become one segment, each distinct integer's ``Style`` is made once
 and cached across frames, and ``Cells.strips`` reuses the strips of rows that did not
 change since the last frame (the widget then repaints only the others).

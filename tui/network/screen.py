@@ -33,7 +33,8 @@ from gradtui.tui.widgets.footer import FittedFooter
 INSPECTOR_EVERY = 0.5
 """While training, the inspector's numbers are redrawn at most this often (the diagram with
 every picture, about six times a second): numbers that change faster cannot be read, and
-each redraw of them costs the training thread (the UI thread holds the GIL)."""
+each redraw of them costs the UI thread (and, where training shares the app's process, the
+training thread: the UI thread holds the GIL)."""
 
 
 class NetworkScreen(Screen):

@@ -58,8 +58,8 @@ AXIS_ENDS_PER_DECADE = 20
 """While training, the step axis ends at the next of this many ends per decade (about 12 %
 apart) past the newest step: the axis and its labels then stay put for a while and only
 the newest columns of a plot change, so a frame repaints the few rows they touch instead
-of every row (each row Textual repaints costs the UI thread about 0.1 ms at 200x60, time
-the training thread waits for the GIL). Paused, the axis ends at the step on show."""
+of every row (each row Textual repaints costs the UI thread about 0.1 ms at 200x60, time a
+key press waits, and the training thread too where it shares the app's process). Paused, the axis ends at the step on show."""
 
 
 Y_GRID, Y_SLACK = 10, 1.5

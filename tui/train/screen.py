@@ -46,16 +46,16 @@ from gradtui.tui.widgets.publisher import FrameReady
 
 PLOT_SHARE = 0.2
 """While training, the plots redraw with every frame unless drawing them would take more
-than this share of the time: drawing holds Python's GIL, and every millisecond spent there
-is one the worker loses and one a key press waits. They cost about 1 ms of CPU each
-(``LinePlot.render_cost``), so at 12 frames a second they redraw with every frame; where
-drawing takes several times longer (the median of the last few), they redraw less often and
-the keys stay responsive."""
+than this share of the time: every millisecond spent drawing is one a key press waits, and
+(where training shares the app's process: macOS, Windows) one the worker loses to the GIL.
+They cost about 1 ms of CPU each (``LinePlot.render_cost``), so at 12 frames a second they
+redraw with every frame; where drawing takes several times longer (the median of the last
+few), they redraw less often and the keys stay responsive."""
 HEALTH_EVERY = 0.25
 """While training, the layer-health panes (one, or twin mode's two, together) redraw at most
 this often (four times a second, which keeps their numbers readable), not with every frame:
-in twin mode the two cost the UI thread about as much as both plots, and all of it is time
-the training thread waits for the GIL. A badge raised or fading shows with the next frame;
+in twin mode the two cost the UI thread about as much as both plots (time a key press
+waits, and the training thread too where it shares the app's process). A badge raised or fading shows with the next frame;
 paused, stepped or halted, a run's pane shows its newest frame at once."""
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the screen shows a note instead of the panes."""

@@ -4,8 +4,8 @@ Why: a pane that returns Rich ``Text`` from ``render()`` is re-parsed into Textu
 ``Content`` and re-laid into strips on every refresh, and a refresh repaints every row
 of the pane (each row through the border, padding and colour filters, then into the
 screen's update). While training, that Textual work, not the numbers, was most of the
-UI thread's time, and every millisecond of it is one the training thread loses (the UI
-thread holds the GIL while it draws). A ``StripsView`` builds its rows once per new
+UI thread's time, every millisecond of it one a key press waits (and, where training
+shares the app's process, one the training thread loses: the UI thread holds the GIL). A ``StripsView`` builds its rows once per new
 state from (text, style) pieces with cached styles, compares them with the rows on
 screen, and marks only the changed rows dirty, so Textual re-renders just those.
 """
