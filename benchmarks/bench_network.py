@@ -63,7 +63,7 @@ def unit_costs(config, size: tuple[int, int]) -> dict[str, float]:
     from gradtui.engine import Trainer
     from gradtui.tui.network.diagram import layout, paint
     from gradtui.tui.network.inspector import inspector_text
-    from gradtui.tui.network.picture import NetworkRequest, network_picture
+    from gradtui.tui.train.network_picture import NetworkRequest, network_picture
     from gradtui.tui.train.timeline import Timeline
     trainer = Trainer(config)
     trainer.run(300)

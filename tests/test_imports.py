@@ -62,10 +62,14 @@ def module_name(path: pathlib.Path, root: pathlib.Path, package: str) -> str:
     return ".".join((package, *parts))
 
 
-def source_modules() -> dict[str, pathlib.Path]:
-    """Every module of the installed engine and tui packages, by dotted name."""
-    roots = {"gradtui.engine": pathlib.Path(gradtui.engine.__file__).parent,
-             "gradtui.tui": pathlib.Path(importlib.util.find_spec("gradtui.tui").origin).parent}
+def installed_roots() -> dict[str, pathlib.Path]:
+    """The folders the installed ``gradtui.engine`` and ``gradtui.tui`` packages live in."""
+    return {"gradtui.engine": pathlib.Path(gradtui.engine.__file__).parent,
+            "gradtui.tui": pathlib.Path(importlib.util.find_spec("gradtui.tui").origin).parent}
+
+
+def source_modules(roots: dict[str, pathlib.Path]) -> dict[str, pathlib.Path]:
+    """Every module under ``roots`` (package name -> folder), by dotted name."""
     return {module_name(p, root, pkg): p for pkg, root in roots.items() for p in root.rglob("*.py")}
 
 
@@ -88,8 +92,9 @@ def imports_of(name: str, path: pathlib.Path, known: set[str]) -> set[str]:
     return found - {name}
 
 
-def import_graph() -> dict[str, set[str]]:
-    modules = source_modules()
+def import_graph(roots: dict[str, pathlib.Path] | None = None) -> dict[str, set[str]]:
+    """Module -> the gradtui modules it imports, for the installed packages or ``roots``."""
+    modules = source_modules(installed_roots() if roots is None else roots)
     return {name: imports_of(name, path, set(modules)) for name, path in modules.items()}
 
 
@@ -132,3 +137,51 @@ def test_cycle_finder_finds_a_planted_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}
     assert find_cycle(graph) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def package_of(module: str) -> str:
+    """The unit the package-level check compares: ``gradtui.engine.train`` for every module
+    under engine/train, ``gradtui.engine.registry`` for a module at the top of a package."""
+    return ".".join(module.split(".")[:3])
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Package -> the other packages its modules import (imports inside one package dropped)."""
+    packages: dict[str, set[str]] = {}
+    for module, deps in graph.items():
+        mine = package_of(module)
+        packages.setdefault(mine, set()).update(package_of(d) for d in deps if package_of(d) != mine)
+    return packages
+
+
+def test_no_import_cycles_among_gradtui_packages():
+    """Imports point one way between packages too: engine.train may use engine.inspect or
+    engine.inspect engine.train, not both (a module-level check misses such a loop when no
+    single module closes it)."""
+    assert find_cycle(package_graph(import_graph())) is None
+
+
+def test_package_check_fails_on_a_planted_package_cycle(tmp_path):
+    engine = tmp_path / "engine"
+    for folder, source in {"train": "from gradtui.engine.inspect.trace import trace\n",
+                           "inspect": "from gradtui.engine.train.atomic import write\n"}.items():
+        (engine / folder).mkdir(parents=True)
+        (engine / folder / "__init__.py").write_text("")
+    (engine / "train" / "trainer.py").write_text("from gradtui.engine.inspect.trace import trace\n")
+    (engine / "train" / "atomic.py").write_text("def write(): pass\n")
+    (engine / "inspect" / "trace.py").write_text("from gradtui.engine.train.atomic import write\ndef trace(): pass\n")
+    graph = import_graph({"gradtui.engine": engine})
+    assert find_cycle(graph) is None  # no module imports itself back ...
+    assert find_cycle(package_graph(graph)) == ["gradtui.engine.inspect", "gradtui.engine.train",
+                                                "gradtui.engine.inspect"]  # ... but the packages do
+    (engine / "inspect" / "trace.py").write_text("def trace(): pass\n")
+    assert find_cycle(package_graph(import_graph({"gradtui.engine": engine}))) is None
+
+
+def test_shared_widgets_import_no_screen():
+    """tui/widgets is what several screens share; a widget importing a screen's package (or
+    the app) would tie every other screen to it."""
+    graph = import_graph()
+    bad = {m: sorted(d for d in deps if d.startswith("gradtui.tui") and package_of(d) != "gradtui.tui.widgets")
+           for m, deps in graph.items() if package_of(m) == "gradtui.tui.widgets"}
+    assert {m: d for m, d in bad.items() if d} == {}

@@ -17,7 +17,7 @@ import numpy as np
 from gradtui.engine.inspect.replica import replica
 from gradtui.engine.nn.losses import Loss
 from gradtui.engine.nn.mlp import MLP
-from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.atomic import atomic_write
 
 SAMPLE_ROWS = 2000
 """Train sets bigger than this are measured on a fixed sample of this many rows by the app

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.calculus.objectives import OBJECTIVES, REACH_TOL
-from gradtui.engine.scenarios.predictions import Evidence, Prediction, pick
+from gradtui.engine.predictions import Evidence, Prediction, pick
 
 @dataclass(frozen=True)
 class Scenario:

@@ -25,7 +25,7 @@ import numpy as np
 
 from gradtui.engine.data.dataset import Dataset
 from gradtui.engine.data.npz import DamagedMember, read_member
-from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.atomic import atomic_write
 from gradtui.engine.train.changes import Change
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.train.snapshot import Snapshot

@@ -20,7 +20,7 @@ import numpy as np
 
 from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, TrajectoryRow, escaped
 from gradtui.engine.calculus.objectives import REACH_TOL
-from gradtui.engine.scenarios.predictions import Watch
+from gradtui.engine.predictions import Watch
 from gradtui.engine.train.health import StepStats
 from gradtui.engine.train.stop import Stop, Stopper, parse_until
 from gradtui.engine.train.trainer import Evaluation, Trainer

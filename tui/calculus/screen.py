@@ -33,7 +33,7 @@ from textual.widgets import Static
 import numpy as np
 
 from gradtui.engine import OBJECTIVES, SCENARIOS
-from gradtui.engine.scenarios.predictions import Watch
+from gradtui.engine.predictions import Watch
 
 from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
                               surface_info, trajectory_table)

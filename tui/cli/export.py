@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
-from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.atomic import atomic_write
 from gradtui.engine.train.runner import Row
 
 FORMATS = (".jsonl", ".csv")

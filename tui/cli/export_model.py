@@ -14,7 +14,7 @@ from pathlib import Path
 from gradtui.engine import Trainer
 from gradtui.engine.train.model_export import FORMATS, export_model, file_suffix
 
-from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.atomic import atomic_write
 
 from gradtui.tui.cli.outputs import check_output, writing
 from gradtui.tui.cli.settings import Parser, UsageError, as_usage_error

@@ -3,7 +3,7 @@ nothing the user owns is replaced by accident, and a failure while writing is on
 
 An output never replaces an existing file without ``--force``, never a read-only one, and,
 even with ``--force``, never one of the run's inputs (its data, ``--config``, ``--load``) or
-the other output. The writing itself is atomic (``gradtui.engine.train.atomic``).
+the other output. The writing itself is atomic (``gradtui.engine.atomic``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from gradtui.tui.network.diagram import shown_matrices
-from gradtui.tui.network.picture import NetworkPicture, NetworkRequest
+from gradtui.tui.train.network_picture import NetworkPicture, NetworkRequest
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector, StatusLine
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.publisher import FrameReady

@@ -12,7 +12,7 @@ import csv
 import numpy as np
 
 from gradtui.engine import Dataset
-from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.atomic import atomic_write
 
 MIN_POINTS = 2
 """A training set never shrinks below this many points by clicking."""

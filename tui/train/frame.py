@@ -19,7 +19,7 @@ import numpy as np
 
 from gradtui.engine import UNIT_STATES, Evaluation, Flag, TrainConfig, Trainer
 
-from gradtui.tui.network.picture import NetworkPicture
+from gradtui.tui.train.network_picture import NetworkPicture
 from gradtui.tui.train.history import HistoryView
 from gradtui.tui.train.outputs import Output
 from gradtui.tui.train.timeline import Timeline

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from rich.markup import escape
 from textual.widgets import Static
 
-from gradtui.engine.scenarios.predictions import Prediction, Reveal
+from gradtui.engine.predictions import Prediction, Reveal
 from gradtui.tui.widgets.packing import pack
 
 SKIPPED = -1

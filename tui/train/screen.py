@@ -27,8 +27,9 @@ from gradtui.tui.train.controls_panel import ControlsPanel, ControlsStrip
 from gradtui.tui.widgets.event_log import EventLog, LatestEvent
 from gradtui.tui.widgets.footer import FittedFooter
 from gradtui.tui.train.health_view import LayerHealth, badge_state
-from gradtui.tui.widgets.help_screen import (BADGE_NOTES, GRADIENT_NOTES, HEALTH_NOTES, LOSS_NOTES,
-                                             OUTPUT_NOTES, PREDICTION_NOTES, HelpScreen)
+from gradtui.tui.train.help import (BADGE_NOTES, GLOSSARY, GRADIENT_NOTES, HEALTH_NOTES, LOSS_NOTES, OUTPUT_NOTES,
+                                    PREDICTION_NOTES, training_rows)
+from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.keys import FOOTER_RANK, KEYS, LOCK_ALLOWS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle
 from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
@@ -545,7 +546,7 @@ class TrainScreen(Screen):
         self.redraw()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen("gradtui keys", training_rows(), GLOSSARY))
 
     def action_calculus(self) -> None:
         self.app.open_calculus(self.app.objective)

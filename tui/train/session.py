@@ -40,14 +40,14 @@ from typing import Any, Callable, Iterator
 
 from gradtui.engine import MLP, Flag, Snapshot, TrainConfig, Trainer, Twin
 from gradtui.engine.inspect.replica import refreshed, replica
-from gradtui.engine.train.atomic import atomic_write
+from gradtui.engine.atomic import atomic_write
 from gradtui.engine.train.model_export import export_model, file_suffix
 from gradtui.engine.train.replay import recipe, to_toml
 from gradtui.engine.train.changes import show_setting
-from gradtui.engine.scenarios.predictions import Prediction, Watch
+from gradtui.engine.predictions import Prediction, Watch
 from gradtui.engine.train.stop import Stopper, parse_until
 
-from gradtui.tui.network.picture import NetworkPicture, NetworkRequest, network_picture
+from gradtui.tui.train.network_picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train import apart
 from gradtui.tui.train.drawing import drawable, with_point, without_nearest, write_points_csv
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame

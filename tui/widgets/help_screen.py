@@ -1,5 +1,7 @@
 """The ``?`` help screen: every key, generated from a screen's key table so it cannot
-drift, and notes on what the numbers and marks on that screen mean."""
+drift, and notes on what the numbers and marks on that screen mean. Each screen hands in
+its own rows and notes (``tui/train/help.py``, the calculus screen's bindings), so this
+shared widget imports no screen."""
 
 from __future__ import annotations
 
@@ -10,79 +12,17 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from gradtui.tui.train.keys import HELP, KEYS
-
-HEALTH_NOTES = (
-    "[b]Layer health[/b], one row per layer:\n"
-    "  units: the layer's width.  |grad| 1e-8…1e4: a bar of the layer's gradient norm on a log "
-    "scale, empty at 1e-8, full at 1e4 (red while EXPLODING, blue while VANISHING).  norm: that "
-    "gradient norm; healthy between the vanish line (1e-3 times the output layer's) and the "
-    "explode line (1e3).  update/w: the size of the step just taken divided by the size of the "
-    "layer's weights; around 1e-3 is healthy (1e-4 to 1e-2), far above means the lr is too "
-    "high, far below that the layer barely learns.  dead / sat: units dead or saturated at the "
-    "last probe; healthy is 0, or a few.\n"
-    "  Neuron strip: one cell per unit, green and brighter for a larger mean |dL/dz|, dark grey "
-    "when dead, orange when saturated; (64→45) means 64 units share 45 cells, each showing "
-    "the worst of its group."
-)
-BADGE_NOTES = (
-    "[b]Badges[/b]: EXPLODING (gradient norm above explode_norm, 1e3, or more than 1e3 times the "
-    "output layer's), VANISHING (below 1e-3 times the output layer's), DEAD n/m (at least half "
-    "of a ReLU layer outputs zero on every probe input), SATURATED n/m (at least half of the "
-    "units have a slope below 5% of its maximum on every probe input), NaN (a non-finite loss, "
-    "gradient or update: the update was skipped and training paused). A badge on grey with "
-    "@step (VANISHING @2,260) no longer holds: it held last at that step and clears after "
-    "25 clean steps."
-)
-LOSS_NOTES = (
-    "[b]Loss plot[/b]: the minibatch loss drawn as a band from the lowest to the highest loss "
-    "in each bucket (its thickness is the batch-to-batch noise), the train and test loss over "
-    "the whole sets, and a vertical mark at each control change. N steps/bucket: once the run "
-    "is longer than the plot is wide, each column sums up N steps. Healthy: the band narrows "
-    "and falls, and test stays close to train."
-)
-GRADIENT_NOTES = (
-    "[b]Gradient plot[/b]: each layer's gradient norm per step (the largest in each bucket), "
-    "with the explode line (1e3) and the vanish line (1e-3 times the output layer's norm); "
-    "healthy lines run between the two. Beyond the axis's ends (1e-13, 1e7) a line runs along "
-    "the edge, labelled ≤ or ≥."
-)
-OUTPUT_NOTES = (
-    "[b]Output[/b]: decision regions, each point of the plane in the colour of the class the "
-    "network predicts there (orange class 0, blue class 1, then green, purple, ...), paler "
-    "where it is less sure; the dots are the test points in their true class's colour, so a "
-    "dot on the wrong colour is a mistake. The title's test accuracy is the share of test "
-    "points classified right (chance is 1 in the number of classes). For a 1-D fit: the data "
-    "and the fitted curve."
-)
-PREDICTION_NOTES = (
-    "[b]Predict, then watch[/b]: a scenario asks a question before the first step; 1-4 answer, "
-    "0 or escape skips (not asked again this session), v shows the answer; the run's own "
-    "numbers reveal it when they show it."
-)
-GLOSSARY = "\n".join((HEALTH_NOTES, BADGE_NOTES, LOSS_NOTES, GRADIENT_NOTES, OUTPUT_NOTES, PREDICTION_NOTES))
-"""What every number and mark on the training screen means; each part is also the tooltip
-of its pane."""
-
-
 KeyRow = tuple[str, str, str]
 """(key as shown, short name, what it does)."""
 
 
-def training_rows() -> list[KeyRow]:
-    """The training screen's keys, then the app-wide ones."""
-    rows = [(b.key_display or b.key, b.description, HELP[b.action]) for b in KEYS]
-    return rows + [("ctrl+p", "Commands", "command palette: every action, scenario and calculus objective"),
-                   ("q", "Quit", "leave (ctrl+c too); the terminal is restored")]
-
-
-def keys_table(rows: list[KeyRow] | None = None) -> Table:
+def keys_table(rows: list[KeyRow]) -> Table:
     """One line per key: the key cap, its name and what it does."""
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold reverse", justify="center")
     table.add_column(style="bold")
     table.add_column()
-    for key, name, what in training_rows() if rows is None else rows:
+    for key, name, what in rows:
         table.add_row(f" {key} ", name, what)
     return table
 
@@ -96,8 +36,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False),
     ]
 
-    def __init__(self, title: str = "gradtui keys", rows: list[KeyRow] | None = None,
-                 notes: str = GLOSSARY) -> None:
+    def __init__(self, title: str, rows: list[KeyRow], notes: str) -> None:
         super().__init__()
         self.title_text, self.rows, self.notes = title, rows, notes
 
