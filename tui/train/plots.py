@@ -103,6 +103,9 @@ class HistoryPlot(LinePlot):
     _titles: tuple[str, str] | None = None
     _window: tuple[float, float] | None = None
     """While training, the y window last shown (see ``Y_SLACK``)."""
+    _training = False
+    """Whether the frame on show was taken while training. (Not ``_running``: that is Textual's
+    own flag of a live message pump, and a widget whose ``_running`` is False never repaints.)"""
 
     def show(self, frame: Frame, log: bool = True, twin: Frame | None = None) -> None:
         """Draw ``frame``; with ``twin`` (run B's frame in twin mode) both runs in one chart."""
@@ -114,7 +117,7 @@ class HistoryPlot(LinePlot):
         self._yrange = [math.inf, -math.inf]
         self._clamp: tuple[float, float] | None = None
         self._clamped = [False, False]  # below, above
-        self._running = frame.running
+        self._training = frame.running
         self._right = axis_end(max(frame.step, twin.step if twin is not None else 0), frame.running)
         title = self.draw(frame) if twin is None else self.draw_twins(frame, twin)
         legend = "  ".join(self._legend)
@@ -192,13 +195,13 @@ class HistoryPlot(LinePlot):
             lo, hi = (-1.0, 1.0) if self._log else (0.0, 1.0)
         pad = 0.04 * (hi - lo) or (0.5 if self._log else max(abs(lo) * 0.1, 0.5))
         lo, hi = lo - pad, hi + pad
-        if self._running:  # the window stays put while it holds the data and is not too wide
+        if self._training:  # the window stays put while it holds the data and is not too wide
             kept = self._window
             if kept is None or not (kept[0] <= lo and hi <= kept[1] and kept[1] - kept[0] <= Y_SLACK * (hi - lo)):
                 grid = nice_spacing(hi - lo, Y_GRID)
                 kept = (math.floor(lo / grid) * grid, math.ceil(hi / grid) * grid)
             lo, hi = kept
-        self._window = (lo, hi) if self._running else None
+        self._window = (lo, hi) if self._training else None
         ticks = log_ticks(lo, hi) if self._log else linear_ticks(lo, hi)
         edges = []
         if self._clamped[1]:

@@ -1,0 +1,66 @@
+"""What the screen shows is what the run did (issue 21): each defect a new user met in the
+first hour, reproduced with the keys they pressed, at the size it was seen, and checked on
+what reached the terminal (``Terminal``), not on a pane's own idea of its rows."""
+
+from __future__ import annotations
+
+import re
+
+from gradtui.engine import SCENARIOS
+from gradtui.tui.app import GradtuiApp
+
+from terminal import painted
+
+
+def loss_title(text: str) -> str:
+    return next(line for line in text.splitlines() if "loss (" in line)
+
+
+async def test_s_steps_reach_the_plots_on_line_fit_at_120x40():
+    """1. `2`, `] ]`, then `s` eight times: the plots show eight steps, not "no steps yet"."""
+    app = GradtuiApp(scenario=SCENARIOS["line-fit"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("2", "]", "]", *["s"] * 8)
+        text = await terminal.wait_for(lambda t: "step 8" in t and "no steps" not in t)
+        assert "m = 1.5636  b = -1.1029" in text
+        axis = [line for line in text.splitlines() if re.search(r"└0 .* 8│", line)]
+        assert len(axis) == 2, text  # both plots' step axes end at step 8
+
+
+async def test_every_s_step_reaches_the_plots_at_80x24():
+    app = GradtuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        terminal = await painted(pilot)
+        for n in (1, 2, 3):
+            await terminal.type("s")
+            text = await terminal.wait_for(lambda t: f"step {n}" in t and "no steps" not in t)
+            assert re.search(rf"└0 .*{n}│", text), text
+
+
+async def test_reset_then_steps_show_the_new_run_not_the_old_one():
+    """2. Train a while, pause, `r`, `s` five times: the loss plot shows five steps (no
+    "steps/bucket" of the old run, its axis ends at 5)."""
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("space")
+        await terminal.wait_for(lambda t: "steps/bucket" in loss_title(t), seconds=60)
+        await terminal.type("space", "r", *["s"] * 5)
+        text = await terminal.wait_for(lambda t: "step 5 " in t and "steps/bucket" not in loss_title(t))
+        assert loss_title(text).startswith("╭─ loss (log scale) ─")
+        assert re.search(r"└0 .*5│", text), text
+
+
+async def test_l_while_paused_redraws_the_loss_plot_at_once():
+    """3. A view key acts at once when paused: `l` switches the loss axis to linear."""
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("s", "s", "s")
+        await terminal.wait_for(lambda t: "step 3" in t and "no steps" not in t)
+        await terminal.type("l")
+        text = await terminal.wait_for(lambda t: "loss (linear scale)" in t)
+        await terminal.type("l")
+        text = await terminal.wait_for(lambda t: "loss (log scale)" in t)
+        assert "no steps" not in text
