@@ -2,7 +2,8 @@
 
 Each activation maps pre-activations ``z`` to outputs ``a`` and back-propagates
 ``da`` to ``dz`` from the cached ``z`` and ``a``. ``local_grad`` is f'(z), which the
-health checks use to tell a saturated unit (f' near zero everywhere) from a live one.
+health checks use to tell a saturated unit (f' near zero everywhere) from a live one;
+``second_grad`` is f''(z), which exact Hessian-vector products need (``engine.curvature``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class Activation:
 
     def local_grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.ones_like(z)
+
+    def second_grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
+        """f''(z), or None where it is 0 everywhere (piecewise-linear activations: 0 away
+        from the kink, which is what autograd differentiates too)."""
+        return None
 
 
 class Linear(Activation):
@@ -85,6 +91,9 @@ class ELU(Activation):
     def local_grad(self, z, a):
         return np.where(z > 0, 1.0, a + 1.0)
 
+    def second_grad(self, z, a):
+        return np.where(z > 0, 0.0, a + 1.0)
+
 
 class Sigmoid(Activation):
     """1 / (1 + exp(-z)), computed without overflow."""
@@ -99,6 +108,9 @@ class Sigmoid(Activation):
     def local_grad(self, z, a):
         return a * (1.0 - a)
 
+    def second_grad(self, z, a):
+        return a * (1.0 - a) * (1.0 - 2.0 * a)
+
 
 class Tanh(Activation):
     name = "tanh"
@@ -110,6 +122,9 @@ class Tanh(Activation):
 
     def local_grad(self, z, a):
         return 1.0 - a * a
+
+    def second_grad(self, z, a):
+        return -2.0 * a * (1.0 - a * a)
 
 
 ACTIVATION_CLASSES = {cls.name: cls for cls in (ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Linear)}

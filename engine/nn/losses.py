@@ -1,10 +1,12 @@
-"""Losses with exact gradients, mean reduction over all elements (as PyTorch does)."""
+"""Losses with exact gradients, mean reduction over all elements (as PyTorch does), and the
+products of their second derivatives with a vector (``grad_jvp``) for exact Hessian-vector
+products (``engine.curvature``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradtui.engine.nn.activations import sigmoid
+from gradtui.engine.nn.activations import sigmoid, softmax_jvp
 from gradtui.engine.nn.fastops import ones
 from gradtui.engine.registry import check_name
 
@@ -28,6 +30,11 @@ class Loss:
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         """Both at once; subclasses share intermediate work where they can."""
         return self.value(pred, target), self.grad(pred, target)
+
+    def grad_jvp(self, pred: np.ndarray, target: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """The change of ``grad(pred, target)`` along ``r``: the loss's Hessian in the
+        predictions times ``r`` (zero for the piecewise-linear mae and hinge, as autograd has it)."""
+        return np.zeros_like(r)
 
     def check(self, pred: np.ndarray, target: np.ndarray) -> None:
         """ValueError naming both shapes when they differ: like PyTorch's BCE (and unlike a
@@ -65,6 +72,9 @@ class MSE(Loss):
         self.check(pred, target)
         d = pred - target
         return float(np.mean(d * d)), (2.0 / pred.size) * d
+
+    def grad_jvp(self, pred, target, r):
+        return (2.0 / pred.size) * r
 
 
 class MAE(Loss):
@@ -123,6 +133,10 @@ class CrossEntropy(Loss):
     def grad(self, pred, target):
         return self.value_and_grad(pred, target)[1]
 
+    def grad_jvp(self, pred, target, r):
+        """(diag(s) - s s^T) r / N per row, s the softmax of the logits."""
+        return softmax_jvp(pred, r) / pred.shape[0]
+
 
 class BinaryLoss(Loss):
     """A loss on one score per sample, for two classes."""
@@ -151,6 +165,10 @@ class BCEWithLogits(BinaryLoss):
     def grad(self, pred, target):
         self.check(pred, target)
         return (sigmoid(pred) - target) / pred.size
+
+    def grad_jvp(self, pred, target, r):
+        s = sigmoid(pred)
+        return s * (1.0 - s) * r / pred.size
 
 
 class Hinge(BinaryLoss):

@@ -37,6 +37,10 @@ from gradtui.engine.train.stop import Stop, run_until
 from gradtui.engine.data.sampler import BatchSampler
 from gradtui.engine.inspect.landscape import Landscape, loss_landscape
 from gradtui.engine.inspect.trace import Trace, trace_sample
+from gradtui.engine.curvature.hvp import HessianOperator
+from gradtui.engine.curvature.lanczos import DEFAULT_TOL, Eigen, lanczos
+from gradtui.engine.curvature.spectrum import full_hessian, layer_sharpness
+from gradtui.engine.curvature.trace import TraceEstimate, hutchinson_trace
 
 OVERFLOW_MARGIN = 1e4
 """How far below sqrt(largest number) a step stays to be sure no optimizer arithmetic overflows."""
@@ -48,6 +52,10 @@ def risky_size(dtype: np.dtype) -> float:
     for float32. Below it every optimizer's state and update stay finite."""
     return math.sqrt(float(np.finfo(dtype).max)) / OVERFLOW_MARGIN
 
+
+CURVATURE_SETS = ("train", "probe", "batch")
+"""What the curvature methods' ``on`` may name: the whole training set as one batch, the
+probe sample, or the minibatch of the last step (before the first step, of the next one)."""
 
 UPDATABLE = ("lr", "momentum", "optimizer", "activation", "clip_mode", "clip",
              "batch_size", "weight_decay", "explode_norm", "explode_ratio", "vanish_ratio",
@@ -109,7 +117,9 @@ class Trainer:
         self._targets_test = self._targets(data.y_test)
         self._X_train = self._in_range(data.X_train, "features")
         self._X_test = self._in_range(data.X_test, "test features")
-        self.X_probe = self._X_train[self._probe_rows(len(self._X_train), self.config)]
+        self._probe_index = self._probe_rows(len(self._X_train), self.config)
+        self.X_probe = self._X_train[self._probe_index]
+        self._last_batch: np.ndarray | None = None
         self.sampler.min_batch = 2 if self.config.batchnorm else 1
         self._probe_due = True
 
@@ -212,7 +222,7 @@ class Trainer:
             apply_planned(self)
         cfg, model = self.config, self.model
         self.optimizer.lr = self.schedule.lr(cfg.lr, self.step_count + 1)
-        idx = self.sampler.next()
+        idx = self._last_batch = self.sampler.next()
         if idx is None:
             X, T = self._X_train, self._targets_train
         else:
@@ -397,6 +407,76 @@ class Trainer:
             return loss_landscape(model or self.model, self.loss, X, T, span, steps, seed, of_rows=n,
                                   step=self.step_count)
 
+    # --- curvature ------------------------------------------------------------------
+
+    def curvature(self, on: str = "train") -> HessianOperator:
+        """The Hessian of the training loss at the current weights, as an operator
+        (``engine.curvature.hvp``): L = data loss + weight_decay/2 |w|^2, in training mode
+        (batch norm on the batch's own statistics), so H = H_data + weight_decay I, because
+        the optimizers add weight_decay * w to the gradient. ``on`` picks the batch (see
+        ``CURVATURE_SETS``). The operator copies the weights: nothing of the run changes
+        (weights, batch-norm statistics, optimizer, batch order), and it stays valid for
+        another thread while the run trains on."""
+        X, T = self._curvature_batch(on)
+        with self.blas_limit:
+            return HessianOperator(self.model, self.loss, X, T, self.optimizer.weight_decay)
+
+    def _curvature_batch(self, on: str) -> tuple[np.ndarray, np.ndarray]:
+        if on == "train":
+            return self._X_train, self._targets_train
+        if on == "probe":
+            return self.X_probe, self._targets_train[self._probe_index]
+        if on == "batch":
+            idx = self._last_batch
+            if idx is not None and idx.size and idx.max() >= len(self._X_train):
+                idx = None  # the data changed since the last step
+            if idx is None and not self.sampler.full_batch:
+                idx = copy.deepcopy(self.sampler).next()  # the next step's, the run's order untouched
+            if idx is None:
+                return self._X_train, self._targets_train
+            return self._X_train.take(idx, axis=0), self._targets_train.take(idx, axis=0)
+        raise ValueError(f"unknown curvature batch {on!r}; valid: {', '.join(CURVATURE_SETS)}")
+
+    def hessian_vector_product(self, v: np.ndarray, on: str = "train") -> np.ndarray:
+        """H v, exact (forward-over-reverse, not finite differences), for ``v`` laid out like
+        ``model.flat_value``; H as ``curvature`` describes it. The run is not touched."""
+        op = self.curvature(on)
+        with self.blas_limit:
+            return op.matvec(v)
+
+    def sharpness(self, on: str = "train", tol: float = DEFAULT_TOL, seed: int = 0,
+                  start: np.ndarray | None = None) -> float:
+        """The largest eigenvalue of H (``curvature``), by Lanczos to a relative residual of
+        ``tol``; gradient descent at lr is stable on a quadratic only while lr < 2 / sharpness.
+        ``start`` (e.g. ``hessian_eigen().vectors[:, 0]`` of an earlier step) warm-starts it."""
+        return float(self.hessian_eigen(1, on, tol, seed, start).values[0])
+
+    def hessian_eigen(self, k: int = 1, on: str = "train", tol: float = DEFAULT_TOL, seed: int = 0,
+                      start: np.ndarray | None = None) -> Eigen:
+        """The ``k`` largest eigenvalues of H with their eigenvectors (``curvature.lanczos``)."""
+        op = self.curvature(on)
+        with self.blas_limit:
+            return lanczos(op.matvec, op.n, k, tol, seed=seed, start=start)
+
+    def hessian_trace(self, samples: int = 100, on: str = "train", seed: int = 0) -> TraceEstimate:
+        """Hutchinson's estimate of tr(H) with its standard error (``curvature.trace``)."""
+        op = self.curvature(on)
+        with self.blas_limit:
+            return hutchinson_trace(op.matvec, op.n, samples, seed)
+
+    def layer_sharpness(self, on: str = "train", tol: float = DEFAULT_TOL) -> list[float]:
+        """The top eigenvalue of each layer's diagonal block of H, in layer order."""
+        op = self.curvature(on)
+        with self.blas_limit:
+            return layer_sharpness(op, tol)
+
+    def hessian(self, on: str = "train") -> np.ndarray:
+        """The full H (n x n, up to ``curvature.spectrum.MAX_FULL_PARAMETERS`` parameters);
+        ``numpy.linalg.eigvalsh`` of it is the whole spectrum."""
+        op = self.curvature(on)
+        with self.blas_limit:
+            return full_hessian(op)
+
     # --- changing course ------------------------------------------------------------
 
     def update(self, **changes: Any) -> Change | None:
@@ -492,6 +572,7 @@ class Trainer:
         self.optimizer.load_state_dict(snap.optimizer)
         self.sampler.batch_size = config.batch_size
         self.sampler.load_state(copy.deepcopy(snap.sampler))
+        self._last_batch = None  # "batch" curvature then means the next step's
         self.step_count, self.samples_seen = snap.step, snap.samples_seen
         self.unit_states = [s.copy() for s in snap.unit_states]
         self._count_units()
