@@ -64,3 +64,39 @@ async def test_l_while_paused_redraws_the_loss_plot_at_once():
         await terminal.type("l")
         text = await terminal.wait_for(lambda t: "loss (log scale)" in t)
         assert "no steps" not in text
+
+
+async def test_help_and_readme_say_where_training_runs():
+    """11. `?` said space trains "in a background thread"; on Linux it is a process of its own."""
+    from pathlib import Path
+
+    from gradtui.tui.train.keys import HELP
+    from gradtui.tui.widgets.help_screen import HelpScreen
+
+    app = GradtuiApp()
+    async with app.run_test(size=(200, 60)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("question_mark")
+        text = await terminal.wait_for(lambda t: "on Linux in a process of its own" in t)
+        assert isinstance(app.screen, HelpScreen) and "background thread" not in text
+    assert "on Linux in a process of its own, on macOS and Windows in a thread of the app" in HELP["toggle_run"]
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8").split())
+    assert "process of its own on Linux, in a thread of the app on macOS and Windows" in readme
+
+
+async def test_the_batch_norm_checkbox_says_off_in_characters():
+    """12. Off read "▐X▌ on" (only a dim colour said otherwise): now "▐ ▌ off", and "▐X▌ on" ticked."""
+    from gradtui.tui.train.settings_panel import SettingsScreen
+
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("e")
+        text = await terminal.wait_for(lambda t: "batch norm" in t)
+        assert isinstance(app.screen, SettingsScreen)
+        row = next(line for line in text.splitlines() if "batch norm" in line)
+        assert "▐ ▌ off" in row and "X" not in row, row
+        app.screen.query_one("#set-batchnorm").focus()
+        await terminal.type("space")
+        text = await terminal.wait_for(lambda t: "▐X▌ on" in t)
+        assert "▐ ▌ off" not in text

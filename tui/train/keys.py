@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.binding import Binding
 
 HELP: dict[str, str] = {
-    "toggle_run": "start or pause training (in a background thread)",
+    "toggle_run": "start or pause training: on Linux in a process of its own, on macOS and Windows in "
+                  "a thread of the app; the screen shows its numbers about 12 times a second",
     "step": "one training step: one minibatch, one update",
     "reset": "back to step 0 with the same seed: identical initial weights; controls kept",
     "lr_up": "learning rate one rung up the 1-3-10 ladder (1e-5 … 10)",

@@ -38,6 +38,22 @@ TYPED = ("hidden", *NUMBERS, *WHOLE, *BLANK_IS_NONE, "batch_size")
 SCHEDULE_ARGS = {"step": ("factor", "every (steps)"), "cosine": ("over (steps)", "floor lr")}
 
 
+class OnOff(Checkbox):
+    """A checkbox that says its state in characters, not only in colour: ``▐X▌ on`` when
+    ticked, ``▐ ▌ off`` when not (Textual's draws the X either way, dimmed when off)."""
+
+    def __init__(self, value: bool, **kwargs) -> None:
+        super().__init__("on" if value else "off", value, **kwargs)
+
+    @property
+    def BUTTON_INNER(self) -> str:  # read by ToggleButton._button at each render
+        return "X" if self.value else " "
+
+    def watch_value(self) -> None:
+        self.label = "on" if self.value else "off"
+        super().watch_value()
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the panel hands back: the changed settings, and a stop condition to train to."""
@@ -142,7 +158,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
                                                            .replace("none", "")))
                 yield Horizontal(id="layer-buttons")
                 yield self._row("activation", self._select("activation", ACTIVATIONS, cfg.activation))
-                yield self._row("batch norm", Checkbox("on", cfg.batchnorm, id="set-batchnorm", compact=True))
+                yield self._row("batch norm", OnOff(cfg.batchnorm, id="set-batchnorm", compact=True))
                 yield self._row("init", self._select("init", INITS, cfg.init))
                 yield self._row("bias init", self._input("bias_init", "" if cfg.bias_init is None
                                                          else f"{cfg.bias_init:g}", "blank: the init's"))
