@@ -1,0 +1,62 @@
+"""Names a hostile classmate could give a file or a data set, built deterministically from a seed.
+
+``hostile_names()`` may hold anything a str holds (NUL too): for names that travel inside
+files (a checkpoint's metadata, a data set's name). ``file_names()`` keeps those a file
+system accepts as one file name (no NUL, no ``/``, at most 255 bytes with room for a suffix).
+"""
+
+from __future__ import annotations
+
+import random
+
+CANARY = "CANARY"
+"""The file a name's payload tries to create; a test asserts it never appears."""
+
+ISSUE_NAME = 'x""" + __import__("os").system("touch CANARY") + """.npz'
+"""The name from issue 27, verbatim."""
+
+PAYLOADS = [
+    ISSUE_NAME,
+    '""" + __import__("os").system("touch CANARY") + """',
+    "''' + __import__('os').system('touch CANARY') + '''",
+    '"; __import__("os").system("touch CANARY"); "',
+    "'; __import__('os').system('touch CANARY'); '",
+    '\n__import__("os").system("touch CANARY")\n',
+    '\r__import__("os").system("touch CANARY")\r',
+    '{__import__("os").system("touch CANARY")}',
+    '\\\n__import__("os").system("touch CANARY")',
+    '$(touch CANARY)', '`touch CANARY`', '; touch CANARY', '| touch CANARY &&', "' ; touch CANARY #",
+    '"\n[evil]\nexec = "touch CANARY', '"""\n[evil]\n', "a = 1\nb = ", "]\n[x]",
+    '</text><script>alert(1)</script>', ']]><x>', '&amp;&lt;', '<!--',
+]
+"""Names that try to leave the literal, the comment or the cell they are written into."""
+
+FRAGMENTS = [
+    '"', "'", '"""', "'''", '""""', "''''", '""', "''", '"\'', "`", "\\", "\\\\", "\\N{", "\\N{BULLET}",
+    "\\x", "\\x4", "\\x41", "\\u", "\\u12", "\\U0001", "\\0", "\\n", "\n", "\r", "\r\n", "\t",
+    "\x0b", "\x0c", "\x1b[31m", "\x7f", "\x85", "\u2028", "\u2029", "\x1c",
+    "\u0430", "\uff02", "\u201c", "\u201d", "\u2018", "\u2019", "\u02ba", "\u2033",  # look-alikes
+    "\u200f", "\u202e", "\u2066", "\u2069", "\u200b", "\ufeff", "\u00ad",  # bidi and invisible
+    "\U0001f600", "\u00e9", "\u4e2d", "#", "{", "}", "{{", "%s", "$", "*", "?", "~", "!", "&", "|", ";",
+    "<", ">", ",", "=", "[", "]", " ", "  ", ".", "..", "-", "x", "name", ".npz", "()",
+]
+"""Pieces that random names are built from."""
+
+
+def hostile_names(count: int = 300, seed: int = 27) -> list[str]:
+    """The payloads, each fragment alone, the fragments with NUL, two very long names, then
+    random joins of fragments up to ``count`` names in all (the same for the same seed)."""
+    names = PAYLOADS + FRAGMENTS + ["a\x00b", "\x00", ISSUE_NAME + "\x00"]
+    names += ['"' * 300, "\\" + "\u202e" * 2000 + "\\"]
+    rng = random.Random(seed)
+    while len(names) < count:
+        names.append("".join(rng.choice(FRAGMENTS + PAYLOADS[:3]) for _ in range(rng.randint(2, 7))))
+    return list(dict.fromkeys(names))[:count]
+
+
+def file_names(count: int = 300, seed: int = 27, room: int = 20) -> list[str]:
+    """Those of ``hostile_names`` a file system takes as one name with ``room`` bytes to spare
+    for a suffix: no NUL, no ``/``, not ``.`` or ``..``, short enough."""
+    return [name for name in hostile_names(count, seed)
+            if "\x00" not in name and "/" not in name and name.strip(".") != ""
+            and len(name.encode()) <= 255 - room]

@@ -1,0 +1,120 @@
+"""``gradtui export`` of checkpoints with hostile names (the checkpoint's file name, the name of
+the data it was trained on): every file written imports without running anything else, holds
+the names exactly and predicts as the checkpoint does (issue 27)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hostile_names import CANARY, ISSUE_NAME, file_names, hostile_names
+
+from gradtui.engine import Dataset, TrainConfig, Trainer
+from gradtui.tui.cli.main import main
+
+FILE_NAMES = file_names(300)
+DATA_NAMES = hostile_names(300)  # names inside the checkpoint: NUL and "/" too
+
+
+def trained_on(name: str) -> Trainer:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 3))
+    data = Dataset.from_arrays(X, (X[:, 0] * X[:, 1] > 0).astype(np.int64), name=name)
+    trainer = Trainer(TrainConfig(dataset=None, hidden=(6,), batchnorm=True, batch_size=8, seed=2), data)
+    trainer.run(15)
+    return trainer
+
+
+CHECK = """
+import importlib.util, json, sys
+import numpy as np
+X = np.load("X.npy")
+out = {}
+for path in json.load(open("files.json")):
+    spec = importlib.util.spec_from_file_location("net", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    outputs = PREDICT
+    out[path] = [module.SOURCE, module.TRAINED_ON, np.asarray(outputs).tolist()]
+print(json.dumps(out))
+"""
+PREDICT = {"numpy": "module.predict(X)",
+           "torch": "module.build_model()(__import__('torch').tensor(X)).detach().numpy()"}
+
+
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Tiny networks: threads would only fight the other processes for the cores."""
+
+
+def import_all(folder, fmt: str, paths: list[str]) -> dict:
+    """Import every generated file in one fresh process whose working directory is ``folder``."""
+    (folder / "files.json").write_text(json.dumps(paths))
+    result = subprocess.run([sys.executable, "-c", CHECK.replace("PREDICT", PREDICT[fmt])], cwd=folder,
+                            capture_output=True, text=True, timeout=300, env={**os.environ, **ONE_THREAD})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (folder / CANARY).exists()
+    return json.loads(result.stdout)
+
+
+def relative_error(got, want) -> float:
+    return float(np.max(np.abs(np.asarray(got) - want)) / np.max(np.abs(want)))
+
+
+@pytest.mark.parametrize("fmt", ["numpy", "torch"])
+def test_exports_of_hostile_checkpoints_import_and_predict_as_before(fmt, tmp_path, monkeypatch,
+                                                                     capsys, tool):
+    if fmt == "torch":
+        tool("torch", "the PyTorch export of hostile names is imported and run")
+    monkeypatch.chdir(tmp_path)
+    ckpts, out = tmp_path / "ckpt", tmp_path / "out"
+    ckpts.mkdir(), out.mkdir()
+    trainers = {name: trained_on(name) for name in (ISSUE_NAME, DATA_NAMES[-1], "a\x00b")}
+    expected, files = {}, []
+    for i, name in enumerate(FILE_NAMES):
+        data_name = DATA_NAMES[-1 - i] if i % 3 else ISSUE_NAME
+        trainer = trainers.get(data_name) or trainers["a\x00b"]
+        ckpt = ckpts / name
+        trainer.save(str(ckpt))
+        target = str(out / f"net{i}.py")
+        assert main(["export", str(ckpt), "--format", fmt, "-o", target]) == 0
+        expected[target] = (name, trainer.data.name, trainer)
+        files.append(target)
+    capsys.readouterr()
+    X = trainers[ISSUE_NAME].data.X_test
+    np.save(tmp_path / "X.npy", X)
+    worst = 0.0
+    for path, (source, data, outputs) in import_all(tmp_path, fmt, files).items():
+        name, data_name, trainer = expected[path]
+        assert (source, data) == (name, data_name)
+        worst = max(worst, relative_error(outputs, trainer.predict(X, raw=True)))
+    assert worst < 1e-12, worst
+
+
+def test_a_data_file_with_a_hostile_name_travels_as_data(tmp_path, monkeypatch, capsys):
+    """A run on a CSV file named by a hostile classmate: the name the checkpoint carries lands in
+    TRAINED_ON as a literal."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{a!r},{b!r},{int(a * b > 0)}" for a, b in rng.normal(size=(40, 2)).tolist())
+    names = [ISSUE_NAME.replace(".npz", ".csv")] + [n + ".csv" for n in FILE_NAMES[::25]]
+    files, expected = [], {}
+    for i, name in enumerate(names):
+        data = tmp_path / name
+        data.write_text("x0,x1,label\n" + rows + "\n")
+        trainer = Trainer(TrainConfig(data=str(data), hidden=(4,), seed=1))
+        trainer.run(5)
+        ckpt = tmp_path / f"run{i}.npz"
+        trainer.save(str(ckpt))
+        assert main(["export", str(ckpt), "--format", "numpy", "-o", f"net{i}.py"]) == 0
+        files.append(f"net{i}.py")
+        expected[f"net{i}.py"] = (trainer.data.name, trainer)
+    capsys.readouterr()
+    X = expected["net0.py"][1].data.X_test
+    np.save(tmp_path / "X.npy", X)
+    for path, (source, data, outputs) in import_all(tmp_path, "numpy", files).items():
+        assert data == expected[path][0] and source == f"run{path[3:-3]}.npz"
+        np.testing.assert_allclose(outputs, expected[path][1].predict(X, raw=True), rtol=1e-12, atol=0)
