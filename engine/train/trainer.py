@@ -39,6 +39,7 @@ from gradtui.engine.inspect.landscape import Landscape, loss_landscape
 from gradtui.engine.inspect.trace import Trace, trace_sample
 from gradtui.engine.curvature.hvp import HessianOperator
 from gradtui.engine.curvature.lanczos import DEFAULT_TOL, Eigen, lanczos
+from gradtui.engine.curvature.lr_finder import RangeTest, lr_schedule, range_test
 from gradtui.engine.curvature.spectrum import full_hessian, layer_sharpness
 from gradtui.engine.curvature.trace import TraceEstimate, hutchinson_trace
 
@@ -476,6 +477,30 @@ class Trainer:
         op = self.curvature(on)
         with self.blas_limit:
             return full_hessian(op)
+
+    def lr_range_test(self, steps: int = 100, start: float = 1e-6, end: float = 10.0) -> RangeTest:
+        """The learning-rate range test (``curvature.lr_finder``) from this run's state, on a
+        fork of it: a new trainer restored from a snapshot (weights, batch-norm statistics,
+        optimizer state, batch order) takes ``steps`` ordinary steps with the lr growing
+        exponentially from ``start`` to ``end`` (schedule and planned changes left out) and
+        stops at the blow-up. After each step the loss is measured on the probe sample (eval
+        mode), not on the step's minibatch as fastai does: on gradtui's small data sets the
+        minibatch noise would swamp the curve. The run itself is not touched; to apply the
+        suggestion, ``update(lr=result.suggestion)``."""
+        lrs = lr_schedule(start, end, steps)
+        fork = Trainer(self.config, self.data)
+        fork.restore(self.snapshot())
+        fork.config = fork.config.replace(changes=(), schedule="constant", warmup=0, schedule_start=0)
+        X, T = fork._curvature_batch("probe")
+
+        @np.errstate(all="ignore")
+        def step_at(lr: float) -> float:
+            fork.config = fork.config.replace(lr=lr)
+            fork._step(False)
+            return fork.loss.value(fork.model.forward(X, train=False), T)
+
+        with self.blas_limit:
+            return range_test(step_at, lrs)
 
     # --- changing course ------------------------------------------------------------
 

@@ -4,6 +4,7 @@
     gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT] [--force]
                 [--trace INDEX] [--landscape FILE.npz [--landscape-span S] [--landscape-steps N]]
     gradtui compare [settings] --change KEY=VALUE [--steps N] [--every K] [--out FILE] [--force]
+    gradtui lr-find [settings] [--steps N] [--start X] [--end Y] [--json]  the lr range test
     gradtui list                                          scenarios, datasets, choices
     gradtui serve [--host H] [--port P] [settings]      the app in web browsers
     gradtui export CKPT --format torch|numpy|json [-o FILE]  the trained network as a file
@@ -39,7 +40,7 @@ from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
                                         inspect_after_run)
-from gradtui.tui.cli import export_model, serve
+from gradtui.tui.cli import export_model, lr_find, serve
 from gradtui.tui.cli.progress import ProgressBar
 from gradtui.tui.cli.settings import (DEFAULT_STEPS, Parser, Prepared, UsageError,
                                       add_settings, as_usage_error, count, describe_run,
@@ -54,7 +55,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     app = Parser(prog="gradtui", description="Watch gradients flow, explode, vanish and die.",
                  epilog="commands: 'gradtui run --help' trains headless; 'gradtui compare --help' "
                         "trains twice with one change; 'gradtui list' shows scenarios, datasets "
-                        "and choices; 'gradtui export --help' writes a trained network as PyTorch, "
+                        "and choices; 'gradtui lr-find --help' suggests a learning rate; 'gradtui export --help' writes a trained network as PyTorch, "
                         "NumPy or JSON; 'gradtui serve --help' serves the app to web browsers.")
     app.add_argument("--version", action="version", version=f"gradtui {__version__}")
     add_settings(app)
@@ -79,7 +80,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
     return {"app": app, "run": run, "compare": compare.build_parser(), "list": lister,
-            "export": export_model.build_parser(), "serve": serve.build_parser()}
+            "export": export_model.build_parser(), "serve": serve.build_parser(),
+            "lr-find": lr_find.build_parser()}
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -226,7 +228,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"app": _open_app, "run": _run, "compare": compare.command, "list": _list,
-            "export": export_model.command, "serve": serve.command}
+            "export": export_model.command, "serve": serve.command, "lr-find": lr_find.command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
