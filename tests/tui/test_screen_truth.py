@@ -100,3 +100,25 @@ async def test_the_batch_norm_checkbox_says_off_in_characters():
         await terminal.type("space")
         text = await terminal.wait_for(lambda t: "▐X▌ on" in t)
         assert "▐ ▌ off" not in text
+
+
+async def test_a_locked_screen_offers_only_the_keys_it_runs():
+    """5. `--lock --scenario exploding`, space: at the NaN the toast offered x and [, which a
+    locked app ignores. Now it names u and r, and both do what it says; the controls pane
+    shows the settings without keys and says the presenter holds them."""
+    app = GradtuiApp(scenario=SCENARIOS["exploding"], locked=True)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        terminal = await painted(pilot)
+        assert "controls · held by the presenter" in terminal.text
+        assert "Controls locked: the presenter holds them." in terminal.text
+        await terminal.type("space")
+        text = await terminal.wait_for(lambda t: "Training paused" in t and "presenter holds the" in t, 60)
+        assert "x (clip)" not in text and "(lower lr)" not in text, text
+        assert "[   ]" not in text and "click: class" not in text, text  # no key caps, no drawing hint
+        halted_at = app.session.trainer.step_count
+        await terminal.type("x", "left_square_bracket")
+        assert app.session.trainer.config.clip_mode is None and app.session.trainer.config.lr == 0.1
+        await terminal.type("u")
+        await terminal.wait_for(lambda t: f"rewound from step {halted_at}" in t)
+        await terminal.type("r")
+        await terminal.wait_for(lambda t: "reset to step 0" in t and "step 0 " in t.splitlines()[0])

@@ -46,11 +46,12 @@ def keys_width(actions: tuple[str, ...]) -> int:
     return sum(len(key_for(a)) + 2 for a in actions) + len(actions) - 1
 
 
-def controls_markup(config: TrainConfig) -> str:
+def controls_markup(config: TrainConfig, locked: bool = False) -> str:
+    """A row per setting: its keys (none when ``locked``: they do nothing), name and value."""
     lines = []
     for label, field, actions in ROWS:
-        keys = " ".join(key_button(a) for a in actions)
-        pad = " " * (KEYS_WIDTH - keys_width(actions))
+        keys = "" if locked else " ".join(key_button(a) for a in actions)
+        pad = " " * (KEYS_WIDTH - (0 if locked else keys_width(actions)))
         lines.append(f"{keys}{pad} {label:<10} [b]{escape(setting_text(config, field))}[/b]")
     return "\n".join(lines)
 
@@ -60,14 +61,21 @@ STRIP_LABELS = {"activation": "", "optimizer": "", "clip mode": "clip", "clip at
 """The strip's short labels (an activation or optimizer names itself)."""
 
 
-def strip_markup(config: TrainConfig, width: int) -> str:
-    """Every control as ``keys label value`` on as few lines of ``width`` cells as it takes,
-    never splitting an entry between lines."""
-    entries = []
+LOCKED_TITLE = "controls · held by the presenter"
+"""A locked app's controls pane: the settings without their keys, and who holds them."""
+
+
+def strip_markup(config: TrainConfig, width: int, locked: bool = False) -> str:
+    """Every control as ``keys label value`` (``label value`` when ``locked``) on as few
+    lines of ``width`` cells as it takes, never splitting an entry between lines."""
+    entries = [("[b]held by the presenter:[/b]", 24)] if locked else []
     for label, field, actions in ROWS:
         short = STRIP_LABELS.get(label, label)
         value = setting_text(config, field)
         words = f"{short} {value}" if short else value
+        if locked:
+            entries.append((escape(words), len(words)))
+            continue
         keys = " ".join(key_button(a) for a in actions)
         entries.append((f"{keys} [b]{escape(words)}[/b]", keys_width(actions) + 1 + len(words)))
     return pack(entries, width)
@@ -80,6 +88,11 @@ class ControlsView(Static):
         super().__init__(**kwargs)
         self._shown: TrainConfig | None = None
         self._markup = ""
+
+    @property
+    def locked(self) -> bool:
+        """A locked app (``--lock``): the settings show without keys that do nothing."""
+        return getattr(self.app, "locked", False)
 
     def show(self, config: TrainConfig) -> None:
         if config != self._shown:
@@ -100,7 +113,7 @@ class ControlsPanel(ControlsView):
     """A row per setting: its keys, its name and its value."""
 
     def markup(self, config: TrainConfig) -> str:
-        return controls_markup(config)
+        return controls_markup(config, self.locked)
 
 
 class ControlsStrip(ControlsView):
@@ -108,7 +121,7 @@ class ControlsStrip(ControlsView):
     panel; redrawn when the settings or its width change."""
 
     def markup(self, config: TrainConfig) -> str:
-        return strip_markup(config, self.size.width or 78)
+        return strip_markup(config, self.size.width or 78, self.locked)
 
     def on_resize(self) -> None:
         self._draw()

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario
 
-from gradtui.tui.train.controls_panel import ControlsPanel, ControlsStrip
+from gradtui.tui.train.controls_panel import LOCKED_TITLE, ControlsPanel, ControlsStrip
 from gradtui.tui.widgets.event_log import EventLog, LatestEvent
 from gradtui.tui.widgets.footer import FittedFooter
 from gradtui.tui.train.health_view import LayerHealth, badge_state
@@ -92,8 +92,8 @@ def story_markup(scenario: Scenario | None, session: Session) -> str:
     return f"[b]{escape(scenario.name)}[/b]: {escape(scenario.story)}"
 
 
-LOCKED_HINT = ("[b]Controls locked:[/b] space runs and pauses, s steps, u rewinds, r resets; "
-               "w saves and S shares the run.")
+LOCKED_HINT = ("[b]Controls locked:[/b] the presenter holds them. space runs and pauses, s steps, "
+               "u rewinds, r resets; w saves and S shares the run.")
 """The hint of a locked app: a scenario's hint names keys that a locked app ignores."""
 
 
@@ -161,7 +161,7 @@ class TrainScreen(Screen):
         self.set_class(getattr(self.app, "present", False), "-present")
         self.query_one("#output").border_title = "output"
         self.query_one("#output-b").border_title = "output"
-        self.query_one("#controls").border_title = "controls"
+        self.query_one("#controls").border_title = LOCKED_TITLE if self.locked else "controls"
         self.query_one("#events").border_title = "events"
         self.query_one("#health").border_title = "layer health"
         for pane, tooltip in TOOLTIPS.items():
@@ -289,7 +289,8 @@ class TrainScreen(Screen):
         if self._fresh(output, frame):
             output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
         room = output_view.size.width - 6 if output_view.size.width else 1000  # inside "╰─ … ─╯"
-        hint = drawing_hint(session.draw_class, room) if isinstance(frame.output, Regions) else ""
+        drawable = isinstance(frame.output, Regions) and not self.locked  # a locked app draws no points
+        hint = drawing_hint(session.draw_class, room) if drawable else ""
         if output_view.border_subtitle != hint:
             output_view.border_subtitle = hint
 
@@ -572,6 +573,7 @@ class TrainScreen(Screen):
         self._install_story()
 
     def _install_story(self) -> None:
+        self.session.locked = self.locked
         self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
         self.query_one("#hint", Static).update(LOCKED_HINT if self.locked else hint_markup(self.scenario))
         self._ask_prediction()

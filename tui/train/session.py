@@ -126,6 +126,8 @@ class Session(Publisher):
         self._stopper: Stopper | None = None
         self.draw_class = 0
         """The class a click on the decision regions adds a point of."""
+        self.locked = False
+        """True in a locked app (``--lock``): what the run says names only the keys it runs."""
         self._serial = 0
         self._rate = 0.0
         self._clock = clock
@@ -440,6 +442,10 @@ class Session(Publisher):
         self._run_id = None
         self._halted = flag
         back = self.timeline.before_trouble().step
+        if self.locked:  # x and [ do nothing here
+            self._emit("nan", f"NaN/Inf in {flag.layer}: {flag.detail}. Paused. The presenter holds "
+                              "the controls: u rewinds, r resets to the first weights")
+            return
         self._emit("nan", f"NaN/Inf in {flag.layer}: {flag.detail}. Paused. Way out: x (clip) or "
                           f"[ (lower lr), then space: a change made now applies from step {back}, "
                           "before the blow-up")
