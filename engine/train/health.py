@@ -16,18 +16,30 @@ threshold a ``TrainConfig`` field:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
-from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.nn.fastops import ones
 from gradtui.engine.nn.mlp import MLP
 
 ALIVE, DEAD, SATURATED = 0, 1, 2
 UNIT_STATES = ("alive", "dead", "saturated")
 FLAG_KINDS = ("exploding", "vanishing", "dead", "saturated", "nonfinite")
+
+
+class Thresholds(Protocol):
+    """The flag rules' thresholds: a ``TrainConfig`` has them, and so has any object that
+    reuses the rules outside the engine (the PyTorch watcher)."""
+
+    explode_norm: float
+    explode_ratio: float
+    vanish_ratio: float
+    dead_fraction: float
+    saturated_fraction: float
+    saturation_grad: float
 
 
 class Flag(NamedTuple):
@@ -129,29 +141,46 @@ class StepStats:
         return [f for f in self.flags if f.kind == kind]
 
 
-def probe_unit_states(model: MLP, X_probe: np.ndarray, saturation_grad: float) -> list[np.ndarray]:
-    """Per-layer unit states (ALIVE/DEAD/SATURATED) from an eval-mode pass over the probe set.
+def dead_units(output_sums: Any) -> Any:
+    """Which units of a ReLU layer are dead, from each unit's outputs summed over the samples:
+    a ReLU output is never negative, so a zero sum means no positive output on any sample.
+    Works on NumPy and torch arrays alike (the watcher calls it on the device)."""
+    return output_sums == 0
 
-    A ReLU unit is dead when its output is zero on every probe sample (its outputs are
-    never negative, so: when they sum to zero). A unit whose activation can saturate is
-    saturated when f'(z) < saturation_grad * max f' on every probe sample. The linear
-    output layer is always alive.
-    """
+
+def saturated_units(local_grad: Any, max_local_grad: float, saturation_grad: float) -> Any:
+    """Which units are saturated, from f'(z) as (samples, units): below ``saturation_grad``
+    times f''s maximum on every sample. Works on NumPy and torch arrays alike."""
+    return ~(local_grad >= saturation_grad * max_local_grad).any(axis=0)
+
+
+def probe_unit_states(model: MLP, X_probe: np.ndarray, saturation_grad: float) -> list[np.ndarray]:
+    """Per-layer unit states (ALIVE/DEAD/SATURATED) from an eval-mode pass over the probe set
+    (``dead_units``, ``saturated_units``). The linear output layer is always alive."""
     model.forward(X_probe, train=False)
     states = []
     for layer in model.layers:
         state = np.zeros(layer.fan_out, dtype=np.int8)
         act = layer.activation
         if act.can_die:
-            state[np.dot(ones(len(layer.a), layer.a.dtype.type), layer.a) == 0] = DEAD
+            state[dead_units(np.dot(ones(len(layer.a), layer.a.dtype.type), layer.a))] = DEAD
         elif act.can_saturate:
-            responsive = act.local_grad(layer.z, layer.a) >= saturation_grad * act.max_local_grad
-            state[~responsive.any(axis=0)] = SATURATED
+            state[saturated_units(act.local_grad(layer.z, layer.a), act.max_local_grad, saturation_grad)] = SATURATED
         states.append(state)
     return states
 
 
-def gradient_flags(cfg: TrainConfig, names: list[str], norms: list[float]) -> list[Flag]:
+def nonfinite_flags(loss: float, names: Sequence[str], grad_max: Sequence[float]) -> list[Flag]:
+    """The ``nonfinite`` flags of a step whose loss or gradients are NaN/Inf (``grad_max``: each
+    layer's largest |gradient|): the loss's, or else each non-finite layer's. Empty when all
+    are finite; the update is then safe to apply."""
+    if not loss < math.inf:  # catches NaN too
+        return [Flag("nonfinite", "loss", f"loss is {loss}; update skipped")]
+    return [Flag("nonfinite", name, "gradient has NaN/Inf; update skipped")
+            for name, gmax in zip(names, grad_max) if not gmax < math.inf]
+
+
+def gradient_flags(cfg: Thresholds, names: list[str], norms: list[float]) -> list[Flag]:
     """Exploding and vanishing flags from one step's per-layer gradient norms.
 
     NaN norms compare False everywhere, so a non-finite step raises no false flag here.
@@ -177,7 +206,7 @@ def gradient_flags(cfg: TrainConfig, names: list[str], norms: list[float]) -> li
     return flags
 
 
-def unit_flags(cfg: TrainConfig, names: list[str], widths: list[int],
+def unit_flags(cfg: Thresholds, names: list[str], widths: list[int],
                counts: list[tuple[int, int]]) -> list[Flag]:
     """Dead and saturated flags from the last probe's per-layer unit counts."""
     flags = []

@@ -27,7 +27,7 @@ from gradtui.engine.data.catalog import make_dataset
 from gradtui.engine.data.dataset import Dataset
 from gradtui.engine.data.files import DataError
 from gradtui.engine.train.health import (ALIVE, DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
-                     probe_unit_states, unit_flags)
+                     nonfinite_flags, probe_unit_states, unit_flags)
 from gradtui.engine.nn.losses import Loss, get_loss
 from gradtui.engine.nn.mlp import MLP
 from gradtui.engine.optim.optimizers import Optimizer, make_optimizer
@@ -254,12 +254,8 @@ class Trainer:
         applied, clipped = False, False
         update_sq = self._zeros
         weight_sq: np.ndarray | None = None  # None: no step applied, the weights are as they were
-        if not loss < np.inf:  # catches NaN too
-            flags.append(Flag("nonfinite", "loss", f"loss is {loss}; update skipped"))
-        elif not grads_finite:
-            for name, gmax in zip(self._names, grad_max):
-                if not gmax < np.inf:
-                    flags.append(Flag("nonfinite", name, "gradient has NaN/Inf; update skipped"))
+        if not (loss < np.inf and grads_finite):
+            flags = nonfinite_flags(float(loss), self._names, grad_max.tolist())
         else:
             clipped, largest = self._clip(g, grad_norm, float(grad_max.max()))
             decay = self.optimizer.weight_decay

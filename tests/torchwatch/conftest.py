@@ -1,0 +1,14 @@
+"""Shared set-up for the PyTorch watcher's tests: skipped without torch; runs in a private run folder."""
+
+import pytest
+
+pytest.importorskip("torch", reason="the PyTorch watcher's tests need torch (pip install 'gradtui[torch]')")
+
+
+@pytest.fixture(autouse=True)
+def private_run_dir(tmp_path, monkeypatch):
+    """Each test's runs announce themselves in a folder of its own, never the user's."""
+    folder = tmp_path / "runtime"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    return folder
