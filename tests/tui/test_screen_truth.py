@@ -4,6 +4,7 @@ what reached the terminal (``Terminal``), not on a pane's own idea of its rows."
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from gradtui.engine import SCENARIOS
@@ -122,3 +123,23 @@ async def test_a_locked_screen_offers_only_the_keys_it_runs():
         await terminal.wait_for(lambda t: f"rewound from step {halted_at}" in t)
         await terminal.type("r")
         await terminal.wait_for(lambda t: "reset to step 0" in t and "step 0 " in t.splitlines()[0])
+
+
+async def test_a_gradient_norm_of_exactly_zero_runs_along_the_bottom_edge_at_200x60():
+    """9. dying-relu: once a layer's gradient norm is exactly 0 (the health table says
+    0.00e+00) its line ran on no further; now it runs along the bottom edge, marked ≤."""
+    app = GradtuiApp(scenario=SCENARIOS["dying-relu"])
+    async with app.run_test(size=(200, 60)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("space")
+        for _ in range(6000):  # a bounded poll: until a whole bucket of some layer is exactly 0
+            frame = app.session.frame
+            if len(frame.steps) and (frame.steps.hi[-1, 2:] == 0).any():
+                break
+            await asyncio.sleep(0.02)
+        await terminal.type("space")
+        text = await terminal.wait_for(lambda t: "PAUSED" in t and "0.00e+00" in t)
+        edge = next((line for line in text.splitlines() if "≤1e-13┤" in line), None)
+        assert edge is not None, text
+        plot = edge.split("┤", 1)[1].split("│", 1)[0]
+        assert plot.strip(), edge  # the vanished layer's line is on the bottom edge

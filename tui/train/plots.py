@@ -146,12 +146,17 @@ class HistoryPlot(LinePlot):
 
     def _to_axis(self, y: np.ndarray, clamp: bool = True) -> np.ndarray:
         """Finite values in axis units (positive ones, log10'd, on a log axis), NaN elsewhere;
-        within the clamp band when ``clamp``."""
+        within the clamp band when ``clamp``: there an exact 0 on a log axis (a layer whose
+        gradient vanished altogether) runs along the bottom edge, marked ≤, like any value
+        below the band."""
+        banded = clamp and self._clamp is not None
         with np.errstate(all="ignore"):
             y = np.asarray(y, dtype=float)
             ok = np.isfinite(y) & ((y > 0) if self._log else True)
             out = np.where(ok, np.log10(np.where(ok, y, 1.0)) if self._log else y, np.nan)
-        if clamp and self._clamp is not None:
+            if self._log and banded:
+                out = np.where(y == 0, -np.inf, out)
+        if banded:
             lo, hi = self._clamp
             self._clamped[0] |= bool((out < lo).any())
             self._clamped[1] |= bool((out > hi).any())
