@@ -1,8 +1,7 @@
-"""Shared set-up for the PyTorch watcher's tests: skipped without torch; runs in a private run folder."""
+"""Shared set-up for the PyTorch watcher's tests: each runs in a private run folder. Each test
+module skips itself, with the reason, when torch is not installed."""
 
 import pytest
-
-pytest.importorskip("torch", reason="the PyTorch watcher's tests need torch (pip install 'gradtui[torch]')")
 
 
 @pytest.fixture(autouse=True)

@@ -11,12 +11,13 @@ import threading
 import time
 
 import pytest
-import torch
-from torch import nn
 
-from gradtui.engine import TrainConfig
-from gradtui.torch import watch
-from nets import batches, convnet, mlp, train, weights
+torch = pytest.importorskip("torch", reason="the PyTorch watcher's tests need torch (pip install 'gradtui[torch]')")
+from torch import nn  # noqa: E402
+
+from gradtui.engine import TrainConfig  # noqa: E402
+from gradtui.torch import watch  # noqa: E402
+from nets import batches, convnet, mlp, train, weights  # noqa: E402
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
