@@ -13,9 +13,9 @@ that config for as many steps gives the same weights and losses, bit for bit.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any, Sequence
 
+from gradtui.engine.textsafe import comment_line, toml_string
 from gradtui.engine.train.config import TrainConfig
 
 SPELLED_NONE = {"batch_size": "full", "clip_mode": "off"}
@@ -82,8 +82,9 @@ def _values(settings: dict[str, Any]) -> dict[str, Any]:
 def to_toml(config: TrainConfig, comments: Sequence[str] = ()) -> str:
     """Every setting of ``config`` as TOML that ``gradtui --config`` reads back to an equal
     config (numbers exactly): of ``dataset`` and ``data`` only the one in use; ``changes``
-    as an array of inline tables."""
-    lines = [f"# {line}" for line in comments]
+    as an array of inline tables. Every string, ``comments`` included, is escaped
+    (``gradtui.engine.textsafe``); ValueError for a name no TOML string can hold."""
+    lines = [comment_line(line) for line in comments]
     source = "dataset" if config.data is None else "data"  # naming one clears the other
     for field in dataclasses.fields(TrainConfig):
         if field.name not in ("changes", "dataset", "data") or field.name == source:
@@ -102,7 +103,7 @@ def to_toml(config: TrainConfig, comments: Sequence[str] = ()) -> str:
 
 def _toml_value(key: str, value: Any) -> str:
     if value is None:
-        return json.dumps(SPELLED_NONE.get(key, "none"))
+        return toml_string(SPELLED_NONE.get(key, "none"))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -110,7 +111,7 @@ def _toml_value(key: str, value: Any) -> str:
     if isinstance(value, float):
         return repr(value)  # shortest text that reads back to the same float (configs are finite)
     if isinstance(value, str):
-        return json.dumps(value)  # JSON's escapes are TOML's basic-string escapes
+        return toml_string(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(key, v) for v in value) + "]"
     raise TypeError(f"{key}: cannot write {value!r} as TOML")

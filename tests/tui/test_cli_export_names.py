@@ -118,3 +118,11 @@ def test_a_data_file_with_a_hostile_name_travels_as_data(tmp_path, monkeypatch, 
     for path, (source, data, outputs) in import_all(tmp_path, "numpy", files).items():
         assert data == expected[path][0] and source == f"run{path[3:-3]}.npz"
         np.testing.assert_allclose(outputs, expected[path][1].predict(X, raw=True), rtol=1e-12, atol=0)
+
+
+def test_an_error_naming_a_hostile_file_is_one_printable_line(tmp_path, capsys):
+    name = "\x1b[2J\x1b[31mgone\n\u2028\u202e" + ISSUE_NAME
+    assert main(["export", str(tmp_path / name), "--format", "numpy"]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("\n") and err[:-1].isprintable() and "checkpoint not found" in err
+    assert "\\u001b[2J" in err and ISSUE_NAME in err

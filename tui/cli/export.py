@@ -14,7 +14,6 @@ Rows are the plain dicts made by ``gradtui.engine.train.runner`` (network rows w
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 from gradtui.engine.atomic import atomic_write
+from gradtui.engine.textsafe import csv_row
 from gradtui.engine.train.runner import Row
 
 FORMATS = (".jsonl", ".csv")
@@ -87,20 +87,21 @@ class CsvWriter:
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
-        self._writer: csv.DictWriter | None = None
+        self._columns: list[str] | None = None
 
     def write(self, row: Row) -> None:
         self.write_rows([row])
 
     def write_rows(self, rows: list[Row]) -> None:
         flats = [flatten(row) for row in rows]
-        if self._writer is None:
-            columns = list(dict.fromkeys(key for flat in flats for key in flat))
-            self._writer = csv.DictWriter(self.stream, fieldnames=columns, restval="",
-                                          lineterminator="\n")
-            self._writer.writeheader()
+        if self._columns is None:
+            self._columns = list(dict.fromkeys(key for flat in flats for key in flat))
+            self.stream.write(csv_row(self._columns))
         for flat in flats:
-            self._writer.writerow({k: _cell(v) for k, v in flat.items()})
+            extra = [key for key in flat if key not in self._columns]
+            if extra:
+                raise ValueError(f"columns {extra} are not in the file's header")
+            self.stream.write(csv_row([_cell(flat.get(key)) for key in self._columns]))
 
 
 def check_format(path: str) -> str:
@@ -117,11 +118,13 @@ def open_writer(path: str) -> Iterator[JsonlWriter | CsvWriter]:
     """A writer for ``path``, picked by its suffix, writing atomically: rows go to a temp file
     that replaces ``path`` only when the block ends without an exception (``atomic_write``).
 
-    Raises ValueError for another suffix (before any file exists) and OSError when the
-    file cannot be written.
+    Text from outside (change descriptions naming a data file) is escaped by the json module
+    and ``textsafe.csv_row``; a file name whose bytes are not UTF-8 is written as those bytes
+    (``surrogateescape``), as the file system spells it. Raises ValueError for another suffix
+    (before any file exists) and OSError when the file cannot be written.
     """
     suffix = check_format(path)
-    with atomic_write(path, "w", encoding="utf-8", newline="") as stream:
+    with atomic_write(path, "w", encoding="utf-8", newline="", errors="surrogateescape") as stream:
         yield JsonlWriter(stream) if suffix == ".jsonl" else CsvWriter(stream)
 
 

@@ -31,6 +31,7 @@ from typing import Any, Sequence
 
 from gradtui import __version__
 from gradtui.engine import ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OBJECTIVES, OPTIMIZERS, SCENARIOS
+from gradtui.engine.textsafe import visible
 from gradtui.engine.train.replay import PlannedChangeError
 from gradtui.engine.train.runner import Row, run_descent, run_trainer
 from gradtui.engine.train.stop import Stopper, parse_until
@@ -244,8 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a full stdout fails here, inside the handlers below
         return code
     except UsageError as exc:
-        message = str(exc).replace("\r", " ").replace("\n", " ")
-        print(f"gradtui: error: {message}", file=sys.stderr)
+        print(f"gradtui: error: {visible(str(exc))}", file=sys.stderr)  # one line, whatever a name holds
         return exc.exit_code
     except KeyboardInterrupt:
         print("gradtui: interrupted", file=sys.stderr)

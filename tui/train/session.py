@@ -555,13 +555,14 @@ class Session(Publisher):
     def _new_file(self, what: str, directory: str, suffix: str,
                   write: Callable[[str], None]) -> str | None:
         """A new file ``gradtui-<run>-step<N><suffix>`` in ``directory`` (never an existing one),
-        filled by ``write(path)``; its path, or None after an error event."""
+        filled by ``write(path)``; its path, or None after an error event (the system refused,
+        or a name the file's format cannot hold, such as a path that is not UTF-8 in TOML)."""
         path = None
         try:
             path = reserve_path(os.path.abspath(directory),
                                 f"gradtui-{self.name}-step{self.trainer.step_count}", suffix)
             write(path)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             if path is not None and os.path.exists(path):
                 os.remove(path)
             self._emit("error", f"{what} not written: {exc}")

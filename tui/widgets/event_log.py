@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import RichLog, Static
 
+from gradtui.engine.textsafe import visible
+
 EVENTS_KEPT = 400
 """Lines the event log keeps; the session's queue of events not yet shown has the same bound."""
 STYLES = {
@@ -43,8 +45,10 @@ class Event:
 
 
 def event_line(event: Event) -> Text:
+    """The event as a line on screen; a file name in it cannot send escape codes to the
+    terminal, nor characters an SVG screenshot cannot hold (``visible``)."""
     text = Text(f"{event.step:>6} ", style="dim")
-    text.append(event.text, style=STYLES.get(event.kind, ""))
+    text.append(visible(event.text), style=STYLES.get(event.kind, ""))
     return text
 
 
