@@ -1,8 +1,9 @@
 """Analytic objectives with exact gradients, for calculus mode.
 
-Each objective writes its formula once, in ``_f`` and ``_grad``, with NumPy
-operations that work on scalars and arrays alike: ``f``/``grad`` evaluate one
-point and ``f_grid`` evaluates a whole mesh (a curve for 1-D) for heat maps.
+Each objective writes its formula once, in ``_f``, ``_grad`` and ``_hessian`` (the
+exact second derivatives, by hand), with NumPy operations that work on scalars and
+arrays alike: ``f``/``grad``/``hessian`` evaluate one point and ``f_grid`` evaluates a
+whole mesh (a curve for 1-D) for heat maps.
 ``lrs`` holds a learning rate per optimizer that behaves well on that surface.
 """
 
@@ -55,6 +56,11 @@ class Objective:
         """The exact gradient at one point, shape (dim,)."""
         return np.array(self._grad(*self.as_point(x)), dtype=float)
 
+    def hessian(self, x: Any) -> np.ndarray:
+        """The exact Hessian (second derivatives) at one point, shape (dim, dim), symmetric."""
+        rows = self._hessian(*self.as_point(x))
+        return np.array([[float(v) for v in row] for row in rows], dtype=float)
+
     def f_grid(self, *coords: np.ndarray) -> np.ndarray:
         """f over arrays of coordinates, element-wise: ``f_grid(X, Y)`` for 2-D, ``f_grid(X)`` for 1-D."""
         if len(coords) != self.dim:
@@ -83,6 +89,9 @@ class Objective:
         raise NotImplementedError
 
     def _grad(self, *coords):
+        raise NotImplementedError
+
+    def _hessian(self, *coords):
         raise NotImplementedError
 
 
@@ -116,6 +125,9 @@ class Quadratic(Objective):
     def _grad(self, x):
         return (2 * self.a * x + self.b,)
 
+    def _hessian(self, x):
+        return ((2 * self.a,),)
+
 
 @dataclass(frozen=True)
 class Bowl(Objective):
@@ -134,6 +146,9 @@ class Bowl(Objective):
 
     def _grad(self, x, y):
         return (x, 25 * y)
+
+    def _hessian(self, x, y):
+        return ((1.0, 0.0), (0.0, 25.0))
 
 
 @dataclass(frozen=True)
@@ -164,6 +179,10 @@ class Rosenbrock(Objective):
     def _grad(self, x, y):
         return (-2 * (self.a - x) - 4 * self.b * x * (y - x**2), 2 * self.b * (y - x**2))
 
+    def _hessian(self, x, y):
+        cross = -4 * self.b * x
+        return ((2 - 4 * self.b * y + 12 * self.b * x**2, cross), (cross, 2 * self.b))
+
 
 @dataclass(frozen=True)
 class Himmelblau(Objective):
@@ -185,6 +204,11 @@ class Himmelblau(Objective):
         u, v = x**2 + y - 11, x + y**2 - 7
         return (4 * x * u + 2 * v, 2 * u + 4 * y * v)
 
+    def _hessian(self, x, y):
+        u, v = x**2 + y - 11, x + y**2 - 7
+        cross = 4 * x + 4 * y
+        return ((4 * u + 8 * x**2 + 2, cross), (cross, 4 * v + 8 * y**2 + 2))
+
 
 @dataclass(frozen=True)
 class Saddle(Objective):
@@ -203,6 +227,9 @@ class Saddle(Objective):
 
     def _grad(self, x, y):
         return (2 * x, -2 * y)
+
+    def _hessian(self, x, y):
+        return ((2.0, 0.0), (0.0, -2.0))
 
 
 @dataclass(frozen=True)
@@ -223,6 +250,14 @@ class Beale(Objective):
     def _grad(self, x, y):
         terms = self._terms(x, y)
         return (sum(2 * t * dx for t, dx, _ in terms), sum(2 * t * dy for t, _, dy in terms))
+
+    def _hessian(self, x, y):
+        xx = xy = yy = 0.0
+        for (t, dx, dy), k in zip(self._terms(x, y), (1, 2, 3)):
+            xx += 2 * dx * dx  # d2 t / dx2 = 0
+            xy += 2 * (dx * dy + t * k * y ** (k - 1))
+            yy += 2 * (dy * dy + t * k * (k - 1) * x * y ** max(k - 2, 0))
+        return ((xx, xy), (xy, yy))
 
     @staticmethod
     def _terms(x, y):

@@ -281,8 +281,9 @@ _CALCULUS_PREDICTIONS = {
 
 
 _CALCULUS_HINTS = {
-    "quadratic": "] twice (lr 1): x jumps back and forth across 0, never closer; once more (lr 3): "
-                 "it diverges; [ twice from lr 0.1 (lr 0.01): it crawls.",
+    "quadratic": "] three times (lr 0.8): x overshoots 0 every step yet closes in; once more (lr 1, "
+                 "the limit 2/λmax that c shows): it jumps between 10 and -10 for ever; once more "
+                 "(lr 1.2): it diverges; [ twice from lr 0.1 (lr 0.01): it crawls.",
     "bowl": "R races all five from the same start: sgd zig-zags across the steep y walls and "
             "arrives at step 126, nesterov first at step 109.",
     "rosenbrock": "R races all five: adam reaches (1, 1) first (step 1,220), momentum and nesterov "

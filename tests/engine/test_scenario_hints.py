@@ -208,9 +208,12 @@ def test_calculus_hints_quote_the_race_and_the_ladder():
         return SCENARIOS[name].hint
 
     quadratic = get_objective("quadratic")
+    overshoot = [float(r.x[0]) for r in Descent(quadratic, "sgd", 0.8).run(30)]
+    assert all(a * b < 0 and abs(b) < abs(a) for a, b in zip(overshoot, overshoot[1:]))
+    assert abs(overshoot[-1]) < 1e-4 and "(lr 0.8): x overshoots 0 every step yet closes in" in hint("quadratic")
     bounce = [float(r.x[0]) for r in Descent(quadratic, "sgd", 1.0).run(6)]
-    assert all(b == -a for a, b in zip(bounce, bounce[1:])) and "(lr 1)" in hint("quadratic")
-    assert abs(float(Descent(quadratic, "sgd", 3.0).run(20)[-1].x[0])) > 1e6 and "(lr 3)" in hint("quadratic")
+    assert bounce == [-10.0, 10.0] * 3 and "(lr 1, the limit 2/λmax" in hint("quadratic")
+    assert abs(float(Descent(quadratic, "sgd", 1.2).run(100)[-1].x[0])) > 1e6 and "(lr 1.2): it diverges" in hint("quadratic")
     crawl = Descent(quadratic, "sgd", 0.01).run(30)
     assert float(crawl[-1].x[0]) > 5 and "(lr 0.01): it crawls" in hint("quadratic")
 

@@ -3,6 +3,7 @@ palette entries, divergence and tiny terminals, driven through a minimal host ap
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from rich.console import Console
 from textual.app import App
@@ -89,11 +90,13 @@ async def test_lr_keys_walk_the_ladder_and_apply_from_the_next_step():
         assert xs(screen)[-1] == [10.0 - 0.3 * 20.0]
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert screen.session.lr == 0.03 == screen.session.focus.descent.lr
-        for _ in range(len(LR_LADDER)):
+        ladder = screen.session.ladder  # 1-3-10, plus 0.5, 0.8, 1, 1.2 times the limit 2/λmax = 1
+        assert ladder[ladder.index(0.1):ladder.index(3.0) + 1] == (0.1, 0.3, 0.5, 0.8, 1.0, 1.2, 3.0)
+        for _ in range(len(ladder)):
             screen.session.step_lr(up=True)
         await pilot.press("right_square_bracket")
         assert screen.session.lr == LR_LADDER[-1] == 10.0
-        for _ in range(len(LR_LADDER)):
+        for _ in range(len(ladder)):
             screen.session.step_lr(up=False)
         await pilot.press("left_square_bracket")
         assert screen.session.lr == LR_LADDER[0] == 1e-5
@@ -234,7 +237,7 @@ async def test_space_runs_and_pauses():
 async def test_divergence_pauses_the_run_and_is_shown_not_raised():
     async with Host("quadratic").run_test(size=(120, 40)) as pilot:
         screen = await calculus(pilot)
-        await pilot.press(*["right_square_bracket"] * 3)
+        await pilot.press(*["right_square_bracket"] * 6)
         assert screen.session.lr == 3.0
         await pilot.press("s")
         assert xs(screen)[-1] == [-50.0]
@@ -412,10 +415,15 @@ async def test_a_surface_question_is_skipped_by_0_or_by_stepping_and_v_shows_the
 async def test_the_surface_hint_is_shown_and_its_keys_do_what_it_says():
     async with Host("quadratic").run_test(size=(120, 40)) as pilot:
         screen = await calculus(pilot)
-        assert "Try: ] twice (lr 1): x jumps back and forth across 0" in " ".join(
+        assert "Try: ] three times (lr 0.8): x overshoots 0 every step yet closes in" in " ".join(
             text_of(screen, "#calc-surface").split())
-        await pilot.press("0", "right_square_bracket", "right_square_bracket", "s", "s", "s")
+        await pilot.press("0", *["right_square_bracket"] * 3, "s", "s", "s")
+        assert screen.session.lr == 0.8 and np.allclose(xs(screen), [[10.0], [-6.0], [3.6], [-2.16]])
+        await pilot.press("right_square_bracket", "r", "s", "s", "s")
         assert screen.session.lr == 1.0 and xs(screen) == [[10.0], [-10.0], [10.0], [-10.0]]
+        await pilot.press("right_square_bracket", "r")
+        screen.advance(100)
+        assert screen.session.lr == 1.2 and screen.session.focus.diverged
     async with Host("bowl").run_test(size=(120, 40)) as pilot:
         screen = await calculus(pilot)
         assert "nesterov first at step 109" in " ".join(text_of(screen, "#calc-surface").split())
@@ -440,7 +448,7 @@ async def test_on_the_saddle_a_lane_past_the_limit_escaped_and_is_not_called_div
         assert "minimum" not in text_of(screen, "#calc-surface").replace("no minimum", "")
     async with Host("quadratic").run_test(size=(120, 40)) as pilot:  # with a minimum: diverged
         screen = await calculus(pilot)
-        await pilot.press("0", *["right_square_bracket"] * 3)
+        await pilot.press("0", *["right_square_bracket"] * 5)
         while not screen.session.focus.finished:
             screen.advance(50)
         await pilot.pause()

@@ -68,6 +68,16 @@ def test_calculus_mode_on_the_quadratic_after_six_steps(snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=steps)
 
 
+def test_calculus_curvature_view_on_the_bowl(snap_compare):
+    async def curvature(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("c", *["s"] * 3)
+        await pilot.pause()
+
+    app = GradtuiApp(scenario=SCENARIOS["bowl"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=curvature)
+
+
 def test_the_readme_pictures_are_the_snapshots():
     for picture, snapshot in README_PICTURES.items():
         readme, tested = ROOT / "screenshots" / picture, SNAPSHOTS / snapshot

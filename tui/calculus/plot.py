@@ -19,6 +19,7 @@ from textual.widget import Widget
 from gradtui.engine import Objective
 
 from gradtui.tui.widgets.canvas import AXIS, Backdrop, Canvas, backdrop, colour_map, framed
+from gradtui.tui.calculus.curvature_view import draw_curvature
 from gradtui.tui.calculus.session import CalculusSession, Lane
 
 OPTIMIZER_COLOURS = {"sgd": "#ff5f5f", "momentum": "#ffaf00", "nesterov": "#f0f05a",
@@ -36,8 +37,9 @@ def lane_colour(name: str) -> str:
 
 
 def render_picture(session: CalculusSession, width: int, height: int,
-                   derivative: bool = False) -> list[Strip]:
-    """The picture for a ``width`` x ``height`` area, axis labels included."""
+                   derivative: bool = False, curvature: bool = False) -> list[Strip]:
+    """The picture for a ``width`` x ``height`` area, axis labels included; ``curvature``
+    adds the curvature view's marks (``draw_curvature``)."""
     cw, ch = width - LABEL_WIDTH, height - 1
     if cw < 4 or ch < 2:
         note = "too small"[:width]
@@ -48,6 +50,8 @@ def render_picture(session: CalculusSession, width: int, height: int,
         canvas = _curve(session, cw, ch)
     else:
         canvas = _surface(session, cw, ch)
+    if curvature and not derivative:
+        draw_curvature(canvas, session)
     return with_axes(canvas)
 
 
@@ -192,6 +196,7 @@ class CalculusPlot(Widget):
         super().__init__(**kwargs)
         self.session = session
         self.derivative = False
+        self.curvature = False
         self._strips: list[Strip] | None = None
         self._drawn_size: tuple[int, int] | None = None
 
@@ -202,6 +207,6 @@ class CalculusPlot(Widget):
     def render_line(self, y: int) -> Strip:
         size = (self.size.width, self.size.height)
         if self._strips is None or self._drawn_size != size:
-            self._strips = render_picture(self.session, *size, self.derivative)
+            self._strips = render_picture(self.session, *size, self.derivative, self.curvature)
             self._drawn_size = size
         return self._strips[y] if y < len(self._strips) else Strip.blank(size[0])

@@ -12,7 +12,8 @@ screen is showing.
 Keys: ``s`` step, ``space`` run/pause, ``r`` reset to the start, ``]``/``[`` lr up/down
 (1-3-10 ladder), arrows or ``h j k l`` move the start, ``n``/``p`` next/previous
 surface, ``o`` next optimizer (racing: the lane the table follows), ``R`` race,
-``d`` derivative view, ``-``/``=`` halve/double h (``_``/``+`` by ten), ``escape`` back.
+``d`` derivative view, ``-``/``=`` halve/double h (``_``/``+`` by ten), ``c`` curvature
+view (the Hessian, its axes, the lr limit), ``escape`` back.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 from gradtui.engine import OBJECTIVES, SCENARIOS
 from gradtui.engine.predictions import Watch
 
+from gradtui.tui.calculus.curvature_view import curvature_readout, limit_rule, short
 from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
                               surface_info, trajectory_table)
 from gradtui.tui.calculus.plot import CalculusPlot
@@ -55,14 +57,27 @@ CALCULUS_NOTES = (
     "Picture: ○ start, ● now, ✕ known minima; the arrow points along -grad f, straight downhill "
     "(on a curve, the green line is the tangent). DIVERGED in the status line means the followed "
     "lane left for infinity: r restarts, [ lowers the lr first; ESCAPED, that it went downhill "
-    "for ever on a surface with no minimum, as descent should."
+    "for ever on a surface with no minimum, as descent should.\n"
+    "Curvature view (c): the Hessian H (second derivatives) at the current point; its eigenvalues "
+    "λ1 <= λ2 are the curvatures along its eigenvectors, drawn as axes 1 and 2 through the point "
+    "(green: f curves up along it, magenta: down). The condition number is λmax/λmin (|λ|max/|λ|min "
+    "where signs differ): how much steeper the steepest direction is than the flattest. The signs "
+    "classify a critical point (gradient 0): all positive a minimum ✕, all negative a maximum ▲, "
+    "both a saddle ◆, a zero eigenvalue degenerate ◇. On a quadratic, sgd multiplies the distance "
+    "along an axis by (1 - lr·λ) each step, so it converges exactly when lr < 2/λmax, the lr limit "
+    "(marked ┃ on the ladder, which adds rungs at 0.5, 0.8, 1 and 1.2 times it; between 0.5 and 1 "
+    "times it overshoots and still converges); with momentum β the limit is 2(1+β)/λmax, with "
+    "nesterov 2(1+β)/((1+2β)λmax). On other surfaces it is read at the nearest minimum, where it "
+    "decides convergence. rmsprop and adam divide each step by a running RMS of the gradient: "
+    "no limit of this form applies to them."
 )
 
 TICK_SECONDS = 0.1
 """How often a running descent advances (by ``CalculusSession.steps_per_tick`` steps)."""
 
 
-LOCK_ALLOWS = frozenset({"step", "toggle_run", "reset", "derivative", "scale_h", "help", "back"})
+LOCK_ALLOWS = frozenset({"step", "toggle_run", "reset", "derivative", "curvature", "scale_h", "help",
+                         "back"})
 """The calculus actions a locked app (``gradtui --lock``) still runs: moving along the descent
 and the views. The learning rate, the start point, the surface and the optimizers stay as set."""
 
@@ -121,6 +136,8 @@ class CalculusScreen(Screen):
         Binding("o", "optimizer", "optimizer", tooltip="next optimizer"),
         Binding("R", "race", "race", tooltip="race all optimizers on/off"),
         Binding("d", "derivative", "derivative", tooltip="derivative view on/off"),
+        Binding("c", "curvature", "curvature",
+                tooltip="curvature view on/off: the Hessian, its axes, the condition number, the lr limit"),
         Binding("minus", "scale_h(0.5)", "h", key_display="-/=", tooltip="halve the secant step h"),
         Binding("equals_sign", "scale_h(2)", show=False, tooltip="double the secant step h"),
         Binding("underscore", "scale_h(0.1)", show=False, key_display="_",
@@ -136,11 +153,12 @@ class CalculusScreen(Screen):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     FOOTER_RANK = ("toggle_run", "step", "help", "back", "reset", "lr(1)", "optimizer", "race", "surface(1)",
-                   "move_start(-1, 0)", "derivative", "scale_h(0.5)")
+                   "move_start(-1, 0)", "curvature", "derivative", "scale_h(0.5)")
     """The footer keeps these keys longest as the terminal narrows (all are in ? help)."""
 
     running: reactive[bool] = reactive(False)
     derivative: reactive[bool] = reactive(False, bindings=True)
+    curvature: reactive[bool] = reactive(False)
 
     def __init__(self, objective: str = "quadratic", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -189,7 +207,16 @@ class CalculusScreen(Screen):
 
     def action_lr(self, direction: int) -> None:
         lr = self.session.step_lr(direction > 0)
-        self._say(f"{self.session.optimizer} lr {fmt(lr)} from the next step on (r restarts with it)")
+        self._say(f"{self.session.optimizer} lr {fmt(lr)} from the next step on (r restarts with it)"
+                  f"{self._against_limit(lr)}")
+
+    def _against_limit(self, lr: float) -> str:
+        """Where ``lr`` stands against the lr limit, as a clause ("" without a finite one)."""
+        limit = self.session.lr_limit
+        if limit is None or not np.isfinite(limit):
+            return ""
+        side = "above" if lr > limit else "at" if lr == float(f"{limit:.12g}") else "below"
+        return f"; {side} the limit {limit_rule(self.session.optimizer)} = {short(limit)}"
 
     def action_move_start(self, dx: int, dy: int) -> None:
         if self.session.move_start(dx, dy):
@@ -212,6 +239,12 @@ class CalculusScreen(Screen):
 
     def action_derivative(self) -> None:
         self.derivative = not self.derivative
+        self.curvature = False
+        self._say(self._intro())
+
+    def action_curvature(self) -> None:
+        self.curvature = not self.curvature
+        self.derivative = False
         self._say(self._intro())
 
     def action_scale_h(self, factor: float) -> None:
@@ -255,6 +288,9 @@ class CalculusScreen(Screen):
         self.session.announce()
 
     def watch_derivative(self) -> None:
+        self.session.announce()
+
+    def watch_curvature(self) -> None:
         self.session.announce()
 
     def _tick(self) -> None:
@@ -336,6 +372,9 @@ class CalculusScreen(Screen):
 
     def _intro(self) -> str:
         """A line on how to read what is on screen now."""
+        if self.curvature:
+            return ("Axes 1 and 2: the Hessian's eigenvectors here; ┃ on the ladder marks the lr "
+                    "limit. [ ] move the lr, ? explains.")
         if self.derivative:
             return ("The orange secant through x and x+h turns into the green tangent as h "
                     "shrinks: press - to halve h.")
@@ -343,7 +382,7 @@ class CalculusScreen(Screen):
             return ("Each step moves x by -lr times the slope of the green tangent. "
                     "s steps, space runs, [ ] change the lr.")
         return ("The white arrow points straight downhill (-grad f). "
-                "s steps, space runs, R races every optimizer.")
+                "s steps, space runs, R races every optimizer, c shows the curvature.")
 
     def _say(self, message: str) -> None:
         self.message = message
@@ -359,11 +398,14 @@ class CalculusScreen(Screen):
         session = self.session
         plot = self.query_one(CalculusPlot)
         plot.derivative = self.derivative
+        plot.curvature = self.curvature
         plot.redraw()
         self.query_one("#calc-status", Static).update(self._status())
         self.query_one("#calc-surface", Static).update(surface_info(session, self.derivative))
-        self.query_one("#calc-lanes", Static).update(
-            secant_readout(session) if self.derivative else lane_legend(session))
+        lanes = self.query_one("#calc-lanes", Static)
+        lanes.update(secant_readout(session) if self.derivative
+                     else curvature_readout(session, lanes.size.width) if self.curvature
+                     else lane_legend(session))
         table = self.query_one("#calc-table", Static)
         rows = table.size.height - 2
         table.update(secant_table(session, rows, table.size.width) if self.derivative
@@ -372,7 +414,7 @@ class CalculusScreen(Screen):
     def _status(self) -> Group:
         session = self.session
         lanes = f"race of {len(session.lanes)}" if session.racing else session.optimizer
-        view = " · derivative view" if self.derivative else ""
+        view = " · derivative view" if self.derivative else " · curvature view" if self.curvature else ""
         if self.running:
             state = (f"▶ RUNNING {session.steps_per_tick()} steps/tick", "bold green")
         else:

@@ -16,8 +16,9 @@ import numpy as np
 
 from gradtui.engine import (OBJECTIVES, OPTIMIZERS, Race, SecantRow, TrajectoryRow, check_optimizer,
                             get_objective, secant_slopes)
+from gradtui.engine.calculus.curvature import Curvature, curvature, stability_point
 
-from gradtui.tui.widgets.ladders import LR_LADDER, cycle, step_ladder
+from gradtui.tui.widgets.ladders import LR_LADDER, cycle, step_ladder, with_rungs
 from gradtui.tui.widgets.publisher import Publisher
 
 MAX_STEPS = 10_000
@@ -28,6 +29,11 @@ START_NUDGE = 1 / 20
 
 H_RANGE = (2.0**-50, 2.0**4)
 """Smallest and largest secant step h: from below float64 resolution to a visible chord."""
+
+LIMIT_RUNGS = (0.5, 0.8, 1.0, 1.2)
+"""The lr ladder's extra rungs, as multiples of the selected optimizer's lr limit: on x^2
+with sgd (limit 2/λmax = 1) lr 0.5 lands on the vertex in one step, 0.8 overshoots but
+still converges, 1 bounces for ever and 1.2 diverges."""
 
 STEP_BUDGET = 500
 """Lane-steps per tick at full speed, so a tick of a five-lane race stays cheap."""
@@ -155,13 +161,46 @@ class CalculusSession(Publisher):
         return self.lrs[self.optimizer]
 
     def step_lr(self, up: bool) -> float:
-        """Move the selected optimizer's lr one rung along the ladder; it applies from the
+        """Move the selected optimizer's lr one rung along ``ladder``; it applies from the
         next step on (the point stays where it is). Returns the new lr."""
-        lr = step_ladder(LR_LADDER, self.lr, up)
+        lr = step_ladder(self.ladder, self.lr, up)
         self.lrs[self.optimizer] = lr
         self.focus.descent.set_lr(lr)
         self.announce()
         return lr
+
+    # --- curvature -----------------------------------------------------------------
+
+    @property
+    def curvature(self) -> Curvature | None:
+        """The Hessian and its eigen-decomposition at the selected lane's current point
+        (None once that point is not finite)."""
+        x = self.focus.last.x
+        return curvature(self.objective, x) if np.all(np.isfinite(x)) else None
+
+    @property
+    def limit_point(self) -> np.ndarray:
+        """Where the lr limit is read: the known minimum nearest the selected lane's current
+        point (or its start, once it left for infinity), else that point itself."""
+        x = self.focus.last.x
+        return stability_point(self.objective, x if np.all(np.isfinite(x)) else self.start)
+
+    @property
+    def lr_limit(self) -> float | None:
+        """The largest lr at which the selected optimizer still converges on the curvature
+        at ``limit_point`` (2/λmax for sgd); None for rmsprop and adam, which have none."""
+        return curvature(self.objective, self.limit_point).lr_limit(
+            self.optimizer, self.focus.descent.momentum)
+
+    @property
+    def ladder(self) -> tuple[float, ...]:
+        """The lr ladder: 1-3-10 rungs, plus ``LIMIT_RUNGS`` times the lr limit when there
+        is a finite one."""
+        limit = self.lr_limit
+        if limit is None or not np.isfinite(limit):
+            return LR_LADDER
+        return with_rungs(LR_LADDER, [k * limit if k == 1 else float(f"{k * limit:.2g}")
+                                      for k in LIMIT_RUNGS])
 
     @property
     def bounds(self) -> np.ndarray:

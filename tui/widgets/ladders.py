@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence, TypeVar
 
+import numpy as np
+
 from gradtui.engine import CLIP_MODES  # the clip key cycles them; None is "off"
 from gradtui.engine.train.changes import show_setting
 
@@ -32,6 +34,14 @@ CLIP_LADDER = one_three_ladder(-3, 3)
 
 BATCH_SIZES: tuple[int | None, ...] = (1, 8, 32, 128, None)
 """Batch sizes the batch key cycles through (None is the full batch)."""
+
+
+def with_rungs(ladder: Sequence[float], extra: Sequence[float], near: float = 0.15) -> tuple[float, ...]:
+    """``ladder`` with the ``extra`` rungs added (to 12 significant digits), dropping its own
+    rungs within ``near`` (relative) of an added one so two rungs never read alike."""
+    added = {float(f"{r:.12g}") for r in extra if np.isfinite(r) and r > 0}
+    kept = [r for r in ladder if all(abs(r - a) > near * a for a in added)]
+    return tuple(sorted({*kept, *added}))
 
 
 def step_ladder(ladder: Sequence[float], value: float, up: bool) -> float:
