@@ -3,7 +3,7 @@
 The Hessian's eigenvalues are the curvatures along its eigenvectors (the principal
 axes); their signs classify a critical point (minimum: all positive, maximum: all
 negative, saddle: both signs, degenerate: one is zero, so second derivatives cannot
-decide), the ratio of the largest to the smallest magnitude is the condition number,
+decide; ``classify``, also the typed functions' rule), the ratio of the largest to the smallest magnitude is the condition number,
 and the largest, λmax (the sharpness), sets the largest learning rate that still
 converges (``stability.lr_limit``: 2/λmax for plain gradient descent). The critical
 points of a surface are found by Newton's method on the gradient from a grid of starts.
@@ -19,22 +19,21 @@ import numpy as np
 from gradtui.engine.calculus.objectives import Objective, Point
 from gradtui.engine.optim.stability import lr_limit
 
-DEGENERATE_TOL = 1e-9
-"""An eigenvalue within this (relative to the largest magnitude, or 1) counts as zero."""
-
-KINDS = ("minimum", "maximum", "saddle", "degenerate")
-
-
-def classify(eigenvalues: np.ndarray) -> str:
-    """What the Hessian's signs make a critical point: one of ``KINDS``."""
-    scale = max(1.0, float(np.max(np.abs(eigenvalues))))
-    if np.any(np.abs(eigenvalues) <= DEGENERATE_TOL * scale):
-        return "degenerate"
-    if np.all(eigenvalues > 0):
-        return "minimum"
-    if np.all(eigenvalues < 0):
-        return "maximum"
-    return "saddle"
+def classify(eigenvalues: np.ndarray, gradient: np.ndarray, tol: float = 1e-9) -> tuple[str, bool]:
+    """What the Hessian's ``eigenvalues`` make a point, and whether it is critical (the
+    ``gradient`` vanishes): "minimum", "maximum", "saddle", or "degenerate" when an
+    eigenvalue is within ``tol`` (relative to the largest magnitude, or 1) of zero."""
+    largest = max(1.0, float(np.max(np.abs(eigenvalues))))
+    zero = tol * largest
+    if np.all(eigenvalues > zero):
+        kind = "minimum"
+    elif np.all(eigenvalues < -zero):
+        kind = "maximum"
+    elif np.any(eigenvalues > zero) and np.any(eigenvalues < -zero):
+        kind = "saddle"
+    else:
+        kind = "degenerate"
+    return kind, bool(np.linalg.norm(gradient) <= 1e-7 * largest)
 
 
 @dataclass(frozen=True)
@@ -62,15 +61,14 @@ class Curvature:
 
     @property
     def kind(self) -> str:
-        """The shape the Hessian's signs give (one of ``KINDS``); it names the critical
-        point when ``critical``, and the local shape of f elsewhere."""
-        return classify(self.eigenvalues)
+        """What the Hessian's signs give (``classify``: minimum, maximum, saddle or
+        degenerate): the critical point when ``critical``, else f's local shape."""
+        return classify(self.eigenvalues, self.gradient)[0]
 
     @property
     def critical(self) -> bool:
         """Whether the gradient vanishes here (to rounding, relative to the curvature)."""
-        scale = max(1.0, float(np.max(np.abs(self.eigenvalues))))
-        return float(np.linalg.norm(self.gradient)) <= 1e-8 * scale
+        return classify(self.eigenvalues, self.gradient)[1]
 
     def lr_limit(self, optimizer: str = "sgd", momentum: float = 0.9) -> float | None:
         """The largest lr that still converges on this curvature (``stability.lr_limit``)."""
@@ -78,9 +76,12 @@ class Curvature:
 
 
 def curvature(objective: Objective, x: object) -> Curvature:
-    """The curvature of ``objective`` at ``x`` from its exact Hessian (``numpy.linalg.eigh``)."""
+    """The curvature of ``objective`` at ``x`` from its exact Hessian (``numpy.linalg.eigh``);
+    ValueError where the Hessian is not finite."""
     point = objective.as_point(x)
     hessian = objective.hessian(point)
+    if not np.all(np.isfinite(hessian)):
+        raise ValueError(f"{objective.name} has no finite Hessian at {point.tolist()}")
     eigenvalues, eigenvectors = np.linalg.eigh(hessian)
     return Curvature(point.copy(), objective.grad(point), hessian, eigenvalues, eigenvectors)
 

@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from gradtui.engine.calculus.curvature import classify as point_kind
 from gradtui.engine.symbolic.evaluate import evaluate
 from gradtui.engine.symbolic.rules import Derivation, derive
 from gradtui.engine.symbolic.simplify import simplify
@@ -74,16 +75,7 @@ def classify(hess: np.ndarray, grad: np.ndarray, tol: float = 1e-9) -> Curvature
     if not (np.all(np.isfinite(hess)) and np.all(np.isfinite(grad))):
         return Curvature(tuple(float("nan") for _ in range(len(hess))), "undefined", False)
     eig = np.linalg.eigvalsh((hess + hess.T) / 2)
-    scale = tol * max(1.0, float(np.max(np.abs(eig))))
-    if np.all(eig > scale):
-        kind = "minimum"
-    elif np.all(eig < -scale):
-        kind = "maximum"
-    elif np.any(eig > scale) and np.any(eig < -scale):
-        kind = "saddle"
-    else:
-        kind = "degenerate"
-    critical = bool(np.linalg.norm(grad) <= 1e-7 * max(1.0, scale / tol))
+    kind, critical = point_kind(eig, grad, tol)  # calculus mode's rule, for every surface
     return Curvature(tuple(float(v) for v in eig), kind, critical)
 
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gradtui.engine.calculus.objectives import Objective, Point, Window
-from gradtui.engine.symbolic.analysis import critical_points
+from gradtui.engine.symbolic.analysis import critical_points, hessian
 from gradtui.engine.symbolic.evaluate import evaluate
 from gradtui.engine.symbolic.parser import parse
 from gradtui.engine.symbolic.printer import to_text
@@ -93,6 +93,15 @@ class _Typed(Objective):
     def _grad(self, *coords: Any) -> tuple[Any, ...]:
         env = self._env(coords)
         return tuple(float(evaluate(g, env)) for g in self._gradient)
+
+    @cached_property
+    def _hessian_exprs(self) -> tuple[tuple[Expr, ...], ...]:
+        return hessian(self.function.expr, self.function.variables)
+
+    def _hessian(self, *coords: Any) -> tuple[tuple[Any, ...], ...]:
+        """The symbolic Hessian at a point (calculus mode's curvature view reads it)."""
+        env = self._env(coords)
+        return tuple(tuple(float(evaluate(e, env)) for e in row) for row in self._hessian_exprs)
 
 
 @dataclass(frozen=True)

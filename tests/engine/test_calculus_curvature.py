@@ -4,8 +4,7 @@ and the lr limit that descent really stops converging at."""
 import numpy as np
 import pytest
 
-from gradtui.engine.calculus.curvature import (Curvature, classify, critical_points, curvature,
-                                               stability_point)
+from gradtui.engine.calculus.curvature import Curvature, critical_points, curvature, stability_point
 from gradtui.engine.calculus.descent import Descent
 from gradtui.engine.calculus.objectives import OBJECTIVES, REACH_TOL, get_objective
 from gradtui.engine.optim.stability import lr_limit, sharpness_limit, stability_bound
@@ -52,15 +51,21 @@ def test_the_bowls_condition_number_25_is_lmax_over_lmin():
 
 
 def test_classification_by_the_hessians_signs():
-    assert classify(np.array([1.0, 25.0])) == "minimum"
-    assert classify(np.array([-3.0, -1.0])) == "maximum"
-    assert classify(np.array([-2.0, 2.0])) == "saddle"
-    assert classify(np.array([0.0, 2.0])) == "degenerate"
     saddle = curvature(get_objective("saddle"), (0.0, 0.0))
     assert saddle.critical and saddle.kind == "saddle" and saddle.condition_number == 1.0
     assert not curvature(get_objective("saddle"), (1.5, 0.001)).critical
+    assert curvature(get_objective("himmelblau"), (0.0, 0.0)).kind == "maximum"  # shape, not critical
+    assert curvature(get_objective("bowl"), (0.0, 0.0)).kind == "minimum"
     flat = Curvature(np.zeros(1), np.zeros(1), np.zeros((1, 1)), np.zeros(1), np.eye(1))
     assert flat.kind == "degenerate" and flat.condition_number == np.inf and flat.lr_limit() == np.inf
+
+
+def test_a_typed_function_has_its_symbolic_hessian():
+    from gradtui.engine.symbolic.function import typed_objective
+    surface = typed_objective("x^3 - 3x + y^2")
+    c = curvature(surface, (1.0, 0.5))
+    assert c.hessian.tolist() == [[6.0, 0.0], [0.0, 2.0]] and c.lr_limit() == 2 / 6
+    assert [p.kind for p in critical_points(surface)] == ["saddle", "minimum"]
 
 
 def test_himmelblau_has_four_minima_four_saddles_and_one_maximum():

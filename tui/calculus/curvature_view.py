@@ -154,8 +154,8 @@ def _limit_lines(session: CalculusSession) -> list[Text]:
     local = here is not None and not np.array_equal(here.hessian, session.objective.hessian(point))
     return [Text.assemble("lr limit ", (f"{limit_rule(optimizer)} = {short(limit)}", f"bold {LIMIT}"),
                           f" ({beta}{where})"),
-            Text.assemble(f"lr {short(lr)}: ", (verdict, "bold" if "limit" in verdict else ""),
-                          " near that minimum" if local else "")]
+            Text.assemble("near it, " if local else "", f"lr {short(lr)}: ",
+                          (verdict, "bold" if "limit" in verdict else ""))]
 
 
 def ladder_line(session: CalculusSession, width: int = 40) -> Text:

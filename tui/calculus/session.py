@@ -174,9 +174,15 @@ class CalculusSession(Publisher):
     @property
     def curvature(self) -> Curvature | None:
         """The Hessian and its eigen-decomposition at the selected lane's current point
-        (None once that point is not finite)."""
+        (None once that point or its Hessian is not finite)."""
         x = self.focus.last.x
-        return curvature(self.objective, x) if np.all(np.isfinite(x)) else None
+        if not np.all(np.isfinite(x)):
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                return curvature(self.objective, x)
+            except ValueError:  # the Hessian overflowed (far out on a quartic)
+                return None
 
     @property
     def limit_point(self) -> np.ndarray:
