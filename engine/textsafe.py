@@ -47,6 +47,8 @@ def visible(text: str) -> str:
     """``text`` on one line with every unprintable character (line breaks, NUL, terminal escape
     sequences, right-to-left marks, lone surrogates) written as ``\\uXXXX``: for a comment, a
     message or a line on screen, where a name must neither end the line nor act on the terminal."""
+    if text.isprintable():
+        return text  # the same object: a pane that redraws only when its text changes stays still
     return "".join(c if c.isprintable() else _escape(c) for c in text)
 
 

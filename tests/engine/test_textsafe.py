@@ -43,7 +43,7 @@ def test_comment_line_stays_one_comment_in_python_and_toml(name):
     line = comment_line(name)
     assert token_kinds(line + "\nx = 1\n") == [tokenize.COMMENT, tokenize.NAME, tokenize.OP, tokenize.NUMBER]
     assert tomllib.loads(line + "\nx = 1\n") == {"x": 1}
-    assert visible(name).isprintable() and (visible(name) == name) == name.isprintable()
+    assert visible(name).isprintable() and (visible(name) is name) == name.isprintable()
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -126,3 +126,14 @@ def test_an_error_naming_a_hostile_file_is_one_printable_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.endswith("\n") and err[:-1].isprintable() and "checkpoint not found" in err
     assert "\\u001b[2J" in err and ISSUE_NAME in err
+
+
+def test_the_default_output_named_after_a_hostile_checkpoint_is_printed_printable(tmp_path, monkeypatch,
+                                                                                   capsys):
+    monkeypatch.chdir(tmp_path)
+    name = "\x1b]0;owned\x07" + ISSUE_NAME
+    trained_on("points").save(name)
+    assert main(["export", name, "--format", "numpy"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\n") and out[:-1].isprintable() and "\\u001b]0;owned" in out
+    assert (tmp_path / (name[:-len(".npz")] + "_numpy.py")).is_file()

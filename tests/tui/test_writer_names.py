@@ -186,3 +186,37 @@ async def test_screenshot_of_hostile_file_names_in_the_event_log_is_xml(tmp_path
         lines = ["".join(seg.text for seg in strip) for strip in log.lines]
         assert not any("\x1b" in line or "\x07" in line for line in lines)
         assert any("\\u001b[31mred" in line for line in lines)
+
+
+# --- the PyTorch bridge's record -----------------------------------------------------------
+
+def test_torch_record_holds_hostile_module_names(tmp_path, tool):
+    torch = tool("torch", "the watcher's record is written from a PyTorch model")
+    from collections import OrderedDict
+
+    from gradtui.torch import watch
+
+    names = [n for n in NAMES if "." not in n][:20]  # torch refuses a module name with a dot
+    model = torch.nn.Sequential(OrderedDict((name, torch.nn.Linear(2, 2)) for name in names))
+    log = tmp_path / "run.jsonl"
+    with watch(model, None, log=log, listen=False) as w:
+        w.step(model(torch.ones(3, 2)).sum())
+    header = json.loads(read_text(log).split("\n")[0])
+    assert [layer["name"] for layer in header["layers"]] == names
+
+
+async def test_a_hostile_data_name_on_screen_is_shown_not_obeyed():
+    """The status line, the story and the output view name the data: as printable text."""
+    from gradtui.tui.app import GradtuiApp
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 2))
+    name = "\x1b[2J\x1b[31mred[bold]\x07\u202e" + ISSUE_NAME + "\x00"
+    trainer = Trainer(TrainConfig(dataset=None, hidden=(3,)),
+                      Dataset.from_arrays(X, (X[:, 0] > 0).astype(np.int64), name=name))
+    app = GradtuiApp(trainer)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        svg = app.export_screenshot()
+    ET.fromstring(svg)
+    assert "\\u001b[31mred[bold]" in svg.replace("&#160;", " ")

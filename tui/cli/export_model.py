@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from gradtui.engine import Trainer
+from gradtui.engine.textsafe import visible
 from gradtui.engine.train.model_export import FORMATS, export_model, file_suffix
 
 from gradtui.engine.atomic import atomic_write
@@ -57,6 +58,6 @@ def command(args: argparse.Namespace) -> int:
         text = export_model(trainer, args.format, source=Path(args.checkpoint).name)
     with writing("--output", output), atomic_write(output, "w", encoding="utf-8") as fh:
         fh.write(text)
-    print(f"wrote {output}: {WHAT[args.format]} of the {trainer.model.architecture} network "
+    print(f"wrote {visible(output)}: {WHAT[args.format]} of the {trainer.model.architecture} network "
           f"at step {trainer.step_count}")
     return 0

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario
+from gradtui.engine.textsafe import visible
 
 from gradtui.tui.train.controls_panel import LOCKED_TITLE, ControlsPanel, ControlsStrip
 from gradtui.tui.widgets.event_log import EventLog, LatestEvent
@@ -85,10 +86,11 @@ TOOLTIPS = {
 
 
 def story_markup(scenario: Scenario | None, session: Session) -> str:
-    """The story line; a story may quote file paths, so it is escaped, not parsed as markup."""
+    """The story line; a story may quote file paths, so it is escaped, not parsed as markup, and
+    a data set's name is shown with its unprintable characters escaped (``visible``)."""
     if scenario is None:
         trainer = session.trainer
-        return f"[b]custom run[/b]: {escape(trainer.model.architecture)} on {escape(trainer.data.name)}."
+        return f"[b]custom run[/b]: {escape(trainer.model.architecture)} on {escape(visible(trainer.data.name))}."
     return f"[b]{escape(scenario.name)}[/b]: {escape(scenario.story)}"
 
 
@@ -287,7 +289,7 @@ class TrainScreen(Screen):
         if (health_due or self._badges_changed(health, frame)) and self._fresh(health, frame):
             health_view.show(frame)
         if self._fresh(output, frame):
-            output_view.show(frame.output, session.trainer.data.name, frame.evaluation, prefix)
+            output_view.show(frame.output, visible(session.trainer.data.name), frame.evaluation, prefix)
         room = output_view.size.width - 6 if output_view.size.width else 1000  # inside "╰─ … ─╯"
         drawable = isinstance(frame.output, Regions) and not self.locked  # a locked app draws no points
         hint = drawing_hint(session.draw_class, room) if drawable else ""
@@ -315,7 +317,7 @@ class TrainScreen(Screen):
             frames = {"A": self.session.frame, "B": self.twin.b.frame}
             running = {side: session.running for side, session in self.twin.sessions.items()}
             self.query_one(TwinBar).show(twin_markup(frames, running, self.twin.side))
-        self.query_one(StatusLine).show(name, trainer.data.name, trainer.model.architecture,
+        self.query_one(StatusLine).show(name, visible(trainer.data.name), trainer.model.architecture,
                                         target.frame, target.running)
 
     def _announce(self, events: list[Event]) -> None:
