@@ -93,6 +93,15 @@ def _loss_share(trainer, stats, first) -> tuple[int, str]:
                                      f"{share:.0%} of step {first.step}'s {first.loss:.3g}")
 
 
+def _sharpness_at_limit(trainer, stats, first) -> tuple[int, str]:
+    """0 still near its start, 1 hovering at 2/lr (within 20%), 2 far past it."""
+    sharpness, limit = trainer.sharpness(), 2 / stats.lr
+    share = sharpness / limit
+    answer = 1 if 0.8 <= share <= 1.2 else 2 if share > 1.2 else 0
+    return answer, (f"step {stats.step}: the sharpness is {sharpness:.1f}, {share:.0%} of 2/lr = {limit:.1f}; "
+                    f"the loss is {stats.loss:.3g}, from {first.loss:.3g} at step {first.step}")
+
+
 def _line_first(trainer, stats, first) -> tuple[int, str]:
     """0 m, 1 b: whichever is relatively closer to its target (slope 2, intercept 1)."""
     layer = trainer.model.layers[0]
@@ -167,8 +176,9 @@ _NETWORKS = (
                         ("above 90%", "between 60% and 90%", "near chance, below 60%"), 2,
                         Evidence(1000, _saturated_accuracy))),
     Scenario("lr-too-high",
-             "Full-batch SGD at lr 0.3 on a sine fit: each step overshoots the valley, the loss "
-             "bounces up and down, then grows without bound until it is NaN.",
+             "Full-batch SGD at lr 0.3 on a sine fit. The sharpness (the Hessian's top eigenvalue) "
+             "is 25.8 at the start: stable only below lr 2/25.8 = 0.078, and 0.3 is 3.9 times that. "
+             "The loss rises from step 2 and overflows at step 239.",
              "When it pauses at NaN, press [ three times (lr 0.01), then space: the change applies "
              "from step 0, before the blow-up, and the loss falls below 0.01 within 2,500 steps "
              "and stays there.",
@@ -188,6 +198,20 @@ _NETWORKS = (
                         "loss will be left?",
                         ("under 10%", "between 10% and 70%", "over 70%: it barely moves"), 2,
                         Evidence(1000, _loss_share))),
+    Scenario("edge-of-stability",
+             "Full-batch descent at lr 0.03 on a sine fit (1-32-32-1 tanh): the sharpness starts at "
+             "43.7, climbs to 90% of 2/lr = 66.7 at step 448, then hovers (60 to 73 until step 2,000) "
+             "while the loss falls in fits and starts.",
+             "Press [ before the first step (lr 0.01, 2/lr = 200, far above the sharpness): the loss "
+             "falls at every step without a single rise, but slower: above 0.005 at step 2,000, where "
+             "lr 0.03 is below 0.002.",
+             TrainConfig(dataset="sine", hidden=(32, 32), activation="tanh", optimizer="sgd", lr=0.03,
+                         batch_size=None),
+             fix={"lr": 0.01},
+             prediction=Prediction("Stable while the sharpness is below 2/lr = 66.7; it starts at 43.7. "
+                        "Where will it be at step 1,500?",
+                        ("still near 44", "at 2/lr, hovering", "far past 2/lr"), 1,
+                        Evidence(1500, _sharpness_at_limit))),
     Scenario("line-fit",
              "One linear neuron, y = m x + b, learning the line y = 2x + 1: "
              "watch m and b walk to 2 and 1.",

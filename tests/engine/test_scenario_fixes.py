@@ -34,6 +34,7 @@ def test_calculus_scenarios_have_no_network_fix():
     ("exploding", 300, "B"), ("vanishing", 1500, "B"), ("dying-relu", 1000, "B"),
     ("saturation", 1000, "B"), ("lr-too-high", 300, "B"), ("lr-too-low", 1000, "B"),
     ("xor-linear", 200, "B"), ("default", 2000, "A"), ("line-fit", 50, "A"),
+    ("edge-of-stability", 2000, "A"),
 ])
 def test_the_fix_as_run_b_ends_as_the_hint_says(name, steps, better):
     """B (the fix) ends ahead of A for a pathology; for the healthy scenarios the hint breaks

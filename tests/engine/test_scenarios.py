@@ -36,7 +36,7 @@ def test_every_objective_is_a_calculus_scenario():
 
 def test_the_issue_s_network_scenarios_exist():
     for name in ("default", "exploding", "vanishing", "dying-relu", "saturation",
-                 "lr-too-high", "lr-too-low", "line-fit", "xor-linear"):
+                 "lr-too-high", "lr-too-low", "line-fit", "xor-linear", "edge-of-stability"):
         assert not get_scenario(name).is_calculus
 
 

@@ -172,6 +172,16 @@ async def test_lr_too_low_three_rungs_up_fall_below_0_01_within_2500_steps():
         assert evaluation(app).train_loss < 0.01
 
 
+async def test_edge_of_stability_one_rung_down_before_the_first_step_ends_above_0_005_at_2000_steps():
+    app = open_scenario("edge-of-stability")
+    async with app.run_test(size=SIZE):
+        await press(app, "0")
+        await press(app, "left_square_bracket")
+        assert app.session.trainer.step_count == 0 and app.session.trainer.config.lr == 0.01
+        await run_until(app, 2000)
+        assert app.session.frame.halted is None and 0.005 < evaluation(app).train_loss < 0.02
+
+
 async def test_line_fit_two_rungs_up_overshoots_and_the_loss_grows():
     app = open_scenario("line-fit")
     async with app.run_test(size=SIZE):
