@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import sys
 from functools import partial
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
+
+if TYPE_CHECKING:  # the symbolic engine loads with calculus mode, not at startup
+    from gradtui.engine.symbolic import TypedFunction
 
 from gradtui.tui.train.keys import HELP, KEYS
 from gradtui.tui.train.prediction_view import PredictionState
@@ -60,8 +63,10 @@ class GradtuiApp(App):
 
     def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None,
                  rebuild: Callable[[], Trainer] | None = None, present: bool = False,
-                 locked: bool = False) -> None:
+                 locked: bool = False, function: TypedFunction | None = None) -> None:
         super().__init__()
+        self.function = function
+        """A typed function (``--function``): calculus mode opens on it first."""
         self.present = present
         """Presenter mode (``--present``): story, hint and plots large; controls and event log hidden."""
         self.locked = locked
@@ -91,7 +96,9 @@ class GradtuiApp(App):
     def on_mount(self) -> None:
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        if self._open_calculus_first:
+        if self.function is not None:
+            self.open_function(self.function)
+        elif self._open_calculus_first:
             self.open_calculus(self.objective)
 
     def on_unmount(self) -> None:
@@ -117,6 +124,14 @@ class GradtuiApp(App):
         self._back_to_training()
         self.session.pause()
         self.push_screen(CalculusScreen(objective))
+
+    def open_function(self, function: TypedFunction) -> None:
+        """Calculus mode on a typed function (opened first when it is not showing)."""
+        from gradtui.tui.calculus.screen import CalculusScreen
+
+        if not isinstance(self.screen, CalculusScreen):
+            self.open_calculus(self.objective)
+        self.screen.show_function(function)
 
     def open_network(self) -> None:
         """Show the network view of the run the keys act on (training goes on underneath)."""

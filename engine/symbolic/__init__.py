@@ -6,13 +6,13 @@ per node; ``simplify`` and ``to_text`` bring the result to the form a textbook p
 ``evaluate`` computes in float64 (overflow is inf, never a hang).
 """
 
-from gradtui.engine.symbolic.tree import Call, Const, Div, Expr, Neg, Num, Pow, Product, Sum, Var
+from gradtui.engine.symbolic.tree import Call, Const, Div, Expr, Neg, Num, Pow, Product, Sum, Var, substitute
 from gradtui.engine.symbolic.parser import MAX_DEPTH, MAX_LENGTH, ParseError, parse
 from gradtui.engine.symbolic.printer import to_text
 from gradtui.engine.symbolic.simplify import simplify
 from gradtui.engine.symbolic.evaluate import evaluate
 from gradtui.engine.symbolic.rules import Derivation, Step, derive
-from gradtui.engine.symbolic.analysis import (Analysis, Curvature, analyse, central_difference,
+from gradtui.engine.symbolic.analysis import (CENTRAL_H, Analysis, Curvature, analyse, central_difference,
                                               classify, critical_points, gradient, hessian, jacobian,
                                               softmax_jacobian, TotalDerivative, total_derivative)
 from gradtui.engine.symbolic.graph import Graph, GraphNode, computation_graph
@@ -22,10 +22,10 @@ from gradtui.engine.symbolic.function import TypedCurve, TypedFunction, TypedSur
 from gradtui.engine.symbolic.presets import PRESETS, Preset
 
 __all__ = [
-    "Call", "Const", "Div", "Expr", "Neg", "Num", "Pow", "Product", "Sum", "Var",
+    "Call", "Const", "Div", "Expr", "Neg", "Num", "Pow", "Product", "Sum", "Var", "substitute",
     "MAX_DEPTH", "MAX_LENGTH", "ParseError", "parse", "to_text", "simplify", "evaluate",
     "Derivation", "Step", "derive",
-    "Analysis", "Curvature", "analyse", "central_difference", "classify", "critical_points", "gradient",
+    "CENTRAL_H", "Analysis", "Curvature", "analyse", "central_difference", "classify", "critical_points", "gradient",
     "hessian", "jacobian", "softmax_jacobian", "TotalDerivative", "total_derivative",
     "Graph", "GraphNode", "computation_graph",
     "RIEMANN_RULES", "Integral", "RiemannRow", "antiderivative", "integral", "riemann_sum", "riemann_table",

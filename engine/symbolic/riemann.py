@@ -1,7 +1,7 @@
 """The integral as a sum of small pieces: left, right and midpoint Riemann sums of a typed f.
 
 The exact value comes from a symbolic antiderivative when the function is a sum of the
-textbook cases (c·x^n, 1/x, sin, cos and exp of a linear argument, e^(ax+b)); otherwise
+textbook cases (c·x^n, 1/x, (ax+b)^n, sin, cos and exp of a linear argument, e^(ax+b)); otherwise
 from composite Gauss-Legendre quadrature, named as such, so the learner knows which.
 """
 
@@ -79,6 +79,13 @@ def _integrate_one(base: Expr, exp: Expr, var: str) -> Expr | None:
             return Call("log", Call("abs", Var(var)))
         raised = Num(number(exp.value + 1))
         return Div(Pow(Var(var), raised), raised)
+    if isinstance(exp, Num) and not depends_on(exp, var):  # (a x + b)^n: the chain rule backwards
+        slope = _linear_slope(base, var)
+        if slope is not None and exp != ONE:
+            if exp.value == -1:
+                return Div(Call("log", Call("abs", base)), slope)
+            raised = Num(number(exp.value + 1))
+            return Div(Pow(base, raised), Product((raised, slope)))
     if exp != ONE and not (base == Const("e") and depends_on(exp, var)):
         return None
     if base == Const("e"):

@@ -88,6 +88,7 @@ def test_graph_paths_sum_to_the_symbolic_derivative(text):
     ("x^2", 0, 1, 1 / 3), ("3x^2 + 2x + 1", 1, 2, 11.0), ("1/x", 1, np.e, 1.0), ("sin(2x)", 0, np.pi / 2, 1.0),
     ("e^(3x)", 0, 1, (np.e**3 - 1) / 3), ("2cos(x + 1)", 0, 1, 2 * (np.sin(2) - np.sin(1))),
     ("4x^4 - 2x^3 + x^2 - 5x", 0, 2, 4 * 32 / 5 - 8 + 8 / 3 - 10),
+    ("(2x+3)^2", 0, 2, (7**3 - 3**3) / 6), ("1/(2x + 1)", 0, 1, np.log(3) / 2),
 ])
 def test_exact_integrals_by_the_antiderivative(text, a, b, exact):
     result = integral(parse(text), a, b)

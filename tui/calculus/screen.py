@@ -14,6 +14,9 @@ Keys: ``s`` step, ``space`` run/pause, ``r`` reset to the start, ``]``/``[`` lr 
 surface, ``o`` next optimizer (racing: the lane the table follows), ``R`` race,
 ``d`` derivative view, ``-``/``=`` halve/double h (``_``/``+`` by ten), ``c`` curvature
 view (the Hessian, its axes, the lr limit), ``escape`` back.
+``f`` types a function of your own (``tui/calculus/function_bar.py``); ``t`` then cycles its
+views (derivation, computation graph, probe, Riemann sums: ``function_panels.py``), ``<``/``>``
+change the Riemann n; presets are in the command palette ("Function: ...").
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ import numpy as np
 
 from gradtui.engine import OBJECTIVES, SCENARIOS
 from gradtui.engine.predictions import Watch
+from gradtui.engine.symbolic import PRESETS, Preset, TypedFunction, typed_objective
 
 from gradtui.tui.calculus.curvature_view import curvature_readout, limit_rule, short
 from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
                               surface_info, trajectory_table)
+from gradtui.tui.calculus.function_bar import FunctionBar
+from gradtui.tui.calculus.function_panels import RENDERERS, RIEMANN_PIECES, VIEWS, FunctionView, critical_in
 from gradtui.tui.calculus.plot import CalculusPlot
 from gradtui.tui.calculus.session import CalculusSession
 from gradtui.tui.widgets.publisher import FrameReady
@@ -77,7 +83,7 @@ TICK_SECONDS = 0.1
 
 
 LOCK_ALLOWS = frozenset({"step", "toggle_run", "reset", "derivative", "curvature", "scale_h", "help",
-                         "back"})
+                         "back", "function_view", "pieces"})
 """The calculus actions a locked app (``gradtui --lock``) still runs: moving along the descent
 and the views. The learning rate, the start point, the surface and the optimizers stay as set."""
 
@@ -96,10 +102,12 @@ class CalculusCommands(Provider):
         locked = getattr(screen.app, "locked", False)
         surfaces = [] if locked else [(f"Calculus: {name}", partial(screen.show_surface, name), cls.story)
                                       for name, cls in OBJECTIVES.items()]
+        presets = [] if locked else [(f"Function: {p.name}  {p.text}", partial(screen.show_preset, p), p.answer)
+                                     for p in PRESETS.values()]
         actions = [(f"Calculus: {b.tooltip}", partial(screen.run_action, b.action),
                     f"key {b.key_display or b.key}") for b in CalculusScreen.BINDINGS
                    if b.tooltip and (not locked or b.action.split("(")[0] in LOCK_ALLOWS)]
-        return surfaces + actions
+        return surfaces + presets + actions
 
     async def discover(self) -> Hits:
         for text, command, help_text in self._commands():
@@ -127,10 +135,10 @@ class CalculusScreen(Screen):
         Binding("left_square_bracket", "lr(-1)", show=False, key_display="[",
                 tooltip="learning rate down one rung"),
         Binding("left,h", "move_start(-1, 0)", "start", key_display="←↑↓→",
-                tooltip="move the start point (h j k l too); the run restarts from there"),
-        Binding("right,l", "move_start(1, 0)", show=False),
-        Binding("up,k", "move_start(0, 1)", show=False),
-        Binding("down,j", "move_start(0, -1)", show=False),
+                tooltip="move the start point left; the run restarts from there"),
+        Binding("right,l", "move_start(1, 0)", show=False, tooltip="move the start point right"),
+        Binding("up,k", "move_start(0, 1)", show=False, tooltip="move the start point up (a surface)"),
+        Binding("down,j", "move_start(0, -1)", show=False, tooltip="move the start point down (a surface)"),
         Binding("n", "surface(1)", "surface", tooltip="next surface"),
         Binding("p", "surface(-1)", show=False, tooltip="previous surface"),
         Binding("o", "optimizer", "optimizer", tooltip="next optimizer"),
@@ -138,6 +146,10 @@ class CalculusScreen(Screen):
         Binding("d", "derivative", "derivative", tooltip="derivative view on/off"),
         Binding("c", "curvature", "curvature",
                 tooltip="curvature view on/off: the Hessian, its axes, the condition number, the lr limit"),
+        Binding("f", "type_function", "function", tooltip="type your own function f(x) or f(x, y)"),
+        Binding("t", "function_view", "view", tooltip="your function: next view (derivation, graph, probe, Riemann)"),
+        Binding("less_than_sign", "pieces(-1)", show=False, tooltip="Riemann view: fewer pieces"),
+        Binding("greater_than_sign", "pieces(1)", show=False, tooltip="Riemann view: more pieces"),
         Binding("minus", "scale_h(0.5)", "h", key_display="-/=", tooltip="halve the secant step h"),
         Binding("equals_sign", "scale_h(2)", show=False, tooltip="double the secant step h"),
         Binding("underscore", "scale_h(0.1)", show=False, key_display="_",
@@ -153,12 +165,17 @@ class CalculusScreen(Screen):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     FOOTER_RANK = ("toggle_run", "step", "help", "back", "reset", "lr(1)", "optimizer", "race", "surface(1)",
-                   "move_start(-1, 0)", "curvature", "derivative", "scale_h(0.5)")
+                   "move_start(-1, 0)", "type_function", "function_view", "curvature", "derivative",
+                   "scale_h(0.5)")
     """The footer keeps these keys longest as the terminal narrows (all are in ? help)."""
 
     running: reactive[bool] = reactive(False)
     derivative: reactive[bool] = reactive(False, bindings=True)
     curvature: reactive[bool] = reactive(False)
+    function: reactive[TypedFunction | None] = reactive(None, bindings=True)
+    """The typed function on show (None: a built-in surface)."""
+    view: reactive[str] = reactive("derivation", bindings=True)
+    """Which of the typed function's views is below the picture."""
 
     def __init__(self, objective: str = "quadratic", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -167,9 +184,13 @@ class CalculusScreen(Screen):
         self._watch: Watch | None = None
         self._watched: tuple[str, Any] | None = None  # (surface, the Descent the watch follows)
         self._seen = 0
+        self.pieces = 16
+        self.interval: tuple[float, float] | None = None
+        self._critical: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield Static(id="calc-status")
+        yield FunctionBar(id="calc-function-bar")
         yield PredictionPanel(id="calc-prediction")
         with Horizontal(id="calc-body"):
             yield CalculusPlot(self.session, id="calc-plot")
@@ -177,6 +198,7 @@ class CalculusScreen(Screen):
                 yield Static(id="calc-lanes")
                 yield Static(id="calc-surface")
         yield Static(id="calc-table")
+        yield Static(id="calc-function")
         yield FittedFooter(self.FOOTER_RANK)
 
     def on_mount(self) -> None:
@@ -225,6 +247,7 @@ class CalculusScreen(Screen):
             self._say("a curve has one coordinate: ← and → move the start")
 
     def action_surface(self, step: int) -> None:
+        self._leave_function()
         self.session.cycle_objective(step)
         self._say(self._intro())
 
@@ -251,10 +274,52 @@ class CalculusScreen(Screen):
         self.session.scale_h(factor)
         self._say(f"h = {fmt(self.session.secant_h)}")
 
+    def action_type_function(self) -> None:
+        self.query_one(FunctionBar).open(self.function.text if self.function is not None else "")
+
+    def action_function_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self._say(f"your function: the {self.view} view (t: next view)")
+
+    def action_pieces(self, step: int) -> None:
+        at = RIEMANN_PIECES.index(self.pieces) if self.pieces in RIEMANN_PIECES else 4
+        self.pieces = RIEMANN_PIECES[max(0, min(len(RIEMANN_PIECES) - 1, at + step))]
+        self._say(f"n = {self.pieces} pieces")
+
+    def on_function_bar_typed(self, message: FunctionBar.Typed) -> None:
+        self.show_function(message.function)
+
+    def show_function(self, function: TypedFunction, point: tuple[float, ...] | None = None,
+                      interval: tuple[float, float] | None = None) -> None:
+        """Calculus mode on a typed function: its picture, descents on it, and its views."""
+        objective = typed_objective(function, start=point)
+        self.session.use(objective)
+        self.interval = interval
+        self._critical = critical_in(function, objective.window)
+        self.add_class("-typed")
+        self.function = function
+        self._say(f"f = {function}: t cycles derivation, graph, probe and Riemann views; "
+                  "arrows move the point, f types another")
+        self.call_after_refresh(self.session.announce)  # again once the view has its height
+
+    def show_preset(self, preset: Preset) -> None:
+        """A seed's example: its function, point and (for the Riemann view) interval."""
+        self.show_function(TypedFunction.parse(preset.text), preset.point,
+                           preset.interval if preset.kind == "riemann" else None)
+        self.view = {"gradient": "probe", "critical": "probe", "riemann": "riemann"}.get(preset.kind, "derivation")
+        self._say(f"{preset.name}: {preset.answer}")
+
+    def _leave_function(self) -> None:
+        self.function = None
+        self.remove_class("-typed")
+
     def action_help(self) -> None:
-        rows = [(b.key_display or b.key, b.description or b.action, b.tooltip) for b in self.BINDINGS
-                if b.tooltip]
+        rows = [(self._keys_of(b), b.description, b.tooltip) for b in self.BINDINGS if b.tooltip]
         self.app.push_screen(HelpScreen("calculus keys", rows, CALCULUS_NOTES))
+
+    def _keys_of(self, binding: Binding) -> str:
+        """Every key of ``binding`` as the keyboard shows it ("right,l" is "→ l")."""
+        return " ".join(self.app.get_key_display(Binding(key, "")) for key in binding.key.split(","))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
@@ -271,10 +336,15 @@ class CalculusScreen(Screen):
                     and (action == "skip_question" or int(parameters[0]) < len(state.prediction.answers)))
         if action == "reveal_answer":
             return self.question is not None
+        if action == "function_view":
+            return self.function is not None
+        if action == "pieces":
+            return self.function is not None and self.view == "riemann"
         return self.derivative or action != "scale_h"
 
     def show_surface(self, name: str) -> None:
         """Switch to the surface called ``name`` (a key of ``OBJECTIVES``)."""
+        self._leave_function()
         self.session.set_objective(name)
         self._say(self._intro())
 
@@ -291,6 +361,9 @@ class CalculusScreen(Screen):
         self.session.announce()
 
     def watch_curvature(self) -> None:
+        self.session.announce()
+
+    def watch_view(self) -> None:
         self.session.announce()
 
     def _tick(self) -> None:
@@ -406,10 +479,22 @@ class CalculusScreen(Screen):
         lanes.update(secant_readout(session) if self.derivative
                      else curvature_readout(session, lanes.size.width) if self.curvature
                      else lane_legend(session))
+        if self.function is not None:
+            self._show_function()
+            return
         table = self.query_one("#calc-table", Static)
         rows = table.size.height - 2
         table.update(secant_table(session, rows, table.size.width) if self.derivative
                      else trajectory_table(session, rows, table.size.width))
+
+    def _show_function(self) -> None:
+        """The typed function's view at the followed lane's current point."""
+        assert self.function is not None
+        box = self.query_one("#calc-function", Static)
+        point = tuple(float(v) for v in self.session.focus.last.x)
+        interval = self.interval or tuple(float(v) for v in self.session.bounds[0])
+        view = FunctionView(self.function, point, interval, self.pieces, self._critical)
+        box.update(RENDERERS[self.view](view, max(1, box.size.height - 1)))
 
     def _status(self) -> Group:
         session = self.session
@@ -423,6 +508,7 @@ class CalculusScreen(Screen):
         verdict = ((" · ESCAPED", "bold green") if focus.descent.escaped
                    else (" · DIVERGED", "bold red") if focus.diverged
                    else ("", "") if session.in_view(focus) else (" · off the picture", "bold yellow"))
-        head = Text.assemble(("CALCULUS ", "bold"), f"{session.objective.name} · {lanes}{view} · "
+        name = f"f = {self.function}" if self.function is not None else session.objective.name
+        head = Text.assemble(("CALCULUS ", "bold"), f"{name} · {lanes}{view} · "
                              f"step {session.steps} · ", state, verdict)
         return Group(head, Text(self.message, style="italic"))

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from gradtui.engine import (OBJECTIVES, OPTIMIZERS, Race, SecantRow, TrajectoryRow, check_optimizer,
+from gradtui.engine import (OBJECTIVES, OPTIMIZERS, Objective, Race, SecantRow, TrajectoryRow, check_optimizer,
                             get_objective, secant_slopes)
 from gradtui.engine.calculus.curvature import Curvature, curvature, stability_point
 
@@ -115,7 +115,11 @@ class CalculusSession(Publisher):
 
     def set_objective(self, name: str) -> None:
         """Switch surface: its default start, learning rates and secant h."""
-        self.objective = get_objective(name)
+        self.use(get_objective(name))
+
+    def use(self, objective: Objective) -> None:
+        """Show ``objective`` (a built-in surface or a typed function's) from its own start."""
+        self.objective = objective
         self.start = np.array(self.objective.start, dtype=float)
         self.lrs = dict(self.objective.lrs)
         self.h = float(2.0 ** np.floor(np.log2(self.x_span / 3)))
@@ -125,7 +129,8 @@ class CalculusSession(Publisher):
     def cycle_objective(self, step: int = 1) -> str:
         """The next (``step`` 1) or previous (-1) surface; returns its name."""
         names = list(OBJECTIVES)
-        self.set_objective(names[(names.index(self.objective.name) + step) % len(names)])
+        at = names.index(self.objective.name) if self.objective.name in names else -1 if step > 0 else 0
+        self.set_objective(names[(at + step) % len(names)])
         return self.objective.name
 
     def reset(self) -> None:

@@ -1,6 +1,7 @@
 """The ``gradtui`` command line: open the app, run headless, list what exists.
 
     gradtui [--scenario NAME] [settings]                  open the app
+    gradtui --function EXPR                               the app in calculus mode on a typed function
     gradtui run [settings] --steps N [--every K] [--out FILE.jsonl|.csv] [--save CKPT] [--force]
                 [--trace INDEX] [--landscape FILE.npz [--landscape-span S] [--landscape-steps N]]
     gradtui compare [settings] --change KEY=VALUE [--steps N] [--every K] [--out FILE] [--force]
@@ -8,6 +9,7 @@
     gradtui list                                          scenarios, datasets, choices
     gradtui serve [--host H] [--port P] [settings]      the app in web browsers
     gradtui export CKPT --format torch|numpy|json [-o FILE]  the trained network as a file
+    gradtui diff EXPR [--at x=1,y=2] [--json]             a typed function differentiated by the rules
     gradtui --version
 
 The settings flags, TOML configs and ``prepare`` live in ``settings``. Every user mistake
@@ -36,7 +38,7 @@ from gradtui.engine.train.replay import PlannedChangeError
 from gradtui.engine.train.runner import Row, run_descent, run_trainer
 from gradtui.engine.train.stop import Stopper, parse_until
 
-from gradtui.tui.cli import compare
+from gradtui.tui.cli import compare, diff
 from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format, descent_columns,
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
@@ -57,9 +59,13 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                  epilog="commands: 'gradtui run --help' trains headless; 'gradtui compare --help' "
                         "trains twice with one change; 'gradtui list' shows scenarios, datasets "
                         "and choices; 'gradtui lr-find --help' suggests a learning rate; 'gradtui export --help' writes a trained network as PyTorch, "
-                        "NumPy or JSON; 'gradtui serve --help' serves the app to web browsers.")
+                        "NumPy or JSON; 'gradtui serve --help' serves the app to web browsers; "
+                        "'gradtui diff --help' differentiates a typed function by the rules.")
     app.add_argument("--version", action="version", version=f"gradtui {__version__}")
     add_settings(app)
+    app.add_argument("--function", metavar="EXPR", default=None,
+                     help="open calculus mode on a typed f(x) or f(x, y), e.g. 'x^2 y + 3xy^2' "
+                          "(grammar: gradtui diff --help)")
     serve.add_room_flags(app)
     run = Parser(prog="gradtui run", description="Train headless; print a table and a summary.")
     add_settings(run)
@@ -82,7 +88,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
     return {"app": app, "run": run, "compare": compare.build_parser(), "list": lister,
             "export": export_model.build_parser(), "serve": serve.build_parser(),
-            "lr-find": lr_find.build_parser()}
+            "lr-find": lr_find.build_parser(), "diff": diff.build_parser()}
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -98,11 +104,12 @@ APP_CRASHED = 70
 
 
 def _open_app(args: argparse.Namespace) -> int:
+    function = diff.typed_function(args.function, "--function") if args.function is not None else None
     prepared = prepare_app(args)
     from gradtui.tui.app import GradtuiApp  # imported here: only the app needs Textual
 
     app = GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild,
-                     present=args.present, locked=args.lock)
+                     present=args.present, locked=args.lock, function=function)
     if threading.current_thread() is threading.main_thread():  # main() restores the handler
         signal.signal(signal.SIGTERM, partial(_close_app, app))
     app.run()
@@ -229,7 +236,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"app": _open_app, "run": _run, "compare": compare.command, "list": _list,
-            "export": export_model.command, "serve": serve.command, "lr-find": lr_find.command}
+            "export": export_model.command, "serve": serve.command, "lr-find": lr_find.command,
+            "diff": diff.command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -246,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except UsageError as exc:
         print(f"gradtui: error: {visible(str(exc))}", file=sys.stderr)  # one line, whatever a name holds
+        for line in getattr(exc, "pointer", ()):  # a typed function: the text, a caret under the column
+            print(f"  {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gradtui: interrupted", file=sys.stderr)

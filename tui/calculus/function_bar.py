@@ -1,0 +1,67 @@
+"""The line where a learner types a function: ``f(x, y) =`` and an Input, and below it one
+line pointing at the column of a mistake. A good function is posted as ``FunctionBar.Typed``;
+a bad one leaves the function on show as it was."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from gradtui.engine.symbolic import MAX_LENGTH, ParseError, TypedFunction
+
+PROMPT = "f(x, y) = "
+
+
+class FunctionBar(Vertical):
+    """Hidden until ``open``; enter parses, escape closes it and keeps the function as it was."""
+
+    BINDINGS = [Binding("escape", "close", "cancel", tooltip="close without changing the function")]
+
+    class Typed(Message):
+        """A function that parsed."""
+
+        def __init__(self, function: TypedFunction) -> None:
+            super().__init__()
+            self.function = function
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="function-line"):
+            yield Static(PROMPT, id="function-prompt")
+            yield Input(placeholder="e.g. x^2 y + 3xy^2, e^x sin x, ln(x^2 + 1)   (enter: use it, escape: cancel)",
+                        max_length=MAX_LENGTH, id="function-input", disabled=True,  # no focus while hidden
+                        select_on_focus=False)
+        yield Static("", id="function-error")
+
+    def open(self, text: str = "") -> None:
+        """Show the bar with ``text`` in it and the cursor at its end."""
+        self.display = True
+        box = self.query_one(Input)
+        box.disabled = False
+        box.value = text
+        box.cursor_position = len(text)
+        self.query_one("#function-error", Static).update("")
+        self.call_after_refresh(box.focus)  # after the key that opened it, which is not typed in
+
+    def action_close(self) -> None:
+        self.display = False
+        self.query_one(Input).disabled = True
+        self.screen.set_focus(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            function = TypedFunction.parse(event.value)
+        except ParseError as exc:
+            self.query_one("#function-error", Static).update(error_line(exc, event.value))
+            return
+        self.action_close()
+        self.post_message(self.Typed(function))
+
+
+def error_line(exc: ParseError, text: str) -> str:
+    """One line: a caret under the column (the Input starts right after the prompt), then why."""
+    column = min(exc.column, len(text) + 1)
+    return " " * (len(PROMPT) + column - 1) + f"^ {exc.message} (column {exc.column})"

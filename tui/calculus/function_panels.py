@@ -1,0 +1,195 @@
+"""What calculus mode shows about a typed function, as Rich text built from the engine alone:
+the derivation (rules step by step, the result, its value at the point and the central
+difference beside it), the computation graph, the two-variable probe (partials, gradient,
+Hessian, eigenvalues, classification) and the Riemann sums against the exact integral.
+
+Each view is a pure function of a ``FunctionView`` (the function, the point, the Riemann
+settings), so tests read the same lines the screen draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from rich.text import Text
+
+from gradtui.engine.symbolic import (CENTRAL_H, Analysis, Curvature, Graph, Integral, Num, RiemannRow, TypedFunction,
+                                     Var, analyse, computation_graph, critical_points, riemann_table, substitute,
+                                     to_text)
+
+VIEWS = ("derivation", "graph", "probe", "riemann")
+"""The typed function's views, in the order ``t`` cycles them."""
+
+RIEMANN_PIECES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384)
+"""The n the Riemann view steps through (``<`` and ``>``)."""
+
+
+def num(value: float) -> str:
+    """A number in at most ten significant digits."""
+    return f"{value:.10g}"
+
+
+@dataclass(frozen=True)
+class FunctionView:
+    """One typed function at one point (x, or x and y), with the Riemann view's interval and n."""
+
+    function: TypedFunction
+    point: tuple[float, ...]
+    interval: tuple[float, float] = (0.0, 1.0)
+    pieces: int = 16
+    critical: tuple = field(default=(), compare=False)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        return analyse(self.function.expr, self.function.variables, self.point)
+
+    @cached_property
+    def graph(self) -> Graph:
+        return computation_graph(self.function.expr, dict(zip(self.function.variables, self.point)))
+
+    @property
+    def at(self) -> str:
+        names = self.function.variables
+        if len(names) == 1:
+            return f"x = {num(self.point[0])}"
+        return f"(x, y) = ({num(self.point[0])}, {num(self.point[1])})"
+
+    @property
+    def d(self) -> str:
+        """d for f(x), ∂ for f(x, y)."""
+        return "d" if len(self.function.variables) == 1 else "∂"
+
+
+def agreement(exact: float, numeric: float) -> Text:
+    """A tick when the rule and the central difference agree to 1e-6 (relative), else a cross."""
+    if not (np.isfinite(exact) and np.isfinite(numeric)):
+        return Text("not finite here", style="bold yellow")
+    gap = abs(exact - numeric) / max(1.0, abs(exact))
+    return Text(f"✓ agree to {gap:.0e}", style="green") if gap < 1e-6 else Text(f"✗ differ by {gap:.1e}", style="bold red")
+
+
+def derivation_text(view: FunctionView, rows: int = 40) -> Text:
+    """f, each derivative with its value and central difference, and the rules step by step."""
+    a, d = view.analysis, view.d
+    names = ", ".join(view.function.variables)
+    out = Text.assemble((f"f({names}) = ", "bold"), to_text(a.expr), f"   at {view.at}: f = {num(a.value)}\n")
+    lines: list[Text] = []
+    for der, value, numeric in zip(a.derivations, a.gradient, a.numeric_gradient):
+        lines.append(Text.assemble((f"{d}f/{d}{der.var} = ", "bold"), (to_text(der.result), "bold cyan"),
+                                   f" = {num(value)}   central difference (h = {CENTRAL_H:g}): {num(numeric)}  ",
+                                   agreement(value, numeric)))
+    for der in a.derivations:
+        lines.append(Text(f"rules for {d}f/{d}{der.var}:", style="dim"))
+        for s in der.steps:
+            lines.append(Text.assemble("  " * (s.depth + 1), (" + ".join(s.rules), "yellow"), ": ",
+                                       f"{d}/{d}{der.var} [{to_text(s.expr)}] = {to_text(s.applied)}",
+                                       (f"  → {to_text(s.result)}", "cyan")))
+    shown = lines[: max(1, rows - 1)]
+    out.append_text(Text("\n").join(shown))
+    if len(shown) < len(lines):
+        out.append(f"\n… {len(lines) - len(shown)} more lines (the whole derivation: gradtui diff)", style="dim")
+    return out
+
+
+def graph_text(view: FunctionView, rows: int = 40) -> Text:
+    """The nodes with their forward values and local derivatives, then the paths back to each variable."""
+    g = view.graph
+    out = Text.assemble(("computation graph", "bold"), f" at {view.at}: forward values, then local "
+                        "derivatives multiplied back along each path\n")
+    lines: list[Text] = []
+    width = max((len(to_text(n.formula)) for n in g.nodes if n.edges), default=1) + 4
+    for n in g.nodes:
+        if not n.edges:
+            lines.append(Text(f"  {n.name} = {num(n.value)}"))
+            continue
+        head = f"  {n.name} = {to_text(n.formula)}"
+        locals_ = "   ".join(f"∂{n.name}/∂{e.to} = {to_text(e.local)} = {num(e.value)}" for e in n.edges)
+        lines.append(Text.assemble(f"{head:<{width + 6}}", (f"= {num(n.value):<12}", "bold"), (locals_, "cyan")))
+    for var, paths in g.paths.items():
+        for p in paths:
+            chain = " → ".join(p.names)
+            factors = " × ".join(num(f) for f in p.factors) or "1"
+            lines.append(Text.assemble(f"  path {chain}: ", (f"{factors} = {num(p.product)}", "yellow")))
+        more = g.path_counts[var] - len(paths)
+        tail = f" ({more} more paths)" if more > 0 else ""
+        lines.append(Text.assemble((f"  df/d{var} = sum over {g.path_counts[var]} path(s) = {num(g.totals[var])}",
+                                    "bold green"), tail))
+    shown = lines[: max(1, rows - 1)]
+    out.append_text(Text("\n").join(shown))
+    return out
+
+
+def curvature_text(c: Curvature) -> Text:
+    style = {"minimum": "green", "maximum": "magenta", "saddle": "yellow"}.get(c.kind, "dim")
+    return Text(c.sentence, style=f"bold {style}")
+
+
+def probe_text(view: FunctionView, rows: int = 40) -> Text:
+    """Partial derivatives as slopes of slices, the gradient, the Hessian, eigenvalues and
+    what they say, and the critical points Newton's method finds in the window."""
+    a = view.analysis
+    out = Text.assemble(("probe", "bold"), f" at {view.at}: f = {num(a.value)}\n")
+    if len(a.variables) == 2:
+        x, y = a.point
+        slices = (f"slope of the slice f(x, {num(y)})", f"slope of the slice f({num(x)}, y)")
+    else:
+        slices = ("slope of the curve",)
+    for der, value, numeric, what in zip(a.derivations, a.gradient, a.numeric_gradient, slices):
+        out.append_text(Text.assemble(f"{view.d}f/{view.d}{der.var} = {to_text(der.result)} = ", (num(value), "bold"),
+                                      f"   ({what}; central difference {num(numeric)})\n"))
+    grad = np.array(a.gradient)
+    out.append(f"gradient ({', '.join(num(g) for g in a.gradient)}), |grad f| = {num(float(np.linalg.norm(grad)))}"
+               "; -grad f points straight downhill\n")
+    h = "; ".join("  ".join(num(v) for v in row) for row in a.hessian)
+    hx = "; ".join("  ".join(to_text(e) for e in row) for row in a.hessian_exprs)
+    out.append(f"Hessian [{hx}] = [{h}]\n")
+    out.append(f"eigenvalues {', '.join(num(e) for e in a.curvature.eigenvalues)}: ")
+    out.append_text(curvature_text(a.curvature))
+    if view.critical:
+        found = ", ".join(f"({', '.join(num(c) for c in p)}) {c.kind}" for p, c in view.critical)
+        out.append(f"\ncritical points in the window: {found}")
+    return out
+
+
+def riemann_text(view: FunctionView, rows: int = 40) -> Text:
+    """Left, right and midpoint sums for n pieces and each n of a ladder, against the exact integral."""
+    a, b = view.interval
+    fn = view.function
+    slice_note = ""
+    expr = fn.expr
+    if len(fn.variables) == 2:
+        expr = substitute(fn.expr, {Var("y"): Num(float(view.point[1]))})
+        slice_note = f" (the slice y = {num(view.point[1])})"
+    ns = sorted({view.pieces, *(n for n in (4, 16, 64, 256, 1024) if n != view.pieces)})
+    exact, table = riemann_table(expr, a, b, ns)
+    out = Text.assemble(("Riemann sums", "bold"), f" of f on [{num(a)}, {num(b)}]{slice_note}, n pieces of width (b - a)/n\n")
+    out.append_text(_exact_line(exact))
+    out.append(f"\n{'n':>6}  {'left':>14} {'error':>10}  {'right':>14} {'error':>10}  {'midpoint':>14} {'error':>10}\n",
+               style="dim")
+    for row in table[: max(1, rows - 3)]:
+        out.append_text(_row(row, row.n == view.pieces))
+    out.append("left and right errors shrink like 1/n, the midpoint's like 1/n^2; < > change n", style="dim")
+    return out
+
+
+def _exact_line(exact: Integral) -> Text:
+    how = (f"by the antiderivative F = {to_text(exact.antiderivative)}" if exact.antiderivative is not None
+           else f"by {exact.method}")
+    return Text.assemble("exact integral = ", (num(exact.value), "bold green"), f"  ({how})")
+
+
+def _row(row: RiemannRow, current: bool) -> Text:
+    cells = "  ".join(f"{num(row.sums[r]):>14} {row.errors[r]:>10.2e}" for r in ("left", "right", "midpoint"))
+    return Text(f"{row.n:>6}  {cells}\n", style="bold reverse" if current else "")
+
+
+def critical_in(function: TypedFunction, window) -> tuple:
+    """Critical points of ``function`` inside the viewing window (2-D windows only)."""
+    if len(function.variables) != 2:
+        return ()
+    return tuple(critical_points(function.expr, function.variables, window, starts_per_axis=5, iterations=40))
+
+
+RENDERERS = {"derivation": derivation_text, "graph": graph_text, "probe": probe_text, "riemann": riemann_text}
