@@ -18,7 +18,8 @@ SIZE = (120, 40)
 
 SHOTS = {
     # name: (surface, keys pressed, extra steps taken after the keys)
-    # calculus_quadratic.svg is the snapshot of tests/tui/test_snapshots.py (copied; a test checks it)
+    # calculus_quadratic.svg and calculus_function.svg are snapshots of tests/tui/test_snapshots.py
+    # (copied; a test checks it)
     "calculus_rosenbrock_race": ("rosenbrock", ["R", "o", "o", "o", "o"], 1700),
 }
 

@@ -147,7 +147,7 @@ class _Walker:
             outer = _ELEMENTARY[e.fn][1](e.arg)
             if e.arg == Var(v):
                 return name, False, outer
-            return name, True, Product((outer, self.derive(e.arg, depth)))
+            return name, True, _times(outer, self.derive(e.arg, depth))
         raise TypeError(f"not an expression node: {type(e).__name__}")
 
     def product(self, e: Product, depth: int) -> tuple[str, bool, Expr]:
@@ -172,12 +172,18 @@ class _Walker:
             outer: Expr = Product((e.exp, lowered))
             if e.base == Var(v):
                 return "power", False, outer
-            return "power", True, Product((outer, self.derive(e.base, depth)))
+            return "power", True, _times(outer, self.derive(e.base, depth))
         if not base_varies:
             outer = e if e.base == Const("e") else Product((e, Call("log", e.base)))
             if e.exp == Var(v):
                 return "exponential", False, outer
-            return "exponential", True, Product((outer, self.derive(e.exp, depth)))
+            return "exponential", True, _times(outer, self.derive(e.exp, depth))
         du, dw = self.derive(e.base, depth), self.derive(e.exp, depth)
         inner = Sum((Product((dw, Call("log", e.base))), Div(Product((e.exp, du)), e.base)))
         return "general power", False, Product((e, inner))
+
+
+def _times(outer: Expr, inner: Expr) -> Expr:
+    """outer · inner for the chain rule, one product (2(2x + 3)^1*2, not (2(2x + 3)^1)*2)."""
+    factors = outer.factors if isinstance(outer, Product) else (outer,)
+    return Product((*factors, inner))

@@ -142,6 +142,7 @@ def test_a_typed_function_is_an_objective_for_descents_and_races():
     o = typed_objective("(x-1)^2 + 2(y+0.5)^2")
     assert o.dim == 2 and o.minima == ((1.0, -0.5),)
     assert o.grad((0, 0)) == pytest.approx((-2.0, 2.0))
+    assert o.hessian((0, 0)).tolist() == [[2.0, 0.0], [0.0, 4.0]]
     assert o.f_grid(np.zeros((2, 3)), np.zeros((2, 3))).shape == (2, 3)
     d = Descent(o, "sgd")
     d.run(200)

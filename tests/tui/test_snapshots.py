@@ -16,6 +16,7 @@ import asyncio
 from pathlib import Path
 
 from gradtui.engine import SCENARIOS
+from gradtui.engine.symbolic import PRESETS, TypedFunction
 from gradtui.tui.app import GradtuiApp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,7 @@ SNAPSHOTS = Path(__file__).resolve().parent / "__snapshots__" / "test_snapshots"
 README_PICTURES = {
     "default.svg": "test_default_scenario_paused_at_step_1500.svg",
     "calculus_quadratic.svg": "test_calculus_mode_on_the_quadratic_after_six_steps.svg",
+    "calculus_function.svg": "test_a_typed_function_s_derivation_by_the_rules.svg",
 }
 """README picture (in screenshots/) -> the snapshot it is a copy of."""
 SIZE = (120, 40)
@@ -76,6 +78,17 @@ def test_calculus_curvature_view_on_the_bowl(snap_compare):
 
     app = GradtuiApp(scenario=SCENARIOS["bowl"])
     assert snap_compare(app, terminal_size=SIZE, run_before=curvature)
+
+
+def test_a_typed_function_s_derivation_by_the_rules(snap_compare):
+    async def chain_rule_example(pilot) -> None:
+        await pilot.pause()
+        pilot.app.screen.show_preset(PRESETS["chain"])  # (2x+3)^2 at x = 1
+        await pilot.pause()
+        await pilot.pause()
+
+    app = GradtuiApp(function=TypedFunction.parse("(2x+3)^2"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=chain_rule_example)
 
 
 def test_the_readme_pictures_are_the_snapshots():

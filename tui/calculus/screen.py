@@ -165,7 +165,7 @@ class CalculusScreen(Screen):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     FOOTER_RANK = ("toggle_run", "step", "help", "back", "reset", "lr(1)", "optimizer", "race", "surface(1)",
-                   "move_start(-1, 0)", "type_function", "function_view", "curvature", "derivative",
+                   "move_start(-1, 0)", "curvature", "type_function", "function_view", "derivative",
                    "scale_h(0.5)")
     """The footer keeps these keys longest as the terminal narrows (all are in ? help)."""
 
