@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gradtui.engine.calculus.objectives import Objective, Point, Window
-from gradtui.engine.symbolic.analysis import critical_points, hessian, hessian
+from gradtui.engine.symbolic.analysis import critical_points, hessian
 from gradtui.engine.symbolic.evaluate import evaluate
 from gradtui.engine.symbolic.parser import parse
 from gradtui.engine.symbolic.printer import to_text
@@ -75,10 +75,6 @@ class _Typed(Objective):
         return tuple(derive(self.function.expr, v).result for v in self.function.variables)
 
     @cached_property
-    def _second(self) -> tuple[tuple[Expr, ...], ...]:
-        return hessian(self.function.expr, self.function.variables)
-
-    @cached_property
     def _minima(self) -> tuple[Point, ...]:
         window = (self.window,) if self.dim == 1 else self.window
         return tuple(p for p, c in critical_points(self.function.expr, self.function.variables, window)  # type: ignore[arg-type]
@@ -97,10 +93,6 @@ class _Typed(Objective):
     def _grad(self, *coords: Any) -> tuple[Any, ...]:
         env = self._env(coords)
         return tuple(float(evaluate(g, env)) for g in self._gradient)
-
-    def _hessian(self, *coords: Any) -> tuple[tuple[float, ...], ...]:
-        env = self._env(coords)
-        return tuple(tuple(float(evaluate(h, env)) for h in row) for row in self._second)
 
     @cached_property
     def _hessian_exprs(self) -> tuple[tuple[Expr, ...], ...]:
