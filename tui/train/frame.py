@@ -22,6 +22,7 @@ from gradtui.engine import UNIT_STATES, Evaluation, Flag, TrainConfig, Trainer
 from gradtui.tui.train.network_picture import NetworkPicture
 from gradtui.tui.train.history import HistoryView
 from gradtui.tui.train.outputs import Output
+from gradtui.tui.train.sharpness import stability_line
 from gradtui.tui.train.timeline import Timeline
 
 DEAD, SATURATED = UNIT_STATES.index("dead"), UNIT_STATES.index("saturated")
@@ -72,13 +73,20 @@ class Frame:
     lr_curve: tuple[np.ndarray, np.ndarray] | None = None
     """(steps, lr) of the lr schedule from where it was chosen to a little past now; None
     without one (a constant lr and no warm-up)."""
+    sharpness: HistoryView | None = None
+    """While the sharpness pane is open: λmax (channel 0) and the stability line at the lr
+    of that moment (channel 1, NaN for rmsprop and adam) at each measurement."""
+    stability_line: float | None = None
+    """The stability line at the lr in use now (2/lr for sgd); None for rmsprop and adam."""
+    above_line: bool = False
+    """Whether the newest λmax is above the line (until back below 90% of it)."""
 
 
 def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
                 steps_per_s: float, output: Output | None, halted: Flag | None,
-                points: int, network: NetworkPicture | None = None) -> Frame:
+                points: int, network: NetworkPicture | None = None, sharpness: bool = False) -> Frame:
     """The frame numbered ``serial`` for the run as it stands; histories are reduced to
-    about ``points`` buckets (two per plot column)."""
+    about ``points`` buckets (two per plot column); ``sharpness``: with its record."""
     stats = timeline.last
     return Frame(
         serial=serial, step=trainer.step_count, epoch=trainer.epoch, running=running,
@@ -87,6 +95,8 @@ def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: b
         steps=timeline.steps.view(points), evals=timeline.evals.view(points),
         evaluation=timeline.evaluation, marks=tuple(timeline.marks), output=output, halted=halted,
         network=network, lr_curve=lr_curve(trainer, points),
+        sharpness=timeline.sharpness.history.view(points) if sharpness else None,
+        stability_line=stability_line(trainer), above_line=timeline.sharpness.above,
     )
 
 

@@ -42,6 +42,19 @@ GRADIENT_NOTES = (
     "healthy lines run between the two. Beyond the axis's ends (1e-13, 1e7) a line runs along "
     "the edge, labelled ≤ or ≥."
 )
+SHARPNESS_NOTES = (
+    "[b]Sharpness pane[/b] (h, in place of the gradient plot): λmax, the largest eigenvalue of the "
+    "Hessian of the training loss (whole training set, weight decay included), measured every "
+    "so often in the background (at most a tenth of training time, each measurement warm-started "
+    "from the last), against the stability line 2/lr (2(1+β)/lr with momentum β, 2(1+β)/((1+2β)lr) "
+    "with nesterov). On a quadratic, gradient descent diverges along any direction curved more "
+    "than that; networks trained with full batches push λmax up to the line and hover there "
+    "while the loss still falls, unevenly (the edge of stability). Above the line the pane and "
+    "the event log say: lr is above 2/λmax: expect the loss to oscillate or diverge. For rmsprop "
+    "and adam the line does not apply as such: they divide each step by a running RMS of the "
+    "gradient, so their stable sharpness is that of the rescaled Hessian, not 2/lr; the pane "
+    "shows λmax alone. Clipping also changes the step, so with it the line is a guide only."
+)
 OUTPUT_NOTES = (
     "[b]Output[/b]: decision regions, each point of the plane in the colour of the class the "
     "network predicts there (orange class 0, blue class 1, then green, purple, ...), paler "
@@ -55,7 +68,8 @@ PREDICTION_NOTES = (
     "0 or escape skips (not asked again this session), v shows the answer; the run's own "
     "numbers reveal it when they show it."
 )
-GLOSSARY = "\n".join((HEALTH_NOTES, BADGE_NOTES, LOSS_NOTES, GRADIENT_NOTES, OUTPUT_NOTES, PREDICTION_NOTES))
+GLOSSARY = "\n".join((HEALTH_NOTES, BADGE_NOTES, LOSS_NOTES, GRADIENT_NOTES, SHARPNESS_NOTES, OUTPUT_NOTES,
+                      PREDICTION_NOTES))
 """What every number and mark on the training screen means; each part is also the tooltip
 of its pane."""
 

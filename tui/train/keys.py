@@ -30,6 +30,8 @@ HELP: dict[str, str] = {
     "share": "write the run as a settings file (every mid-run change with its step) and show the "
              "command that replays it from the start: gradtui --config FILE",
     "toggle_log": "loss plot: log or linear scale",
+    "toggle_sharpness": "sharpness pane in place of the gradient plot: λmax of the Hessian over the "
+                        "steps against the stability line 2/lr, measured in the background",
     "calculus": "calculus mode: gradient descent on an analytic function",
     "twin": "twin mode: B forks this run exactly, both train in lockstep; t again keeps A or B",
     "switch_side": "twin mode: the control keys (and r, u, w) act on the other run, A or B",
@@ -48,7 +50,8 @@ HELP: dict[str, str] = {
 }
 """A sentence per action for the help screen and the command palette."""
 
-LOCK_ALLOWS = frozenset({"toggle_run", "step", "reset", "rewind", "save", "share", "toggle_log", "help",
+LOCK_ALLOWS = frozenset({"toggle_run", "step", "reset", "rewind", "save", "share", "toggle_log",
+                         "toggle_sharpness", "help",
                          "network", "answer_1", "answer_2", "answer_3", "answer_4", "skip_prediction",
                          "reveal_prediction", "save_points"})
 """The actions a locked app (``gradtui --lock``) still runs: they move along the run as it is
@@ -83,6 +86,8 @@ KEYS: list[Binding] = [
     Binding("S", "share", "Share", id="share", show=False,
             tooltip="write this run's settings and every change so far as a TOML file"),
     Binding("l", "toggle_log", "Log scale", show=False),
+    Binding("h", "toggle_sharpness", "Sharpness", show=False, id="toggle_sharpness",
+            tooltip="λmax of the Hessian over the steps against 2/lr, in place of the gradient plot"),
     Binding("c", "calculus", "Calculus", show=False),
     Binding("t", "twin", "Twin", id="twin",
             tooltip="twin mode: fork this run into A and B, trained side by side; t again leaves"),

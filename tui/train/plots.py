@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from gradtui.tui.train.frame import Frame
+from gradtui.tui.train.sharpness import CROSSED, line_name
 from gradtui.tui.widgets.lineplot import (Chart, LinePlot, Series, Ticks, linear_ticks, log_ticks,
                                          nice_spacing, tick_label)
 
@@ -28,6 +29,7 @@ EXPLODE = "#e63c3c"
 VANISH = "#5a6ee6"
 CLIP = "#dcc850"
 LR = "#b482ff"
+SHARPNESS = "#f0f0f0"
 RUN_COLOURS = {"A": "#50aaff", "B": "#ff783c"}
 """Twin mode: each run's colour (the twin bar's labels have the same)."""
 RUN_BANDS = {"A": "#325582", "B": "#82462d"}
@@ -315,3 +317,30 @@ class GradPlot(HistoryPlot):
         self._log = True
         anchor = math.log10(explode_norm)
         self.clamp(anchor - DECADES_BELOW_EXPLODE, anchor + DECADES_ABOVE_EXPLODE)
+
+
+class SharpnessPlot(HistoryPlot):
+    """λmax at each measurement against the stability line at the lr of that moment (a
+    step line: it moves when the lr does), on a linear axis; the title says when the run
+    is above it, and for rmsprop and adam that the line does not apply."""
+
+    def draw(self, frame: Frame) -> str:
+        self._log = False
+        history, optimizer = frame.sharpness, frame.config.optimizer
+        if history is None or not len(history):
+            return "sharpness λmax: measuring…"
+        steps = history.steps.astype(float)
+        line = history.last[:, 1]
+        if frame.stability_line is not None:
+            self.line(np.append(steps, self._right), np.append(line, frame.stability_line), EXPLODE,
+                      f"{line_name(optimizer)} = {frame.stability_line:.4g}")
+        self.line(steps, history.last[:, 0], SHARPNESS, f"λmax {history.last[-1, 0]:.4g}")
+        if frame.stability_line is None:
+            return f"sharpness λmax (no 2/lr line for {optimizer}: it rescales each step)"
+        if frame.above_line:
+            return f"sharpness λmax ABOVE {line_name(optimizer)}: {CROSSED}"
+        return f"sharpness λmax (Hessian's top eigenvalue) vs {line_name(optimizer)}"
+
+    def draw_twins(self, a: Frame, b: Frame) -> str:
+        """Twin mode: run A's sharpness (B's is not measured)."""
+        return self.draw(a)

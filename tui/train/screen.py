@@ -29,13 +29,13 @@ from gradtui.tui.widgets.event_log import EventLog, LatestEvent
 from gradtui.tui.widgets.footer import FittedFooter
 from gradtui.tui.train.health_view import LayerHealth, badge_state
 from gradtui.tui.train.help import (BADGE_NOTES, GLOSSARY, GRADIENT_NOTES, HEALTH_NOTES, LOSS_NOTES, OUTPUT_NOTES,
-                                    PREDICTION_NOTES, training_rows)
+                                    PREDICTION_NOTES, SHARPNESS_NOTES, training_rows)
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.keys import FOOTER_RANK, KEYS, LOCK_ALLOWS
 from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle
 from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
 from gradtui.tui.train.outputs import Regions
-from gradtui.tui.train.plots import GradPlot, LossPlot
+from gradtui.tui.train.plots import GradPlot, LossPlot, SharpnessPlot
 from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
 from gradtui.tui.train.frame import Frame
 from gradtui.tui.train.session import Session, share_command
@@ -72,6 +72,7 @@ TOOLTIPS = {
                "second; on a narrow terminal the later fields give way first",
     "#loss": LOSS_NOTES,
     "#grads": GRADIENT_NOTES,
+    "#sharpness": SHARPNESS_NOTES,
     "#health": f"{HEALTH_NOTES}\n{BADGE_NOTES}",
     "#health-b": f"{HEALTH_NOTES}\n{BADGE_NOTES}",
     "#output": OUTPUT_NOTES,
@@ -145,6 +146,7 @@ class TrainScreen(Screen):
                 with Vertical(id="left"):
                     yield LossPlot(id="loss")
                     yield GradPlot(id="grads")
+                    yield SharpnessPlot(id="sharpness")
                 with Vertical(id="right"):
                     with Horizontal(id="outputs"):
                         yield OutputView(id="output")
@@ -302,7 +304,8 @@ class TrainScreen(Screen):
         now = time.perf_counter()
         if frame.running and now < self._next_plot:
             return
-        loss, grads = self.query_one(LossPlot), self.query_one(GradPlot)
+        loss = self.query_one(LossPlot)
+        grads = self.query_one(SharpnessPlot) if self.sharpness_shown else self.query_one(GradPlot)
         loss.show(frame, self.log_scale, twin)
         grads.show(frame, twin=twin)
         self._plot_costs.append(loss.render_cost + grads.render_cost)
@@ -469,6 +472,18 @@ class TrainScreen(Screen):
 
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
+        self.redraw()
+
+    @property
+    def sharpness_shown(self) -> bool:
+        return self.has_class("-sharpness")
+
+    def action_toggle_sharpness(self) -> None:
+        """The sharpness pane in place of the gradient plot, or back; run A's λmax is
+        measured only while it shows."""
+        shown = not self.sharpness_shown
+        self.set_class(shown, "-sharpness")
+        self.session.set_view(replace(self.session.view, sharpness=shown))
         self.redraw()
 
     # --- twin mode ---------------------------------------------------------------------

@@ -19,7 +19,7 @@ session its pane sizes with ``set_view`` (one immutable value, swapped atomicall
 Evaluation (a forward pass over both full sets) and the output view can cost far more
 than a step on big data (MNIST-sized: ~0.5 s against ~3 ms). While training they are
 spaced by their measured cost so they take a bounded share of the worker's time
-(``EVALUATE_SHARE``, ``OUTPUT_SHARE``). When paused, a key press applies its change on
+(``EVALUATE_SHARE``, ``OUTPUT_SHARE``; the sharpness pane's λmax, ``SHARPNESS_SHARE``). When paused, a key press applies its change on
 the UI thread (cheap) and, if that work costs more than ``UI_BUDGET``, hands the
 evaluation to a short-lived thread that owns the Trainer meanwhile; presses made in
 that time queue and are applied by it (at once, unless it is mid-evaluation), so the
@@ -76,6 +76,11 @@ NETWORK_EVERY = 0.15
 NETWORK_SHARE = 0.05
 """While training, the network view's picture (when asked for) is made anew at most every
 ``NETWORK_EVERY`` seconds and takes at most this share of the worker's time."""
+SHARPNESS_EVERY = 0.2
+SHARPNESS_SHARE = 0.1
+"""While training with the sharpness pane open, measuring λmax (``SharpnessRecord``) takes
+at most this share of the worker's time, and happens at most every ``SHARPNESS_EVERY``
+seconds."""
 UI_BUDGET = 0.02
 """Seconds of evaluation and output a key press may cost the UI thread when paused;
 costlier work moves to a background thread."""
@@ -93,6 +98,8 @@ class View:
     plot_points: int = 240
     network: NetworkRequest | None = None
     """The network view's request for a picture in every frame; None when it is closed."""
+    sharpness: bool = False
+    """Whether the sharpness pane is open: λmax is measured and sent in every frame."""
 
 
 class Session(Publisher):
@@ -135,8 +142,8 @@ class Session(Publisher):
         self._network: NetworkPicture | None = None
         self._network_twin: MLP | None = None
         """The replica the network view's pictures are computed on, reused (``refreshed``)."""
-        self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0, "network": 0.0}
-        self._cost = {"evaluate": 0.0, "output": 0.0, "network": 0.0}
+        self._next = {"publish": 0.0, "evaluate": 0.0, "output": 0.0, "network": 0.0, "sharpness": 0.0}
+        self._cost = {"evaluate": 0.0, "output": 0.0, "network": 0.0, "sharpness": 0.0}
         self.apart = True
         """Train in a child process where the platform allows (``apart.APART``), so that the
         UI's drawing never takes time from training; False: in the worker thread."""
@@ -397,7 +404,8 @@ class Session(Publisher):
 
     @property
     def _costly(self) -> bool:
-        return self._cost["evaluate"] + self._cost["output"] > UI_BUDGET
+        sharpness = self._cost["sharpness"] if self.view.sharpness else 0.0
+        return self._cost["evaluate"] + self._cost["output"] + sharpness > UI_BUDGET
 
     def _drain(self) -> None:
         if self._apart is not None:  # the state is with a child: the presses wait for it
@@ -491,7 +499,7 @@ class Session(Publisher):
         self._halted = None
         self._output = None
         self._stopper = None  # its plateau count saw the abandoned future
-        self._next["evaluate"] = self._next["output"] = 0.0
+        self._next["evaluate"] = self._next["output"] = self._next["sharpness"] = 0.0
 
     def _apply_reset(self) -> None:
         initial = self.timeline.reset()
@@ -627,6 +635,11 @@ class Session(Publisher):
         self._output = compute_output(self.trainer, *self.view.output_size)
         self._schedule("output", started, OUTPUT_EVERY, OUTPUT_SHARE)
 
+    def _measure_sharpness(self) -> None:
+        started = self._clock()
+        self.events.extend(self.timeline.sharpness.measure(self.trainer))
+        self._schedule("sharpness", started, SHARPNESS_EVERY, SHARPNESS_SHARE)
+
     def _schedule(self, work: str, started: float, every: float, share: float) -> None:
         self._cost[work] = self._clock() - started
         self._next[work] = next_due(started, self._cost[work], every, share)
@@ -637,11 +650,16 @@ class Session(Publisher):
             self._evaluate()
         if self._clock() >= self._next["output"]:
             self._update_output()
+        if self.view.sharpness and self._clock() >= self._next["sharpness"]:
+            self._measure_sharpness()
 
     def _refresh(self) -> None:
-        """Evaluation and output as of now, then a frame."""
+        """Evaluation, output and (with its pane open) the sharpness as of now, then a frame."""
         self._evaluate()
         self._update_output()
+        latest = self.timeline.sharpness.latest
+        if self.view.sharpness and (latest is None or latest[0] != self.trainer.step_count):
+            self._measure_sharpness()
         self._publish()
 
     def _network_picture(self) -> NetworkPicture | None:
@@ -675,7 +693,8 @@ class Session(Publisher):
         self._serial += 1
         self.frame = build_frame(self._serial, self.trainer, self.timeline, running=self.running,
                                  steps_per_s=self._rate, output=self._output, halted=self._halted,
-                                 points=self.view.plot_points, network=self._network_picture())
+                                 points=self.view.plot_points, network=self._network_picture(),
+                                 sharpness=self.view.sharpness)
         self._next["publish"] = self._clock() + PUBLISH_EVERY
         follower = self.follower
         if follower is None or not follower.running or follower.screen is not self.screen:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from gradtui.engine import Evaluation, Flag, Snapshot, StepStats, Trainer
 
 from gradtui.tui.train.history import MinMaxHistory
+from gradtui.tui.train.sharpness import SharpnessRecord
 from gradtui.tui.train.unit_since import UnitSince
 from gradtui.tui.widgets.event_log import Event
 
@@ -95,6 +96,8 @@ class Timeline:
         """The latest evaluation; None after a restore (it showed the abandoned future)."""
         self.since = UnitSince(trainer.unit_states, trainer.step_count)
         """The step since which each unit has been dead, saturated or alive."""
+        self.sharpness = SharpnessRecord()
+        """λmax against the stability line, measured while the sharpness pane is open."""
 
     @property
     def snapshot_steps(self) -> list[int]:
@@ -107,8 +110,8 @@ class Timeline:
         recorded on separately from now on."""
         twin = copy.copy(self)
         twin.trainer = trainer
-        twin.steps, twin.evals, twin.flags, twin.since = copy.deepcopy(
-            (self.steps, self.evals, self.flags, self.since))
+        twin.steps, twin.evals, twin.flags, twin.since, twin.sharpness = copy.deepcopy(
+            (self.steps, self.evals, self.flags, self.since, self.sharpness))
         twin.marks = copy.copy(self.marks)
         twin.snapshots = list(self.snapshots)
         return twin
@@ -185,6 +188,7 @@ class Timeline:
         """Back to the first weights, every record cleared; returns the snapshot restored."""
         self.steps.clear()
         self.evals.clear()
+        self.sharpness.clear()
         self.snapshots = [self.initial]
         self.pinned = set()
         self._restore(self.initial)
@@ -210,6 +214,7 @@ class Timeline:
         self.trainer.update(**controls)
         self.steps.truncate(snap.step)
         self.evals.truncate(snap.step)
+        self.sharpness.truncate(snap.step)
         while self.marks and self.marks[-1] > snap.step:
             self.marks.pop()
         self.flags = FlagTracker()
