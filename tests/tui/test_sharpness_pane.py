@@ -125,4 +125,5 @@ async def test_the_pane_fits(size):
         plot = app.screen.query_one(SharpnessPlot)
         loss = app.screen.query_one("#loss")
         assert plot.size.height >= 4 and plot.size.width >= 20
-        assert plot.region.y >= loss.region.y and plot.size == app.screen.query_one("#loss").size
+        assert plot.region.y >= loss.region.y and abs(plot.size.height - loss.size.height) <= 1
+        assert plot.size.width == loss.size.width  # the gradient plot's place, whole
