@@ -15,6 +15,10 @@ CANARY = "CANARY"
 ISSUE_NAME = 'x""" + __import__("os").system("touch CANARY") + """.npz'
 """The name from issue 27, verbatim."""
 
+NOT_UTF8 = "data-\udcff\udc80.csv"
+"""How Python spells a file name whose bytes are not UTF-8 (os.fsdecode's surrogateescape):
+a name a file can have on Linux, but no TOML string can hold, so it is kept out of the lists."""
+
 PAYLOADS = [
     ISSUE_NAME,
     '""" + __import__("os").system("touch CANARY") + """',

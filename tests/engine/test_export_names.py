@@ -13,12 +13,12 @@ import tokenize
 
 import numpy as np
 import pytest
-from hostile_names import CANARY, ISSUE_NAME, hostile_names
+from hostile_names import CANARY, ISSUE_NAME, NOT_UTF8, hostile_names
 
 from gradtui.engine import TrainConfig, Trainer
 from gradtui.engine.train.model_export import describe, render_json, render_numpy, render_torch
 
-NAMES = hostile_names(300)
+NAMES = hostile_names(300) + [NOT_UTF8]
 RENDER = {"numpy": render_numpy, "torch": render_torch}
 PLAIN = ("plain source", "plain data")
 

@@ -9,7 +9,7 @@ import sys
 import tokenize
 
 import pytest
-from hostile_names import hostile_names
+from hostile_names import NOT_UTF8, hostile_names
 
 from gradtui.engine import TrainConfig
 from gradtui.engine.textsafe import comment_line, python_string, toml_string, visible
@@ -21,8 +21,6 @@ else:
     import tomli as tomllib
 
 NAMES = hostile_names(300)
-NOT_UTF8 = "data-\udcff\udc80.csv"
-"""How Python spells a file name whose bytes are not UTF-8 (os.fsdecode's surrogateescape)."""
 
 
 def token_kinds(source: str) -> list[int]:

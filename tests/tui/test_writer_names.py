@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from hostile_names import ISSUE_NAME, file_names, hostile_names
+from hostile_names import ISSUE_NAME, NOT_UTF8, file_names, hostile_names
 
 from gradtui.engine import Dataset, TrainConfig, Trainer
 from gradtui.engine.train.replay import to_toml
@@ -26,8 +26,6 @@ from gradtui.tui.train.session import Session
 
 NAMES = hostile_names(300)
 FILE_NAMES = file_names(300)
-NOT_UTF8 = "data-\udcff\udc80.csv"
-"""A file name whose bytes are not UTF-8, as Python spells it (os.fsdecode)."""
 
 
 def points(folder, name: str, seed: int = 0) -> str:
@@ -124,7 +122,7 @@ def test_checkpoint_metadata_holds_every_name(tmp_path):
     X = rng.normal(size=(20, 2))
     y = (X[:, 0] > 0).astype(np.int64)
     path = str(tmp_path / "run.npz")
-    for i, name in enumerate(NAMES[::3]):
+    for i, name in enumerate(NAMES[::3] + [NOT_UTF8]):
         trainer = Trainer(TrainConfig(dataset=None, hidden=(2,), batch_size=10),
                           Dataset.from_arrays(X, y, name=name))
         trainer.step()
