@@ -1,13 +1,20 @@
-"""Names a hostile classmate could give a file or a data set, built deterministically from a seed.
+"""Names a hostile classmate could give a file or a data set, built deterministically from a
+seed, and the check that exported modules holding them import as data.
 
 ``hostile_names()`` may hold anything a str holds (NUL too): for names that travel inside
 files (a checkpoint's metadata, a data set's name). ``file_names()`` keeps those a file
 system accepts as one file name (no NUL, no ``/``, at most 255 bytes with room for a suffix).
+``import_exports()`` imports generated files in a fresh process.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 CANARY = "CANARY"
 """The file a name's payload tries to create; a test asserts it never appears."""
@@ -64,3 +71,34 @@ def file_names(count: int = 300, seed: int = 27, room: int = 20) -> list[str]:
     return [name for name in hostile_names(count, seed)
             if "\x00" not in name and "/" not in name and name.strip(".") != ""
             and len(name.encode()) <= 255 - room]
+
+
+_IMPORT = """
+import importlib.util, json, sys
+import numpy as np
+X = np.load("X.npy")
+out = {}
+for path in json.load(open("files.json")):
+    spec = importlib.util.spec_from_file_location("net", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    outputs = PREDICT
+    out[path] = [module.SOURCE, module.TRAINED_ON, np.asarray(outputs).tolist()]
+print(json.dumps(out))
+"""
+_PREDICT = {"numpy": "module.predict(X)",
+            "torch": "module.build_model()(__import__('torch').tensor(X)).detach().numpy()"}
+_ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Tiny networks: threads would only fight the other processes for the cores."""
+
+
+def import_exports(folder: Path, fmt: str, paths: list[str]) -> dict[str, list]:
+    """Import every exported ``numpy`` or ``torch`` file in one fresh process working in
+    ``folder`` (where ``X.npy`` holds the inputs): per path its SOURCE, TRAINED_ON and outputs
+    for X. Asserts the process succeeded and that no ``CANARY`` file appeared."""
+    (folder / "files.json").write_text(json.dumps(paths))
+    result = subprocess.run([sys.executable, "-c", _IMPORT.replace("PREDICT", _PREDICT[fmt])], cwd=folder,
+                            capture_output=True, text=True, timeout=300, env={**os.environ, **_ONE_THREAD})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (folder / CANARY).exists()
+    return json.loads(result.stdout)

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import tokenize
 
 import numpy as np
 import pytest
-from hostile_names import CANARY, ISSUE_NAME, NOT_UTF8, hostile_names
+from hostile_names import ISSUE_NAME, NOT_UTF8, hostile_names, import_exports
 
 from gradtui.engine import TrainConfig, Trainer
 from gradtui.engine.train.model_export import describe, render_json, render_numpy, render_torch
@@ -68,47 +65,20 @@ def test_a_name_changes_nothing_but_its_own_literal(fmt, trainer):
         assert names_as_given(text) == tuple(plain), name
 
 
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-"""Tiny networks: threads would only fight the other processes for the cores."""
-
-
-def run_imports(folder, code: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True,
-                            text=True, timeout=120, env={**os.environ, **ONE_THREAD})
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert not (folder / CANARY).exists()
-    return json.loads(result.stdout)
-
-
-IMPORT_ALL = """
-import importlib, json, sys
-import numpy as np
-sys.path.insert(0, ".")
-X = np.load("X.npy")
-out = {}
-for i in range(COUNT):
-    module = importlib.import_module(f"net{i}")
-    outputs = PREDICT
-    out[i] = [module.SOURCE, module.TRAINED_ON, np.asarray(outputs).tolist()]
-print(json.dumps(out))
-"""
-PREDICT = {"numpy": "module.predict(X)",
-           "torch": "module.build_model()(__import__('torch').tensor(X)).detach().numpy()"}
-
-
 @pytest.mark.parametrize("fmt", RENDER)
 def test_importing_runs_nothing_and_reads_back_every_name(fmt, trainer, tmp_path, tool):
     if fmt == "torch":
         tool("torch", "the PyTorch export is imported to check the names it holds")
     X = trainer.data.X_test
     np.save(tmp_path / "X.npy", X)
+    files = []
     for i, name in enumerate(NAMES):
-        (tmp_path / f"net{i}.py").write_text(generated(trainer, fmt, name, NAMES[-1 - i]), encoding="utf-8")
-    code = IMPORT_ALL.replace("COUNT", str(len(NAMES))).replace("PREDICT", PREDICT[fmt])
-    read = run_imports(tmp_path, code)
+        files.append(f"net{i}.py")
+        (tmp_path / files[-1]).write_text(generated(trainer, fmt, name, NAMES[-1 - i]), encoding="utf-8")
+    read = import_exports(tmp_path, fmt, files)
     want = trainer.predict(X, raw=True)
     for i, name in enumerate(NAMES):
-        source, data, outputs = read[str(i)]
+        source, data, outputs = read[files[i]]
         assert (source, data) == (name, NAMES[-1 - i])
         np.testing.assert_allclose(outputs, want, rtol=1e-12, atol=0)
 

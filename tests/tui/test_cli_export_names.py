@@ -5,13 +5,10 @@ the names exactly and predicts as the checkpoint does (issue 27)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from hostile_names import CANARY, ISSUE_NAME, NOT_UTF8, file_names, hostile_names
+from hostile_names import ISSUE_NAME, NOT_UTF8, file_names, hostile_names, import_exports
 
 from gradtui.engine import Dataset, TrainConfig, Trainer
 from gradtui.tui.cli.main import main
@@ -27,37 +24,6 @@ def trained_on(name: str) -> Trainer:
     trainer = Trainer(TrainConfig(dataset=None, hidden=(6,), batchnorm=True, batch_size=8, seed=2), data)
     trainer.run(15)
     return trainer
-
-
-CHECK = """
-import importlib.util, json, sys
-import numpy as np
-X = np.load("X.npy")
-out = {}
-for path in json.load(open("files.json")):
-    spec = importlib.util.spec_from_file_location("net", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    outputs = PREDICT
-    out[path] = [module.SOURCE, module.TRAINED_ON, np.asarray(outputs).tolist()]
-print(json.dumps(out))
-"""
-PREDICT = {"numpy": "module.predict(X)",
-           "torch": "module.build_model()(__import__('torch').tensor(X)).detach().numpy()"}
-
-
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-"""Tiny networks: threads would only fight the other processes for the cores."""
-
-
-def import_all(folder, fmt: str, paths: list[str]) -> dict:
-    """Import every generated file in one fresh process whose working directory is ``folder``."""
-    (folder / "files.json").write_text(json.dumps(paths))
-    result = subprocess.run([sys.executable, "-c", CHECK.replace("PREDICT", PREDICT[fmt])], cwd=folder,
-                            capture_output=True, text=True, timeout=300, env={**os.environ, **ONE_THREAD})
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert not (folder / CANARY).exists()
-    return json.loads(result.stdout)
 
 
 def relative_error(got, want) -> float:
@@ -89,7 +55,7 @@ def test_exports_of_hostile_checkpoints_import_and_predict_as_before(fmt, tmp_pa
     X = trainers[ISSUE_NAME].data.X_test
     np.save(tmp_path / "X.npy", X)
     worst = 0.0
-    for path, (source, data, outputs) in import_all(tmp_path, fmt, files).items():
+    for path, (source, data, outputs) in import_exports(tmp_path, fmt, files).items():
         name, data_name, trainer = expected[path]
         assert (source, data) == (name, data_name)
         worst = max(worst, relative_error(outputs, trainer.predict(X, raw=True)))
@@ -117,7 +83,7 @@ def test_a_data_file_with_a_hostile_name_travels_as_data(tmp_path, monkeypatch, 
     capsys.readouterr()
     X = expected["net0.py"][1].data.X_test
     np.save(tmp_path / "X.npy", X)
-    for path, (source, data, outputs) in import_all(tmp_path, "numpy", files).items():
+    for path, (source, data, outputs) in import_exports(tmp_path, "numpy", files).items():
         assert data == expected[path][0] and source == f"run{path[3:-3]}.npz"
         np.testing.assert_allclose(outputs, expected[path][1].predict(X, raw=True), rtol=1e-12, atol=0)
 
