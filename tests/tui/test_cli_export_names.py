@@ -116,3 +116,12 @@ def test_json_exports_of_hostile_checkpoints_read_back(tmp_path, capsys):
         model = json.loads(target.read_text(encoding="utf-8"))
         assert (model["source"], model["data"]) == (name, DATA_NAMES[0])
     capsys.readouterr()
+
+
+def test_a_run_continuing_a_hostile_checkpoint_prints_its_data_name_printable(tmp_path, capsys):
+    name = "\x1b[2J\x1b[31mred\r\n" + ISSUE_NAME
+    ckpt = str(tmp_path / "run.npz")
+    trained_on(name).save(ckpt)
+    assert main(["run", "--load", ckpt, "--steps", "2"]) == 0
+    first = capsys.readouterr().out.split("\n")[0]
+    assert first.isprintable() and "\\u001b[31mred\\u000d\\u000a" + ISSUE_NAME in first

@@ -28,6 +28,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 from gradtui.engine import (ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OPTIMIZERS, Descent, Scenario,
                             TrainConfig, Trainer, get_objective, get_scenario)
+from gradtui.engine.textsafe import visible
 from gradtui.engine.train.changes import show_setting
 
 DEFAULT_STEPS = 1000
@@ -428,6 +429,7 @@ def _prepare_descent(args: argparse.Namespace, scenario: Scenario) -> Prepared:
 
 
 def describe_run(prepared: Prepared) -> str:
+    """The run in one line for stdout; the data's name shown printable (``visible``)."""
     if prepared.descent is not None:
         d = prepared.descent
         start = " ".join(repr(float(v)) for v in d.start)
@@ -436,7 +438,7 @@ def describe_run(prepared: Prepared) -> str:
     c = t.config
     act = c.activation if isinstance(c.activation, str) else ",".join(c.activation)
     task = f"{t.data.n_classes} classes" if t.is_classification else "regression"
-    return (f"{prepared.scenario.name}: {t.data.name} ({task}), {t.model.architecture} {act}, "
+    return (f"{prepared.scenario.name}: {visible(t.data.name)} ({task}), {t.model.architecture} {act}, "
             f"{c.optimizer} lr {t.optimizer.lr:g}, batch {c.batch_size or 'full'}, seed {c.seed}, "
             f"from step {t.step_count}")
 
