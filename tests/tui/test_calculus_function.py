@@ -138,3 +138,29 @@ async def test_the_app_opens_calculus_mode_on_a_function_given_on_the_command_li
         screen = pilot.app.screen
         assert isinstance(screen, CalculusScreen) and screen.function == TypedFunction.parse("x^2 + 2xy + y^2")
         assert "∂f/∂x = 2x + 2y" in text_of(screen, "#calc-function")
+
+
+async def test_hostile_text_in_the_input_is_refused_or_shown_and_the_app_lives():
+    async with Host().run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        await type_function(pilot, "x^2")
+        for text, words in [("__import__('os')", "unexpected character '_'"), ("x.real", "'.'"),
+                            ("lambda: 1", "unknown name 'lambda'"), ("(" * 60, "nested too deeply"),
+                            ("\u0445^2", "U+0445")]:
+            await pilot.press("f")
+            await pilot.pause()
+            screen.query_one(Input).value = text
+            await pilot.press("enter")
+            await pilot.pause()
+            assert words in str(screen.query_one("#function-error", Static).render())
+            assert screen.function == TypedFunction.parse("x^2")
+            await pilot.press("escape")
+        await pilot.press("f")
+        await pilot.pause()
+        screen.query_one(Input).value = "9^9^9 x"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.function == TypedFunction.parse("9^9^9 x") and "inf" in text_of(screen, "#calc-function")
+        await pilot.press("s", "t", "t", "t")
+        await pilot.pause()
+        assert screen.view == "riemann" and pilot.app.is_running

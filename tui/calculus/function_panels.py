@@ -114,10 +114,12 @@ def graph_text(view: FunctionView, rows: int = 40) -> Text:
             lines.append(Text.assemble(f"  path {chain}: ", (f"{factors} = {num(p.product)}", "yellow")))
         more = g.path_counts[var] - len(paths)
         tail = f" ({more} more paths)" if more > 0 else ""
-        lines.append(Text.assemble((f"  df/d{var} = sum over {g.path_counts[var]} path(s) = {num(g.totals[var])}",
-                                    "bold green"), tail))
+        lines.append(Text.assemble((f"  {view.d}f/{view.d}{var} = sum over {g.path_counts[var]} path(s) = "
+                                    f"{num(g.totals[var])}", "bold green"), tail))
     shown = lines[: max(1, rows - 1)]
     out.append_text(Text("\n").join(shown))
+    if len(shown) < len(lines):
+        out.append(f"\n… {len(lines) - len(shown)} more lines (a taller terminal shows the paths)", style="dim")
     return out
 
 

@@ -298,8 +298,7 @@ class CalculusScreen(Screen):
         self._critical = critical_in(function, objective.window)
         self.add_class("-typed")
         self.function = function
-        self._say(f"f = {function}: t cycles derivation, graph, probe and Riemann views; "
-                  "arrows move the point, f types another")
+        self._say(self._intro())
         self.call_after_refresh(self.session.announce)  # again once the view has its height
 
     def show_preset(self, preset: Preset) -> None:
@@ -445,6 +444,9 @@ class CalculusScreen(Screen):
 
     def _intro(self) -> str:
         """A line on how to read what is on screen now."""
+        if self.function is not None and not self.derivative:
+            return (f"f = {self.function}: t cycles the derivation, graph, probe and Riemann views; "
+                    "arrows move the point, f types another")
         if self.curvature:
             return ("Axes 1 and 2: the Hessian's eigenvectors here; ┃ on the ladder marks the lr "
                     "limit. [ ] move the lr, ? explains.")
