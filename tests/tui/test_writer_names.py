@@ -218,3 +218,27 @@ async def test_a_hostile_data_name_on_screen_is_shown_not_obeyed():
         svg = app.export_screenshot()
     ET.fromstring(svg)
     assert "\\u001b[31mred[bold]" in svg.replace("&#160;", " ")
+
+
+async def test_pressing_s_on_a_run_on_a_hostile_data_file_writes_a_share_that_replays(tmp_path, monkeypatch,
+                                                                                     capsys):
+    """The share event's promise holds whatever the data file is called: its TOML reads back
+    and ``gradtui run --config`` trains the same numbers from it."""
+    from gradtui.tui.app import GradtuiApp
+
+    monkeypatch.chdir(tmp_path)
+    data = points(tmp_path, ISSUE_NAME + '\x7f\n[evil]\nrun = "touch CANARY" 😀.csv')
+    config = TrainConfig(dataset=None, data=data, hidden=(3,), seed=4)
+    trainer = Trainer(config)
+    losses = [float(trainer.step().loss) for _ in range(3)]
+    app = GradtuiApp(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("S")
+        await pilot.pause()
+    [shared] = list(tmp_path.glob("gradtui-*.toml"))
+    assert read_toml(str(shared))["data"] == data
+    out = tmp_path / "replay.jsonl"
+    assert main(["run", "--config", str(shared), "--steps", "3", "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in read_text(out).split("\n")[:-1]]
+    assert [row["loss"] for row in rows if row["step"] in (1, 2, 3)] == losses
+    capsys.readouterr()
