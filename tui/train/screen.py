@@ -474,6 +474,13 @@ class TrainScreen(Screen):
         self.log_scale = not self.log_scale
         self.redraw()
 
+    def action_lr_range_test(self) -> None:
+        """Pause, then the range test on a copy of the run the control keys act on."""
+        from gradtui.tui.train.range_test_screen import RangeTestScreen  # loaded when first used
+        if self.driver.running:
+            self.action_toggle_run()
+        self.app.push_screen(RangeTestScreen(self.target))
+
     @property
     def sharpness_shown(self) -> bool:
         return self.has_class("-sharpness")

@@ -46,6 +46,7 @@ from gradtui.engine.train.replay import recipe, to_toml
 from gradtui.engine.train.changes import show_setting
 from gradtui.engine.predictions import Prediction, Watch
 from gradtui.engine.train.stop import Stopper, parse_until
+from gradtui.engine.curvature.lr_finder import RangeTest
 
 from gradtui.tui.train.network_picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train import apart
@@ -338,6 +339,27 @@ class Session(Publisher):
         quick presses move two rungs. ``compute`` may raise ``LadderEnd`` to say why
         nothing changes."""
         self._submit(partial(self._apply_change, compute))
+
+    def lr_range_test(self, steps: int = 100, start: float = 1e-6, end: float = 10.0) -> RangeTest:
+        """``Trainer.lr_range_test`` from the run's latest state: it trains a fork, so the
+        run (weights, optimizer state, batch order) stays as it is. Blocks while it runs."""
+        with self.latest():
+            return self.trainer.lr_range_test(steps, start, end)
+
+    def apply_range_test(self, test: RangeTest) -> None:
+        """Set the lr to the range test's suggestion (nothing else changes) and say so."""
+        def apply() -> None:
+            step = self.trainer.step_count
+            self._apply_change(lambda config: {"lr": test.suggestion})
+            self._emit("control", f"lr range test applied: lr {show_setting('lr', test.suggestion)} (a tenth "
+                                  "of the lr at the lowest smoothed loss); only the lr changed: the run "
+                                  f"goes on from the weights of step {step}, as they were before the test")
+        self._submit(apply)
+
+    def cancel_range_test(self) -> None:
+        """Say that a range test was left without applying it (the run never moved)."""
+        self._submit(lambda: self._emit("control", "lr range test cancelled: the run is as it was "
+                                                   "(the test trained a copy)"))
 
     def reset(self) -> None:
         """Back to the session's first weights (same seed, same batches), keeping the controls."""
