@@ -88,4 +88,4 @@ async def test_enter_waits_for_the_result_and_help_lists_the_key():
         assert screen.check_action("apply", ()) is False and screen.check_action("cancel", ()) is True
         await press(app, "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert any(row[0] == "L" and "range test" in row[2] for row in app.screen.rows)
+        assert any(row[0] == "L" and "lr range test" in row[2] for row in app.screen.rows)

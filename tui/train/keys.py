@@ -30,9 +30,8 @@ HELP: dict[str, str] = {
     "share": "write the run as a settings file (every mid-run change with its step) and show the "
              "command that replays it from the start: gradtui --config FILE",
     "toggle_log": "loss plot: log or linear scale",
-    "lr_range_test": "learning-rate range test: trains a copy with the lr growing from 1e-6 to 10, "
-                     "plots loss against lr with the steepest, lowest and blow-up points; enter "
-                     "applies the suggested lr (only the lr changes), escape cancels",
+    "lr_range_test": "lr range test on a copy: loss against an lr growing 1e-6 to 10, steepest, lowest and "
+                     "blow-up marked; enter applies its lr, escape cancels",
     "toggle_sharpness": "sharpness pane in place of the gradient plot: λmax of the Hessian over the "
                         "steps against the stability line 2/lr, measured in the background",
     "calculus": "calculus mode: gradient descent on an analytic function",
@@ -89,7 +88,7 @@ KEYS: list[Binding] = [
     Binding("S", "share", "Share", id="share", show=False,
             tooltip="write this run's settings and every change so far as a TOML file"),
     Binding("l", "toggle_log", "Log scale", show=False),
-    Binding("L", "lr_range_test", "lr range test", show=False, id="lr_range_test",
+    Binding("L", "lr_range_test", "LR finder", show=False, id="lr_range_test",
             tooltip="find a learning rate: the range test on a copy of the run, then apply or cancel"),
     Binding("h", "toggle_sharpness", "Sharpness", show=False, id="toggle_sharpness",
             tooltip="λmax of the Hessian over the steps against 2/lr, in place of the gradient plot"),
