@@ -45,7 +45,7 @@ def layer_blocks(model: MLP, flat: np.ndarray) -> list[dict[str, np.ndarray]]:
 
 
 @dataclass
-class _Layer:
+class LayerPass:
     """What one layer's forward and backward pass computed (the tangents need all of it)."""
 
     dense: Dense
@@ -61,6 +61,31 @@ class _Layer:
     du: np.ndarray | None = None  # dL/du, u = x W + b
     sum_dxhat: np.ndarray | None = None
     sum_dxhat_xhat: np.ndarray | None = None
+
+
+def forward_layers(model: MLP, weights: np.ndarray, X: np.ndarray) -> tuple[list[LayerPass], np.ndarray]:
+    """``model``'s training-mode forward pass with ``weights`` (laid out like ``flat_value``),
+    keeping per layer what differentiating it needs, and the output. The model is not touched
+    (its cached activations and batch-norm running statistics stay as they are)."""
+    layers: list[LayerPass] = []
+    x = X
+    last = len(model.layers) - 1
+    for i, (dense, p) in enumerate(zip(model.layers, layer_blocks(model, weights))):
+        u = x @ p["W"] + p["b"]
+        xhat = invstd = None
+        if dense.batchnorm:
+            centred = u - u.mean(axis=0)
+            invstd = 1.0 / np.sqrt((centred * centred).mean(axis=0) + BN_EPS)
+            xhat = centred * invstd
+            z = xhat * p["gamma"] + p["beta"]
+        else:
+            z = u
+        a = dense.activation.forward(z)
+        f1 = None if i == last else dense.activation.local_grad(z, a)
+        f2 = None if i == last else dense.activation.second_grad(z, a)
+        layers.append(LayerPass(dense, p, x, a, f1, f2, xhat, invstd))
+        x = a
+    return layers, x
 
 
 class HessianOperator:
@@ -82,26 +107,8 @@ class HessianOperator:
             self._backward()
 
     def _forward(self) -> None:
-        self.layers: list[_Layer] = []
-        x = self.X
-        last = len(self.model.layers) - 1
-        for i, (dense, p) in enumerate(zip(self.model.layers, layer_blocks(self.model, self.weights))):
-            u = x @ p["W"] + p["b"]
-            xhat = invstd = None
-            if dense.batchnorm:
-                centred = u - u.mean(axis=0)
-                invstd = 1.0 / np.sqrt((centred * centred).mean(axis=0) + BN_EPS)
-                xhat = centred * invstd
-                z = xhat * p["gamma"] + p["beta"]
-            else:
-                z = u
-            a = dense.activation.forward(z)
-            f1 = None if i == last else dense.activation.local_grad(z, a)
-            f2 = None if i == last else dense.activation.second_grad(z, a)
-            self.layers.append(_Layer(dense, p, x, a, f1, f2, xhat, invstd))
-            x = a
-        self.output = x
-        self.loss_value, self.dout = self.loss.value_and_grad(x, self.T)
+        self.layers, self.output = forward_layers(self.model, self.weights, self.X)
+        self.loss_value, self.dout = self.loss.value_and_grad(self.output, self.T)
 
     def _backward(self) -> None:
         grads = np.zeros(self.n)
@@ -184,7 +191,7 @@ class HessianOperator:
         return hv
 
     @staticmethod
-    def _batchnorm_tangent(layer: _Layer, d: dict[str, np.ndarray], out: dict[str, np.ndarray],
+    def _batchnorm_tangent(layer: LayerPass, d: dict[str, np.ndarray], out: dict[str, np.ndarray],
                            rdy: np.ndarray, rxhat: np.ndarray | None,
                            rinvstd: np.ndarray | None) -> np.ndarray:
         """R{} of batch norm's backward pass: fills R{dgamma}, R{dbeta}; returns R{dL/du}."""

@@ -39,6 +39,7 @@ from gradtui.engine.inspect.landscape import Landscape, loss_landscape
 from gradtui.engine.inspect.trace import Trace, trace_sample
 from gradtui.engine.curvature.hvp import HessianOperator
 from gradtui.engine.curvature.lanczos import DEFAULT_TOL, Eigen, lanczos
+from gradtui.engine.curvature.noise_scale import NoiseScale, gradient_noise_scale
 from gradtui.engine.curvature.lr_finder import RangeTest, lr_schedule, range_test
 from gradtui.engine.curvature.spectrum import full_hessian, layer_sharpness
 from gradtui.engine.curvature.trace import TraceEstimate, hutchinson_trace
@@ -473,6 +474,14 @@ class Trainer:
         op = self.curvature(on)
         with self.blas_limit:
             return full_hessian(op)
+
+    def gradient_noise_scale(self, on: str = "train") -> NoiseScale:
+        """B_simple = tr(Sigma)/|G|^2 from exact per-sample gradients of the rows ``on`` names
+        (``CURVATURE_SETS``; ``curvature.noise_scale``, which says how batch norm is treated):
+        the batch size below which the gradient's noise, not its direction, limits a step."""
+        X, T = self._curvature_batch(on)
+        with self.blas_limit, np.errstate(all="ignore"):
+            return gradient_noise_scale(self.model, self.loss, X, T, self.optimizer.weight_decay)
 
     def lr_range_test(self, steps: int = 100, start: float = 1e-6, end: float = 10.0) -> RangeTest:
         """The learning-rate range test (``curvature.lr_finder``) from this run's state, on a
