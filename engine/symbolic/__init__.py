@@ -6,8 +6,8 @@ per node; ``simplify`` and ``to_text`` bring the result to the form a textbook p
 ``evaluate`` computes in float64 (overflow is inf, never a hang).
 """
 
-from gradtui.engine.symbolic.tree import Call, Const, Div, Expr, Neg, Num, Pow, Product, Sum, Var, substitute
-from gradtui.engine.symbolic.parser import MAX_DEPTH, MAX_LENGTH, ParseError, parse
+from gradtui.engine.symbolic.tree import Call, Const, Div, Expr, Neg, Num, Pow, Product, Sum, Var, substitute, variables
+from gradtui.engine.symbolic.parser import MAX_DEPTH, MAX_LENGTH, ParseError, parse, parse_vector
 from gradtui.engine.symbolic.printer import to_text
 from gradtui.engine.symbolic.simplify import simplify
 from gradtui.engine.symbolic.evaluate import evaluate
@@ -22,8 +22,8 @@ from gradtui.engine.symbolic.function import TypedCurve, TypedFunction, TypedSur
 from gradtui.engine.symbolic.presets import PRESETS, Preset
 
 __all__ = [
-    "Call", "Const", "Div", "Expr", "Neg", "Num", "Pow", "Product", "Sum", "Var", "substitute",
-    "MAX_DEPTH", "MAX_LENGTH", "ParseError", "parse", "to_text", "simplify", "evaluate",
+    "Call", "Const", "Div", "Expr", "Neg", "Num", "Pow", "Product", "Sum", "Var", "substitute", "variables",
+    "MAX_DEPTH", "MAX_LENGTH", "ParseError", "parse", "parse_vector", "to_text", "simplify", "evaluate",
     "Derivation", "Step", "derive",
     "CENTRAL_H", "Analysis", "Curvature", "analyse", "central_difference", "classify", "critical_points", "gradient",
     "hessian", "jacobian", "softmax_jacobian", "TotalDerivative", "total_derivative",

@@ -131,6 +131,22 @@ def parse(text: str, variables: tuple[str, ...] = ("x", "y")) -> Expr:
     return _Parser(text, tokens, variables).parse()
 
 
+def parse_vector(text: str, variables: tuple[str, ...] = ("x", "y")) -> tuple[Expr, ...]:
+    """The components of a vector function written ``f1, f2, ...`` (ParseError columns count
+    from the start of the whole text)."""
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"too long: {len(text):,} characters (at most {MAX_LENGTH})", MAX_LENGTH + 1, text)
+    components: list[Expr] = []
+    offset = 0
+    for piece in text.split(","):
+        try:
+            components.append(parse(piece, variables))
+        except ParseError as exc:
+            raise ParseError(exc.message, exc.column + offset, text) from None
+        offset += len(piece) + 1
+    return tuple(components)
+
+
 class _Parser:
     """Pratt parser over a token list; ``depth`` bounds the recursion."""
 
@@ -149,6 +165,8 @@ class _Parser:
                 self.fail("a ')' without its '('", tok)
             if tok.kind == "num":
                 self.fail(f"an operator is missing before {tok.text} (write * to multiply)", tok)
+            if tok.text == ",":
+                self.fail("a comma separates the parts of a vector function; this takes one function", tok)
             self.fail(f"unexpected {tok.text!r}", tok)
         return tree
 

@@ -58,3 +58,26 @@ def test_bad_points_are_one_line(capsys, at, words):
 def test_at_needs_every_variable_the_function_uses(capsys):
     assert main(["diff", "x y", "--at", "x=1"]) == 2
     assert "--at needs y too" in capsys.readouterr().err
+
+
+def test_a_vector_function_gets_its_jacobian_and_the_softmax_s_its_textbook_entries(capsys):
+    import numpy as np
+
+    from gradtui.engine.symbolic import softmax_jacobian
+
+    assert main(["diff", "x^2 y, 5x + sin(y)", "--at", "x=1,y=2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["jacobian_expressions"] == [["2xy", "x^2"], ["5", "cos(y)"]]
+    assert np.allclose(out["jacobian"], [[4.0, 1.0], [5.0, np.cos(2.0)]], rtol=1e-15)
+    assert np.allclose(out["central_difference"], out["jacobian"], rtol=1e-8)
+    # the softmax of z = (x, y, 0), typed: its Jacobian's columns for x and y are s_i (δij - s_j)
+    s = "exp(x)/(exp(x) + exp(y) + 1), exp(y)/(exp(x) + exp(y) + 1), 1/(exp(x) + exp(y) + 1)"
+    assert main(["diff", s, "--at", "x=1,y=2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert np.allclose(out["jacobian"], softmax_jacobian([1.0, 2.0, 0.0])[:, :2], rtol=1e-12)
+
+
+def test_a_bad_component_points_at_its_column_in_the_whole_text(capsys):
+    assert main(["diff", "x^2 y, 5x + q"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "column 13" in err[0] and err[2] == " " * 14 + "^"  # two spaces of indent, then column 13

@@ -2,7 +2,8 @@
 
 Prints f at the point, each partial derivative in textbook form with its value and the
 central difference beside it, the rules step by step, and (for f(x, y)) the Hessian with
-its eigenvalues and what they say. ``--json`` writes the same as one JSON object with at
+its eigenvalues and what they say. A vector function ``f1, f2, ...`` gets its Jacobian
+(row i: the gradient of f_i), each entry beside its central difference. ``--json`` writes the same as one JSON object with at
 least ``value``, ``gradient`` (in the order x, y) and ``steps``. Text outside the grammar
 is one line naming the mistake and its column, the text with a caret under it, exit 2.
 """
@@ -14,7 +15,8 @@ import json
 import math
 from typing import Any
 
-from gradtui.engine.symbolic import Analysis, ParseError, TypedFunction, analyse, to_text
+from gradtui.engine.symbolic import (Analysis, ParseError, TypedFunction, analyse, central_difference, derive,
+                                     evaluate, parse_vector, to_text, variables)
 
 from gradtui.tui.cli.settings import Parser, UsageError
 
@@ -40,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "step by step, and check each derivative against a central difference.",
                     epilog="grammar: numbers, x, y, + - * / ^ (or **), parentheses, sin cos tan exp "
                            "log/ln sqrt abs, pi, e; 2x, 2(x+1) and x y multiply; -x^2 is -(x^2).")
-    parser.add_argument("expr", metavar="EXPR", help="the function, e.g. 'x^2 y + 3xy^2'")
+    parser.add_argument("expr", metavar="EXPR", help="the function, e.g. 'x^2 y + 3xy^2' (or a vector "
+                        "function 'x^2 y, 5x + sin(y)': its Jacobian)")
     parser.add_argument("--at", default="", metavar="x=1,y=2", help="the point (default: every variable 0)")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
     return parser
@@ -111,7 +114,42 @@ def lines(analysis: Analysis) -> list[str]:
     return out
 
 
+def jacobian_report(text: str, at: str) -> dict[str, Any]:
+    """A vector function's values, Jacobian (symbolic and in numbers), central differences and steps."""
+    try:
+        parts = parse_vector(text)
+    except ParseError as exc:
+        raise FunctionError("EXPR", exc) from None
+    names = ("x", "y") if any("y" in variables(p) for p in parts) else ("x",)
+    env = dict(zip(names, _point(at, names)))
+    derivations = [[derive(p, v) for v in names] for p in parts]
+    return {
+        "function": text, "components": [to_text(p) for p in parts], "variables": list(names), "point": env,
+        "value": [float(evaluate(p, env)) for p in parts],
+        "jacobian": [[float(evaluate(d.result, env)) for d in row] for row in derivations],
+        "jacobian_expressions": [[to_text(d.result) for d in row] for row in derivations],
+        "central_difference": [[central_difference(p, v, env) for v in names] for p in parts],
+        "steps": [dict(s.to_dict(), component=i + 1, variable=d.var)
+                  for i, row in enumerate(derivations) for d in row for s in d.steps],
+    }
+
+
+def jacobian_lines(out: dict[str, Any]) -> list[str]:
+    at = ", ".join(f"{n} = {v:g}" for n, v in out["point"].items())
+    lines = [f"f = ({', '.join(out['components'])})", f"at {at}: f = ({', '.join(f'{v:.10g}' for v in out['value'])})",
+             "Jacobian, row i the gradient of f_i:"]
+    for i, (exprs, values, numeric) in enumerate(zip(out["jacobian_expressions"], out["jacobian"],
+                                                     out["central_difference"]), start=1):
+        for var, e, v, c in zip(out["variables"], exprs, values, numeric):
+            lines.append(f"  ∂f{i}/∂{var} = {e} = {v:.10g}    (central difference {c:.10g})")
+    return lines
+
+
 def command(args: argparse.Namespace) -> int:
+    if "," in args.expr:
+        out = jacobian_report(args.expr, args.at)
+        print(json.dumps(out, allow_nan=True) if args.json else "\n".join(jacobian_lines(out)))
+        return 0
     fn = typed_function(args.expr)
     analysis = analyse(fn.expr, fn.variables, _point(args.at, fn.variables))
     if args.json:
