@@ -91,6 +91,7 @@ async def test_two_variables_probe_and_riemann_view():
         text = text_of(screen, "#calc-function")
         assert "∂f/∂x = 3x^2 - 3y = 0" in text and "eigenvalues 3, 9" in text and "a minimum" in text
         assert "critical points in the window: (0, 0) saddle, (1, 1) minimum" in text
+        assert "along x [-3, 3]" in text and "along y [-3, 3]" in text and "●" in text  # the slices
         screen.show_preset(PRESETS["riemann"])
         await pilot.pause()
         assert screen.view == "riemann"
@@ -164,3 +165,17 @@ async def test_hostile_text_in_the_input_is_refused_or_shown_and_the_app_lives()
         await pilot.press("s", "t", "t", "t")
         await pilot.pause()
         assert screen.view == "riemann" and pilot.app.is_running
+
+
+async def test_the_total_derivative_preset_shows_dz_dt_along_its_path():
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        screen.show_preset(PRESETS["total"])  # z = x^2 y, x = t^2, y = t^3, t = 1
+        await pilot.pause()
+        assert screen.session.start.tolist() == [1.0, 1.0]
+        text = text_of(screen, "#calc-function")
+        assert "along x = t^2, y = t^3: dz/dt = (∂z/∂x)(dx/dt) + (∂z/∂y)(dy/dt) = 4t^6 + 3t^6 = 7t^6" in text
+        assert "at t = 1: dz/dt = 7   central difference of z(x(t), y(t)): 7" in text and "✓ agree" in text
+        screen.show_preset(PRESETS["chain"])
+        await pilot.pause()
+        assert "along x" not in text_of(screen, "#calc-function")

@@ -16,8 +16,8 @@ import numpy as np
 from rich.text import Text
 
 from gradtui.engine.symbolic import (CENTRAL_H, Analysis, Curvature, Graph, Integral, Num, RiemannRow, TypedFunction,
-                                     Var, analyse, computation_graph, critical_points, riemann_table, substitute,
-                                     to_text)
+                                     Var, analyse, central_difference, computation_graph, critical_points, evaluate,
+                                     parse, riemann_table, substitute, to_text, total_derivative)
 
 VIEWS = ("derivation", "graph", "probe", "riemann")
 """The typed function's views, in the order ``t`` cycles them."""
@@ -40,6 +40,10 @@ class FunctionView:
     interval: tuple[float, float] = (0.0, 1.0)
     pieces: int = 16
     critical: tuple = field(default=(), compare=False)
+    path: tuple[str, str, float] | None = None
+    """x(t), y(t) and t, for a total derivative dz/dt along that path (a preset's)."""
+    window: tuple[tuple[float, float], ...] = ()
+    """The picture's range per variable: the probe draws its slices across it."""
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -86,11 +90,30 @@ def derivation_text(view: FunctionView, rows: int = 40) -> Text:
             lines.append(Text.assemble("  " * (s.depth + 1), (" + ".join(s.rules), "yellow"), ": ",
                                        f"{d}/{d}{der.var} [{to_text(s.expr)}] = {to_text(s.applied)}",
                                        (f"  → {to_text(s.result)}", "cyan")))
+    if view.path is not None:
+        lines[len(a.derivations):len(a.derivations)] = total_lines(view)
     shown = lines[: max(1, rows - 1)]
     out.append_text(Text("\n").join(shown))
     if len(shown) < len(lines):
         out.append(f"\n… {len(lines) - len(shown)} more lines (the whole derivation: gradtui diff)", style="dim")
     return out
+
+
+def total_lines(view: FunctionView) -> list[Text]:
+    """dz/dt along x(t), y(t): the chain-rule terms, their sum, its value at t and the central
+    difference of z(x(t), y(t)) beside it."""
+    assert view.path is not None
+    x_text, y_text, t = view.path
+    along = {"x": parse(x_text, ("t",)), "y": parse(y_text, ("t",))}
+    total = total_derivative(view.function.expr, along)
+    composed = substitute(view.function.expr, {Var(v): e for v, e in along.items()})
+    value = float(evaluate(total.result, {"t": t}))
+    numeric = central_difference(composed, "t", {"t": t})
+    terms = " + ".join(to_text(term) for term in total.terms)
+    return [Text.assemble((f"along x = {x_text}, y = {y_text}: ", "bold"),
+                          "dz/dt = (∂z/∂x)(dx/dt) + (∂z/∂y)(dy/dt) = ", f"{terms} = ", (to_text(total.result), "bold cyan")),
+            Text.assemble(f"  at t = {num(t)}: dz/dt = {num(value)}   central difference of z(x(t), y(t)): "
+                          f"{num(numeric)}  ", agreement(value, numeric))]
 
 
 def graph_text(view: FunctionView, rows: int = 40) -> Text:
@@ -138,12 +161,15 @@ def probe_text(view: FunctionView, rows: int = 40) -> Text:
         slices = (f"slope of the slice f(x, {num(y)})", f"slope of the slice f({num(x)}, y)")
     else:
         slices = ("slope of the curve",)
-    for der, value, numeric, what in zip(a.derivations, a.gradient, a.numeric_gradient, slices):
+    for i, (der, value, numeric, what) in enumerate(zip(a.derivations, a.gradient, a.numeric_gradient, slices)):
         out.append_text(Text.assemble(f"{view.d}f/{view.d}{der.var} = {to_text(der.result)} = ", (num(value), "bold"),
                                       f"   ({what}; central difference {num(numeric)})\n"))
+        if len(view.window) == len(a.variables):
+            out.append_text(slice_line(view, i))
     grad = np.array(a.gradient)
+    downhill = "; -grad f points straight downhill" if len(a.variables) == 2 else ""
     out.append(f"gradient ({', '.join(num(g) for g in a.gradient)}), |grad f| = {num(float(np.linalg.norm(grad)))}"
-               "; -grad f points straight downhill\n")
+               f"{downhill}\n")
     h = "; ".join("  ".join(num(v) for v in row) for row in a.hessian)
     hx = "; ".join("  ".join(to_text(e) for e in row) for row in a.hessian_exprs)
     out.append(f"Hessian [{hx}] = [{h}]\n")
@@ -153,6 +179,29 @@ def probe_text(view: FunctionView, rows: int = 40) -> Text:
         found = ", ".join(f"({', '.join(num(c) for c in p)}) {c.kind}" for p, c in view.critical)
         out.append(f"\ncritical points in the window: {found}")
     return out
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def slice_line(view: FunctionView, axis: int, width: int = 48) -> Text:
+    """f along one variable across the window, the others held at the point, as a sparkline
+    with ● at the point: the curve whose slope the partial derivative is."""
+    low, high = view.window[axis]
+    ts = np.linspace(low, high, width)
+    env = {v: np.full(width, c) for v, c in zip(view.function.variables, view.point)}
+    env[view.function.variables[axis]] = ts
+    values = np.broadcast_to(evaluate(view.function.expr, env), ts.shape).astype(float)
+    finite = np.isfinite(values)
+    line = Text(f"  along {view.function.variables[axis]} [{num(low)}, {num(high)}] ", style="dim")
+    if not finite.any():
+        return line + Text("not finite\n")
+    lo, hi = float(values[finite].min()), float(values[finite].max())
+    levels = np.where(finite, np.round((values - lo) / (hi - lo or 1.0) * (len(SPARKS) - 1)), -1).astype(int)
+    at = int(np.clip(np.round((view.point[axis] - low) / (high - low or 1.0) * (width - 1)), 0, width - 1))
+    for k, level in enumerate(levels):
+        line.append("●" if k == at else (SPARKS[level] if level >= 0 else " "), style="bold red" if k == at else "cyan")
+    return line + Text("\n")
 
 
 def riemann_text(view: FunctionView, rows: int = 40) -> Text:

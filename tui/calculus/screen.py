@@ -38,7 +38,7 @@ import numpy as np
 
 from gradtui.engine import OBJECTIVES, SCENARIOS
 from gradtui.engine.predictions import Watch
-from gradtui.engine.symbolic import PRESETS, Preset, TypedFunction, typed_objective
+from gradtui.engine.symbolic import PRESETS, Preset, TypedFunction, evaluate, parse, typed_objective
 
 from gradtui.tui.calculus.curvature_view import curvature_readout, limit_rule, short
 from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
@@ -186,6 +186,8 @@ class CalculusScreen(Screen):
         self._seen = 0
         self.pieces = 16
         self.interval: tuple[float, float] | None = None
+        self.path: tuple[str, str, float] | None = None
+        """A preset's x(t), y(t) and t: the derivation view adds dz/dt along it."""
         self._critical: tuple = ()
 
     def compose(self) -> ComposeResult:
@@ -295,6 +297,7 @@ class CalculusScreen(Screen):
         objective = typed_objective(function, start=point)
         self.session.use(objective)
         self.interval = interval
+        self.path = None
         self._critical = critical_in(function, objective.window)
         self.add_class("-typed")
         self.function = function
@@ -302,9 +305,15 @@ class CalculusScreen(Screen):
         self.call_after_refresh(self.session.announce)  # again once the view has its height
 
     def show_preset(self, preset: Preset) -> None:
-        """A seed's example: its function, point and (for the Riemann view) interval."""
-        self.show_function(TypedFunction.parse(preset.text), preset.point,
+        """A seed's example: its function, point and (for the Riemann view) interval; a total
+        derivative's point is t, and the picture's point (x(t), y(t))."""
+        point = preset.point
+        if preset.path is not None:
+            t = point[0]
+            point = tuple(float(evaluate(parse(p, ("t",)), {"t": t})) for p in preset.path)
+        self.show_function(TypedFunction.parse(preset.text), point,
                            preset.interval if preset.kind == "riemann" else None)
+        self.path = (*preset.path, preset.point[0]) if preset.path is not None else None
         self.view = {"gradient": "probe", "critical": "probe", "riemann": "riemann"}.get(preset.kind, "derivation")
         self._say(f"{preset.name}: {preset.answer}")
 
@@ -495,7 +504,8 @@ class CalculusScreen(Screen):
         box = self.query_one("#calc-function", Static)
         point = tuple(float(v) for v in self.session.focus.last.x)
         interval = self.interval or tuple(float(v) for v in self.session.bounds[0])
-        view = FunctionView(self.function, point, interval, self.pieces, self._critical)
+        window = tuple(tuple(float(v) for v in row) for row in self.session.bounds)
+        view = FunctionView(self.function, point, interval, self.pieces, self._critical, self.path, window)
         box.update(RENDERERS[self.view](view, max(1, box.size.height - 1)))
 
     def _status(self) -> Group:
