@@ -244,6 +244,7 @@ async def test_divergence_pauses_the_run_and_is_shown_not_raised():
         assert "off the picture" in text_of(screen, "#calc-status")
         await pilot.press("space")
         await wait_until(pilot, lambda: not screen.running)
+        await pilot.pause()  # the frame that says so is drawn when its FrameReady arrives
         assert not screen.running and screen.session.focus.diverged
         status = text_of(screen, "#calc-status")
         assert "DIVERGED" in status and "diverged at step" in status
