@@ -15,7 +15,7 @@ from gradtui.engine.nn.gradcheck import gradcheck
 from gradtui.engine.inspect.landscape import Landscape
 from gradtui.engine.inspect.trace import LayerTrace, Trace
 from gradtui.engine.train.health import FLAG_KINDS, UNIT_STATES, Flag, LayerStats, StepStats
-from gradtui.engine.nn.losses import LOSS_CLASSES, LOSSES, get_loss
+from gradtui.engine.nn.losses import LOSS_CLASSES, LOSSES, fitting_losses, get_loss
 from gradtui.engine.nn.mlp import MLP
 from gradtui.engine.optim.optimizers import (OPTIMIZER_FACTORIES, OPTIMIZERS, SGD, Adam, Optimizer, RMSprop,
                                              check_optimizer, make_optimizer)
@@ -36,7 +36,7 @@ __all__ = [
     "ACTIVATION_CLASSES", "Adam", "CheckpointError", "DATASETS", "Dataset", "Evaluation",
     "FLAG_KINDS", "Flag", "LOSS_CLASSES", "Landscape", "LayerTrace", "Trace", "LayerStats", "MLP", "Optimizer", "Parameter",
     "RMSprop", "SGD", "Snapshot", "StepStats", "TrainConfig", "Trainer", "UNIT_STATES",
-    "clip_grad_norm", "clip_grad_value", "get_activation", "get_loss", "gradcheck",
+    "clip_grad_norm", "clip_grad_value", "fitting_losses", "get_activation", "get_loss", "gradcheck",
     "make_dataset", "make_optimizer", "sigmoid", "softmax", "softmax_jvp",
     "SCENARIOS", "Scenario", "get_scenario",
     "SideSummary", "Twin", "TwinSummary",

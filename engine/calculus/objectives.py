@@ -266,8 +266,53 @@ class Beale(Objective):
                 for k, c in ((1, 1.5), (2, 2.25), (3, 2.625))]
 
 
+@dataclass(frozen=True)
+class DoubleWell(Objective):
+    """f(x) = (x^2 - 1)^2 + tilt x: two wells, the left one deeper by about 2 tilt.
+
+    The wells and the bump between them are the roots of f'(x) = 4x^3 - 4x + tilt; the
+    global minimum is the left root (the deep well) for tilt > 0.
+    """
+
+    tilt: float = 0.3
+
+    name = "double-well"
+    dim = 1
+    story = ("Two wells, one deeper: descent from the right rolls into the nearer, shallow one and "
+             "stays, unless a big step or momentum carries it over the bump.")
+    lrs = {"sgd": 0.01, "momentum": 0.01, "nesterov": 0.001, "rmsprop": 0.01, "adam": 0.01}
+    start = (2.0,)
+
+    def stationary(self) -> tuple[float, ...]:
+        """The real roots of f', ascending: (deep well, bump, shallow well) for 0 < tilt < 1.5."""
+        roots = np.roots([4.0, 0.0, -4.0, self.tilt])
+        return tuple(sorted(float(r.real) for r in roots if abs(r.imag) < 1e-9))
+
+    @property
+    def minima(self) -> tuple[Point, ...]:
+        xs = self.stationary()
+        deep = min(xs[::2], key=lambda x: float(self._f(x)))
+        return ((deep,),)
+
+    @property
+    def shallow(self) -> float:
+        """The x of the shallower well (the local minimum that is not global)."""
+        xs = self.stationary()
+        return max(xs[::2], key=lambda x: float(self._f(x)))
+
+    @property
+    def window(self) -> Window:
+        return (-2.5, 2.5)
+
+    def _f(self, x):
+        return (x**2 - 1) ** 2 + self.tilt * x
+
+    def _grad(self, x):
+        return (4 * x * (x**2 - 1) + self.tilt,)
+
+
 OBJECTIVES: dict[str, type[Objective]] = {
-    cls.name: cls for cls in (Quadratic, Bowl, Rosenbrock, Himmelblau, Saddle, Beale)
+    cls.name: cls for cls in (Quadratic, Bowl, Rosenbrock, Himmelblau, Saddle, Beale, DoubleWell)
 }
 
 

@@ -1,4 +1,4 @@
-"""Toy datasets: TensorFlow Playground's circle, xor, gauss and spiral, plus moons, linear and sine.
+"""Toy datasets: TensorFlow Playground's circle, xor, gauss and spiral, plus moons, linear, outlier and sine.
 
 The 2-D classification generators follow TensorFlow Playground's ``src/dataset.ts``
 (label +1 becomes class 1, label -1 class 0), so a network that works there works here.
@@ -86,6 +86,18 @@ def _linear(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray,
     return x, 2 * x + 1 + rng.normal(0, noise, (n, 1))
 
 
+OUTLIER_EVERY = 20
+OUTLIER_OFFSET = 15.0
+
+
+def _outlier(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The line y = 2x + 1 + N(0, noise), with every twentieth point 15 above it: the outliers
+    that drag a squared-error fit and not an absolute-error one."""
+    x, y = _linear(n, noise, rng)
+    y[::OUTLIER_EVERY] += OUTLIER_OFFSET
+    return x, y
+
+
 def _sine(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """y = sin(x) + N(0, noise) on x ~ U(-pi, pi)."""
     x = rng.uniform(-np.pi, np.pi, (n, 1))
@@ -99,5 +111,6 @@ GENERATORS: dict[str, tuple[ToyGenerator, str, int]] = {
     "spiral": (_spiral, "classification", 500),
     "moons": (_moons, "classification", 500),
     "linear": (_linear, "regression", 100),
+    "outlier": (_outlier, "regression", 100),
     "sine": (_sine, "regression", 200),
 }

@@ -193,6 +193,14 @@ LOSSES = tuple(LOSS_CLASSES)
 """Every loss name."""
 
 
+def fitting_losses(task: str, n_classes: int | None) -> tuple[str, ...]:
+    """The losses a dataset of ``task`` ("classification" or "regression") with ``n_classes``
+    can train with, the one picked by default first (the rule ``Trainer`` enforces)."""
+    if task != "classification":
+        return ("mse", "mae")
+    return tuple(name for name in LOSSES if n_classes == 2 or not LOSS_CLASSES[name].needs_binary)
+
+
 def get_loss(name: str) -> Loss:
     """The loss called ``name``; raises ValueError naming the valid ones."""
     check_name("loss", name, LOSSES)

@@ -111,6 +111,36 @@ def _line_first(trainer, stats, first) -> tuple[int, str]:
                                          f"m = {m:.4f} ({m_off:.1%} from 2)")
 
 
+def _first_layer_share(trainer, stats, first) -> tuple[int, str]:
+    """0 under a hundredth, 1 a hundredth to a third, 2 more: layers.0's gradient norm over
+    the output layer's."""
+    first_layer, out = stats.layers[0], stats.layers[-1]
+    share = first_layer.grad_norm / out.grad_norm
+    return pick(share, (0.01, 0.3)), (f"step {stats.step}: {first_layer.name}'s gradient norm is "
+                                      f"{share:.2g} times {out.name}'s")
+
+
+def _test_loss_left(trainer, stats, first) -> tuple[int, str]:
+    """0 under 0.05, 1 0.05 to 0.2, 2 above: the test loss once the train loss is near zero."""
+    ev = trainer.evaluate()
+    return pick(ev.test_loss, (0.05, 0.2)), (f"step {stats.step}: train loss {ev.train_loss:.2g}, "
+                                             f"test loss {ev.test_loss:.3g}")
+
+
+def _intercept_drag(trainer, stats, first) -> tuple[int, str]:
+    """0 within 0.2 of the line's intercept 1, 1 more than 0.2 above it, 2 more than 0.2 below."""
+    layer = trainer.model.layers[0]
+    m, b = float(layer.W.value[0, 0]), float(layer.b.value[0])
+    answer = 0 if abs(b - 1) <= 0.2 else 1 if b > 1 else 2
+    return answer, f"step {stats.step}: m = {m:.3f}, b = {b:.3f} (the line without outliers: m = 2, b = 1)"
+
+
+def _loss_floor(trainer, stats, first) -> tuple[int, str]:
+    """0 exactly 0, 1 above 0 but under a tenth of its start, 2 not below a tenth."""
+    answer = 0 if stats.loss == 0 else 1 if stats.loss < 0.1 * first.loss else 2
+    return answer, f"step {stats.step}: the loss is {stats.loss:.3g} (from {first.loss:.3g} at step {first.step})"
+
+
 _SINE_SGD = TrainConfig(dataset="sine", hidden=(16, 16), activation="tanh", optimizer="sgd",
                         batch_size=None)
 """lr-too-high and lr-too-low share this net (full-batch SGD on a sine fit) and differ only in lr."""
@@ -233,6 +263,96 @@ _NETWORKS = (
                         "be at step 500?",
                         ("above 95%", "between 65% and 95%", "near chance, below 65%"), 2,
                         Evidence(500, _accuracy_judge((0.65, 0.95), (2, 1, 0))))),
+    Scenario("batchnorm-dying",
+             "The dying-relu run again (Adam at lr 0.1 on a 2-16-16-2 ReLU network): within a "
+             "dozen steps half of the second layer outputs zero for every input. Batch norm is "
+             "the other fix: it re-centres each unit's z on every batch.",
+             "When the DEAD badge shows, press N (batch norm on, weights kept): a unit below zero "
+             "for every input is pulled back to a mean of zero, and test accuracy passes 85% "
+             "within 1,500 steps.",
+             TrainConfig(hidden=(16, 16), activation="relu", optimizer="adam", lr=0.1, seed=2),
+             fix={"batchnorm": True},
+             prediction=Prediction("Adam at lr 0.1 on a ReLU network, left alone: where will test accuracy "
+                        "be at step 1,500?",
+                        ("above 90%", "between 65% and 90%", "near chance, below 65%"), 2,
+                        Evidence(1500, _accuracy_judge((0.65, 0.9), (2, 1, 0))))),
+    Scenario("batchnorm-vanishing",
+             "The vanishing run again (six sigmoid layers, SGD at lr 0.1): each layer's z drifts "
+             "where sigmoid is flat, and layers.0 gets a ten-thousandth of the output layer's "
+             "gradient. Batch norm keeps every layer's z at mean 0 and spread 1, where sigmoid is steepest.",
+             "Press N (batch norm on, weights kept): VANISHING clears within 100 steps, layers.0's "
+             "gradient norm is over a quarter of the output layer's, and test accuracy passes "
+             "60% within 3,000 steps (without it, it stays near 50%).",
+             TrainConfig(hidden=(16,) * 6, activation="sigmoid", init="xavier",
+                         optimizer="sgd", lr=0.1),
+             fix={"batchnorm": True},
+             prediction=Prediction("Six sigmoid layers, SGD at lr 0.1. At step 100, how much of the output "
+                        "layer's gradient norm reaches layers.0?",
+                        ("under a hundredth", "a hundredth to a third", "more than a third"), 0,
+                        Evidence(100, _first_layer_share))),
+    Scenario("overfitting",
+             "A 2-64-64-2 network and 50 noisy training points from the circle: Adam drives the train "
+             "loss to zero by memorising them, noise and all, while the test loss, lowest near "
+             "step 100, climbs for the rest of the run.",
+             "Press r, then U, type plateau:100 and press enter (early stopping: stop once the test "
+             "loss has had no new best for 100 steps): the run stops before step 300, with a lower "
+             "test loss than the run reaches by step 2,000.",
+             TrainConfig(dataset="circle", n_samples=100, noise=0.25, hidden=(64, 64), optimizer="adam",
+                         lr=0.003, batch_size=None, seed=1),
+             prediction=Prediction("The train loss goes to nearly zero. Where will the test loss be at step 2,000?",
+                        ("near zero too, under 0.05", "between 0.05 and 0.2",
+                         "above 0.2: it learned the noise"), 2, Evidence(2000, _test_loss_left))),
+    Scenario("batch-size",
+             "The default spiral network, but every step sees one sample (batch size 1): each "
+             "gradient is one point's opinion, the loss jumps from step to step, and after 1,000 "
+             "steps (4 epochs) the network is still far from done.",
+             "Press r, then b twice (batch 32, from the same first weights): within 1,000 steps the "
+             "loss curve's jitter falls to under a third of batch 1's and test accuracy passes 75%; "
+             "b twice more (full batch): every step is a whole epoch of 250 samples, and smooth.",
+             TrainConfig(batch_size=1),
+             fix={"batch_size": 32},
+             prediction=Prediction("Adam at lr 0.01, one sample per step. Where will test accuracy be at "
+                        "step 1,000?",
+                        ("below 70%", "between 70% and 90%", "above 90%"), 0,
+                        Evidence(1000, _accuracy_judge((0.7, 0.9), (0, 1, 2))))),
+    Scenario("outlier",
+             "y = m x + b fits the line y = 2x + 1, but every twentieth point lies 15 above it. "
+             "Squared error weighs a point 15 off as much as 225 points 1 off, so the outliers drag "
+             "the line up.",
+             "Press L (loss mae: absolute error counts an outlier only 15 times): within 1,000 "
+             "steps m and b are within 3% of 2 and 1.",
+             TrainConfig(dataset="outlier", noise=0.1, hidden=(), activation="linear", optimizer="sgd",
+                         lr=0.1, batch_size=None),
+             fix={"loss": "mae"},
+             prediction=Prediction("Every twentieth point is 15 above y = 2x + 1. Where will MSE's intercept "
+                        "b be at step 1,000?",
+                        ("within 0.2 of 1", "more than 0.2 above 1", "more than 0.2 below 1"), 1,
+                        Evidence(1000, _intercept_drag))),
+    Scenario("hinge",
+             "One linear neuron separates two blobs with binary cross-entropy: the loss falls "
+             "forever and never reaches 0, and the weights keep growing to push every score further "
+             "from the boundary.",
+             "Press L (hinge loss): within 1,000 steps the loss is exactly 0: every point is past "
+             "the margin (score times label at least 1), its gradient is zero and the weights stop moving.",
+             TrainConfig(dataset="gauss", hidden=(), activation="linear", loss="bce", optimizer="sgd",
+                         lr=0.3, batch_size=None),
+             fix={"loss": "hinge"},
+             prediction=Prediction("Binary cross-entropy on two blobs a line separates: what will the loss "
+                        "be at step 500?",
+                        ("exactly 0", "above 0, under a tenth of where it started", "no lower than a tenth"),
+                        1, Evidence(500, _loss_floor))),
+    Scenario("digits",
+             "The seeds' two-layer digit classifier, 64-32-10 with ReLU and Adam, on scikit-learn's "
+             "8x8 handwritten digits (1,797 images) in place of MNIST; gradtui --data DIR trains "
+             "it on MNIST's IDX files. The output view shows the confusion matrix and the digits it "
+             "gets wrong.",
+             "Press space: test accuracy passes 90% within 300 steps; the confusion matrix shows "
+             "which digits it still mixes up.",
+             TrainConfig(dataset="digits", hidden=(32,)),
+             prediction=Prediction("A 64-32-10 network learns 8x8 digits. Where will test accuracy be at "
+                        "step 500?",
+                        ("below 50%", "between 50% and 90%", "above 90%"), 2,
+                        Evidence(500, _accuracy_judge((0.5, 0.9), (0, 1, 2))))),
 )
 
 
@@ -283,6 +403,19 @@ def _reaches(objective: str) -> Callable[[Any], bool]:
     return lambda row: surface.reached(row.x)
 
 
+def _well(descent, row, first) -> tuple[int, str]:
+    """0 the deep well, 1 the shallow one, 2 neither (diverged or between)."""
+    surface = descent.objective
+    x = float(row.x[0])
+    if abs(x - surface.minima[0][0]) < 0.1:
+        answer = 0
+    elif abs(x - surface.shallow) < 0.1:
+        answer = 1
+    else:
+        answer = 2
+    return answer, f"step {row.step}: x = {x:.4g}, f = {row.f:.4g}"
+
+
 _CALCULUS_PREDICTIONS = {
     "quadratic": Prediction(
         "SGD at lr 0.1 on f = x^2, from x = 10. How will x approach the minimum at 0?",
@@ -301,6 +434,11 @@ _CALCULUS_PREDICTIONS = {
         "SGD at lr 0.01 starts at (0, 0) among four equal minima. Which one will it find?",
         ("(3, 2)", "(-2.81, 3.13)", "(-3.78, -3.28)", "(3.58, -1.85)"), 0,
         Evidence(1000, _himmelblau_minimum, _reaches("himmelblau"))),
+    "double-well": Prediction(
+        "SGD at lr 0.01 starts at x = 2, right of a shallow well (x = 0.96) and a deeper one "
+        "beyond a bump (x = -1.04). Where will it settle?",
+        ("in the deep well", "in the shallow well", "nowhere: it diverges"), 1,
+        Evidence(300, _well)),
 }
 
 
@@ -318,6 +456,9 @@ _CALCULUS_HINTS = {
               "step 38, momentum last (step 46).",
     "beale": "R races all five: sgd at lr 0.01 needs 1,955 steps to the minimum; adam (227) and "
              "nesterov (229) under an eighth of that.",
+    "double-well": "SGD at lr 0.01 settles in the shallow well at x = 0.96; ] twice (lr 0.1), then r: "
+                   "the first step jumps the bump and it settles in the deep well at x = -1.04. "
+                   "Or o (momentum at lr 0.01, a fresh descent from x = 2): it rolls over the bump into the deep well.",
 }
 """Shown in calculus mode under the surface's story; every number is the race's
 (tests/engine/test_scenario_hints.py checks them against Race)."""

@@ -18,7 +18,7 @@ def everything(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_names_are_sorted_and_complete():
-    assert DATASETS == ("circle", "digits", "gauss", "linear", "moons", "sine", "spiral", "xor")
+    assert DATASETS == ("circle", "digits", "gauss", "linear", "moons", "outlier", "sine", "spiral", "xor")
 
 
 @pytest.mark.parametrize("name", CLASSIFICATION)
@@ -142,6 +142,13 @@ def test_linear_without_noise_is_exactly_2x_plus_1():
     assert X.min() >= -1 and X.max() <= 1
 
 
+def test_outlier_is_the_line_with_one_point_in_twenty_15_above_it():
+    X, y = everything(make_dataset("outlier"))
+    off = (y - (2 * X + 1))[:, 0]
+    assert len(off) == 100 and np.count_nonzero(off) == 5
+    np.testing.assert_allclose(off[off != 0], 15.0)
+
+
 def test_sine_without_noise_is_sin_and_noise_is_gaussian_with_std_noise():
     X, y = everything(make_dataset("sine"))
     np.testing.assert_array_equal(y, np.sin(X))
@@ -161,7 +168,7 @@ def test_unknown_name_lists_the_valid_ones():
     with pytest.raises(ValueError) as err:
         make_dataset("foo")
     assert str(err.value) == (
-        "unknown dataset 'foo'; valid: circle, digits, gauss, linear, moons, sine, spiral, xor"
+        "unknown dataset 'foo'; valid: circle, digits, gauss, linear, moons, outlier, sine, spiral, xor"
     )
 
 

@@ -152,7 +152,7 @@ def test_xor_linear_relu_passes_95_percent_within_200_steps(at):
 
 def test_hints_name_no_setting_the_app_cannot_change():
     for s in SCENARIOS.values():
-        for word in ("He init", "batch norm", "bias", "gradtui --"):
+        for word in ("He init", "bias", "gradtui --"):
             assert word not in s.hint, (s.name, word)
 
 
@@ -161,7 +161,7 @@ PREDICTED_CALCULUS = [n for n, s in SCENARIOS.items() if s.is_calculus and s.pre
 
 
 def test_every_network_scenario_and_at_least_three_calculus_ones_ask_a_question():
-    assert all(SCENARIOS[n].prediction for n in NETWORKS) and len(NETWORKS) == 10
+    assert all(SCENARIOS[n].prediction for n in NETWORKS) and len(NETWORKS) >= 10
     assert len(PREDICTED_CALCULUS) >= 3
 
 

@@ -21,6 +21,12 @@ HELP: dict[str, str] = {
     "clip_up": "clip threshold one rung up (0.001 … 1000)",
     "clip_down": "clip threshold one rung down",
     "cycle_batch": "batch size: 1, 8, 32, 128, full",
+    "toggle_batchnorm": "batch norm on or off (weights kept): every hidden layer's z re-centred and "
+                        "rescaled on each batch",
+    "cycle_loss": "next loss that fits the data (mse, mae for regression; cross_entropy, mse, mae, bce, "
+                  "hinge for two classes)",
+    "run_until": "run until a condition holds: type it (plateau:100, test_accuracy>=0.9, flag:dead) "
+                 "and press enter",
     "cycle_batch_back": "batch size, the other way round",
     "settings": "every setting as a direct choice: network shape, data, loss, init, optimizer, "
                 "lr schedule, clipping, batch; and run until a condition",
@@ -82,6 +88,10 @@ KEYS: list[Binding] = [
     Binding("b", "cycle_batch", "Batch", show=False),
     Binding("B", "cycle_batch_back", "Batch back", show=False, id="cycle_batch_back",
             tooltip=HELP["cycle_batch_back"]),
+    Binding("N", "toggle_batchnorm", "Batch norm", show=False, id="toggle_batchnorm",
+            tooltip=HELP["toggle_batchnorm"]),
+    Binding("L", "cycle_loss", "Loss", show=False, id="cycle_loss", tooltip=HELP["cycle_loss"]),
+    Binding("U", "run_until", "Run until", show=False, id="run_until", tooltip=HELP["run_until"]),
     Binding("e", "settings", "Settings", id="settings", tooltip=HELP["settings"]),
     Binding("u", "rewind", "Rewind"),
     Binding("w", "save", "Save"),

@@ -24,7 +24,7 @@ from textual.widgets import Static
 from gradtui.engine import Evaluation
 
 from gradtui.tui.train.drawing import cell_point
-from gradtui.tui.train.outputs import Bars, Curve, Output, Regions
+from gradtui.tui.train.outputs import Bars, Curve, Misread, Output, Regions
 from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks
 
 CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),
@@ -173,7 +173,10 @@ class CurveView(LinePlot):
 
 
 def bars_text(bars: Bars, width: int) -> Text:
-    """One bar per row (the pane's border carries the title, see ``output_title``)."""
+    """One bar per row (the pane's border carries the title, see ``output_title``), then the
+    confusion matrix and the misread samples when there are more than two classes."""
+    if bars.confusion is not None:
+        return confusion_text(bars.confusion, bars.rows) + misread_text(bars.misread, width)
     text = Text()
     bar_width = max(width - 28, 5)
     for label, value, detail in bars.rows:
@@ -183,6 +186,57 @@ def bars_text(bars: Bars, width: int) -> Text:
         text.append("░" * (bar_width - filled), style="grey23")
         text.append(f" {detail}\n")
     return text
+
+
+def confusion_text(matrix: np.ndarray, rows: tuple[tuple[str, float, str], ...]) -> Text:
+    """The confusion matrix: a row per label with its accuracy, a column per predicted class;
+    the diagonal (right) in green, every other non-zero count (a mix-up) in red."""
+    k = len(matrix)
+    cell = max(3, len(str(int(matrix.max()))) + 1)
+    text = Text("  l╲p " + "".join(f"{j:>{cell}}" for j in range(k)) + "\n", style="dim")
+    for i in range(k):
+        text.append(f"{i:>5} ", style="dim")
+        for j in range(k):
+            n = int(matrix[i, j])
+            style = "green" if i == j else "bold red" if n else "grey30"
+            text.append(f"{n if n or i == j else '·':>{cell}}", style=style)
+        text.append(f" {rows[i][1]:5.0%}\n" if i < len(rows) else "\n")
+    return text
+
+
+def misread_text(misread: tuple[Misread, ...], width: int) -> Text:
+    """The first misread samples, "label→predicted" under each; as pictures (two pixel rows
+    per character, upper-half blocks) when the inputs are square images."""
+    if not misread:
+        return Text("no test sample misread\n", style="green")
+    text = Text("misread (label→predicted)\n", style="bold")
+    images = [m for m in misread if m.image is not None and m.image.shape[0] <= 16]
+    if not images:
+        text.append("  ".join(f"{m.label}→{m.predicted}" for m in misread) + "\n")
+        return text
+    side = images[0].image.shape[0]
+    per_row = max(1, (width - 2) // (side + 2))
+    for start in range(0, len(images), per_row):
+        group = images[start:start + per_row]
+        for r in range(0, side, 2):
+            for m in group:
+                for c in range(side):
+                    top, bottom = pixel_grey(m.image, r, c), pixel_grey(m.image, r + 1, c)
+                    text.append("▀", style=Style(color=Color.from_rgb(top, top, top),
+                                                 bgcolor=Color.from_rgb(bottom, bottom, bottom)))
+                text.append("  ")
+            text.append("\n")
+        text.append("".join(f"{f'{m.label}→{m.predicted}':<{side + 2}}" for m in group) + "\n")
+    return text
+
+
+def pixel_grey(image: np.ndarray, r: int, c: int) -> int:
+    """Pixel (r, c) as a grey level 0-255, scaled to the image's own range (0 past the edge)."""
+    if r >= image.shape[0]:
+        return 0
+    lo, hi = float(np.nanmin(image)), float(np.nanmax(image))
+    value = (float(image[r, c]) - lo) / (hi - lo) if hi > lo and np.isfinite(image[r, c]) else 0.0
+    return int(round(255 * value))
 
 
 def drawing_hint(draw_class: int, width: int = 1000) -> str:
@@ -217,7 +271,7 @@ def _titles(output: Output | None, dataset: str, evaluation: Evaluation | None) 
         if output.line is None:
             return ["fit (line) vs data (dots)", "fit vs data"]
         m, b = output.line
-        target = " (data: y = 2x + 1)" if dataset == "linear" else ""
+        target = " (data: y = 2x + 1)" if dataset in ("linear", "outlier") else ""
         return [f"y = m·x + b: m = {m:.4f}  b = {b:.4f}{target}", f"m = {m:.4f}  b = {b:.4f}{target}",
                 f"m = {m:.4f}  b = {b:.4f}", f"m {m:.3g} b {b:.3g}"]
     else:

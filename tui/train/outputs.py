@@ -43,11 +43,25 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Misread:
+    """A held-out sample the network gets wrong: its label, the class predicted, and its
+    pixels when the inputs are a square image (8x8 digits, 28x28 MNIST)."""
+
+    index: int
+    label: int
+    predicted: int
+    image: np.ndarray | None
+
+
+@dataclass(frozen=True)
 class Bars:
-    """One bar in [0, 1] per class (accuracy) or per output (R²)."""
+    """One bar in [0, 1] per class (accuracy) or per output (R²); for more than two classes,
+    the confusion matrix (rows: label, columns: predicted) and the first misread samples."""
 
     title: str
     rows: tuple[tuple[str, float, str], ...]  # label, value, detail
+    confusion: np.ndarray | None = None
+    misread: tuple[Misread, ...] = ()
 
 
 Output = Regions | Curve | Bars
@@ -109,18 +123,43 @@ def _held_out(trainer: Trainer) -> tuple[np.ndarray, np.ndarray, str]:
     return data.X_train, data.y_train, "train"
 
 
+MISREAD_SHOWN = 12
+"""The most misread samples a view keeps."""
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts (n_classes, n_classes): row = the label, column = the class predicted."""
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    ok = (predicted >= 0) & (predicted < n_classes)
+    np.add.at(matrix, (labels[ok], predicted[ok]), 1)
+    return matrix
+
+
+def square_image(x: np.ndarray) -> np.ndarray | None:
+    """The sample as a square picture when its length is a square number above 4, else None."""
+    side = int(round(np.sqrt(x.size)))
+    return x.reshape(side, side) if side * side == x.size and side > 2 else None
+
+
 def class_bars(trainer: Trainer) -> Bars:
-    """Accuracy per class on the test set (the train set when there is none)."""
+    """Accuracy per class on the test set (the train set when there is none); with more
+    than two classes, the confusion matrix and the first samples it gets wrong."""
     X, y, split = _held_out(trainer)
     with np.errstate(all="ignore"):
         pred = trainer.predict(X)
+    k_classes = trainer.data.n_classes
     rows = []
-    for k in range(trainer.data.n_classes):
+    for k in range(k_classes):
         mask = y == k
         n = int(mask.sum())
         acc = float((pred[mask] == k).mean()) if n else 0.0
         rows.append((f"class {k}", acc, f"{acc:6.1%} of {n}"))
-    return Bars(f"{split} accuracy per class", tuple(rows))
+    if k_classes <= 2:
+        return Bars(f"{split} accuracy per class", tuple(rows))
+    wrong = np.flatnonzero(pred != y)[:MISREAD_SHOWN]
+    misread = tuple(Misread(int(i), int(y[i]), int(pred[i]), square_image(X[i])) for i in wrong)
+    return Bars(f"{split} confusion: row = label, column = predicted", tuple(rows),
+                confusion_matrix(y, pred, k_classes), misread)
 
 
 def r2_bars(trainer: Trainer) -> Bars:

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario
+from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario, fitting_losses
 from gradtui.engine.textsafe import visible
 
 from gradtui.tui.train.controls_panel import LOCKED_TITLE, ControlsPanel, ControlsStrip
@@ -32,7 +32,7 @@ from gradtui.tui.train.help import (BADGE_NOTES, GLOSSARY, GRADIENT_NOTES, HEALT
                                     PREDICTION_NOTES, SHARPNESS_NOTES, training_rows)
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.keys import FOOTER_RANK, KEYS, LOCK_ALLOWS
-from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle
+from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle, NextLoss
 from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
 from gradtui.tui.train.outputs import Regions
 from gradtui.tui.train.plots import GradPlot, LossPlot, SharpnessPlot
@@ -426,6 +426,16 @@ class TrainScreen(Screen):
 
     def action_cycle_batch(self, step: int = 1) -> None:
         self._change(Cycle(tuple(BATCH_SIZES), "batch_size", step))
+
+    def action_toggle_batchnorm(self) -> None:
+        self._change(Cycle((False, True), "batchnorm"))
+
+    def action_cycle_loss(self) -> None:
+        data = self.target.trainer.data
+        self._change(NextLoss(fitting_losses(data.task, data.n_classes)))
+
+    def action_run_until(self) -> None:
+        self.action_settings("until")
 
     def action_cycle_activation_back(self) -> None:
         self.action_cycle_activation(-1)

@@ -78,6 +78,17 @@ def cycle(options: Sequence[T], value: T, step: int = 1) -> T:
 
 
 @dataclass(frozen=True)
+class NextLoss:
+    """A key's change: the loss after the config's own in ``options`` (its default first, so
+    an unset loss counts as the default)."""
+
+    options: tuple[str, ...]
+
+    def __call__(self, config: Any) -> dict[str, Any]:
+        return {"loss": cycle(self.options, config.loss or self.options[0])}
+
+
+@dataclass(frozen=True)
 class Climb:
     """A key's change: ``key`` one rung up or down ``ladder`` from the config's value. A value,
     not a closure, so that a press can be sent to the process that trains (``apart``)."""
