@@ -310,6 +310,9 @@ class DoubleWell(Objective):
     def _grad(self, x):
         return (4 * x * (x**2 - 1) + self.tilt,)
 
+    def _hessian(self, x):
+        return ((12 * x**2 - 4,),)
+
 
 OBJECTIVES: dict[str, type[Objective]] = {
     cls.name: cls for cls in (Quadratic, Bowl, Rosenbrock, Himmelblau, Saddle, Beale, DoubleWell)

@@ -457,7 +457,7 @@ _CALCULUS_HINTS = {
               "step 38, momentum last (step 46).",
     "beale": "R races all five: sgd at lr 0.01 needs 1,955 steps to the minimum; adam (227) and "
              "nesterov (229) under an eighth of that.",
-    "double-well": "SGD at lr 0.01 settles in the shallow well at x = 0.96; ] twice (lr 0.1), then r: "
+    "double-well": "SGD at lr 0.01 settles in the shallow well at x = 0.96; ] twice (lr 0.11), then r: "
                    "the first step jumps the bump and it settles in the deep well at x = -1.04. "
                    "Or o (momentum at lr 0.01, a fresh descent from x = 2): it rolls over the bump into the deep well.",
 }

@@ -117,7 +117,7 @@ async def test_double_well_hint_keys_in_calculus_mode():
         screen.advance(300)
         assert abs(x() - surface.shallow) < 1e-3  # sgd at lr 0.01 stays in the shallow well
         await pilot.press("right_square_bracket", "right_square_bracket", "r")
-        assert screen.session.lr == 0.1
+        assert screen.session.lr == 0.11  # the ladder's rung at half the lr limit
         screen.advance(300)
         assert surface.reached([x()])
         await pilot.press("o")
