@@ -32,6 +32,7 @@ def test_a_measurement_is_the_trainers_sharpness_and_the_line_is_2_over_lr():
     assert step == 20 and line == 2 / 0.01
     assert value == pytest.approx(trainer.sharpness(), rel=1e-3)
     assert record.vector is not None and record.vector.size == trainer.model.flat_value.size
+    assert record.noise_scale == trainer.gradient_noise_scale().value  # beside λmax, the same moment
     assert stability_line(Trainer(SINE.replace(optimizer="momentum", lr=0.1))) == pytest.approx(38.0)
     assert stability_line(Trainer(SINE.replace(optimizer="adam"))) is None
 
@@ -89,6 +90,7 @@ async def test_h_opens_the_pane_the_run_crosses_the_line_and_the_log_says_so():
         frame = app.session.frame
         assert frame.sharpness is not None and len(frame.sharpness) >= 1 and frame.above_line
         assert "ABOVE 2/lr" in str(screen.query_one(SharpnessPlot).border_title)
+        assert frame.noise_scale is None  # paused at NaN (step 239): no noise scale of an inf loss
         logged = [e.text for e in screen.query_one(EventLog).events]
         assert any(CROSSED in text for text in logged)
         await press(app, "h")
@@ -103,7 +105,10 @@ async def test_for_adam_the_pane_says_the_line_does_not_apply():
         await wait_until(lambda: app.session.frame.sharpness is not None and len(app.session.frame.sharpness))
         app.screen.show_latest()
         assert app.session.frame.stability_line is None and not app.session.frame.above_line
-        assert "no 2/lr line for adam" in str(app.screen.query_one(SharpnessPlot).border_title)
+        plot = app.screen.query_one(SharpnessPlot)
+        assert "no 2/lr line for adam" in str(plot.border_title)
+        noise = app.session.frame.noise_scale
+        assert noise is not None and noise > 0 and f"noise scale {noise:.3g} · batch 32" in str(plot.border_subtitle)
 
 
 async def test_help_lists_the_key_and_explains_the_pane():

@@ -80,6 +80,9 @@ class Frame:
     """The stability line at the lr in use now (2/lr for sgd); None for rmsprop and adam."""
     above_line: bool = False
     """Whether the newest λmax is above the line (until back below 90% of it)."""
+    noise_scale: float | None = None
+    """While the sharpness pane is open: the gradient noise scale B_simple at its newest
+    measurement (None before one)."""
 
 
 def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
@@ -97,6 +100,7 @@ def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: b
         network=network, lr_curve=lr_curve(trainer, points),
         sharpness=timeline.sharpness.history.view(points) if sharpness else None,
         stability_line=stability_line(trainer), above_line=timeline.sharpness.above,
+        noise_scale=timeline.sharpness.noise_scale if sharpness else None,
     )
 
 

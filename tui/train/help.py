@@ -53,7 +53,11 @@ SHARPNESS_NOTES = (
     "the event log say: lr is above 2/λmax: expect the loss to oscillate or diverge. For rmsprop "
     "and adam the line does not apply as such: they divide each step by a running RMS of the "
     "gradient, so their stable sharpness is that of the rescaled Hessian, not 2/lr; the pane "
-    "shows λmax alone. Clipping also changes the step, so with it the line is a guide only."
+    "shows λmax alone. Clipping also changes the step, so with it the line is a guide only. "
+    "Under the pane, the gradient noise scale B_simple = tr(Σ)/|G|² (McCandlish et al., 2018; "
+    "exact per-sample gradients over the training set) beside the batch size: with a batch well "
+    "below it, doubling the batch roughly halves the steps to a given loss; well above it, "
+    "the steps hardly change and the extra samples are wasted."
 )
 OUTPUT_NOTES = (
     "[b]Output[/b]: decision regions, each point of the plane in the colour of the class the "

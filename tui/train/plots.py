@@ -335,6 +335,9 @@ class SharpnessPlot(HistoryPlot):
             self.line(np.append(steps, self._right), np.append(line, frame.stability_line), EXPLODE,
                       f"{line_name(optimizer)} = {frame.stability_line:.4g}")
         self.line(steps, history.last[:, 0], SHARPNESS, f"λmax {history.last[-1, 0]:.4g}")
+        if frame.noise_scale is not None:
+            batch = frame.config.batch_size
+            self._legend.append(f"noise scale {frame.noise_scale:.3g} · batch {batch if batch else 'full'}")
         if frame.stability_line is None:
             return f"sharpness λmax (no 2/lr line for {optimizer}: it rescales each step)"
         if frame.above_line:

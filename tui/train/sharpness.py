@@ -8,8 +8,10 @@ at it, the loss still falling but no longer steadily (the edge of stability, Coh
 on the whole training set, warm-started from the previous top eigenvector, so a
 measurement after a few steps takes a handful of Hessian-vector products), the line at
 the lr in use then, and raises an event when λmax crosses the line (and one when it is
-back below ``CLEAR_BELOW`` of it). The session decides when to measure, so that it takes
-a bounded share of training time.
+back below ``CLEAR_BELOW`` of it). With it, the gradient noise scale B_simple = tr(Σ)/|G|²
+(McCandlish et al., 2018; ``Trainer.gradient_noise_scale``, exact per-sample gradients,
+cheap beside λmax): below it a larger batch still buys fewer steps, above it hardly any.
+The session decides when to measure, so that it takes a bounded share of training time.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class SharpnessRecord:
         self.above = False
         self.latest: tuple[int, float, float | None] | None = None
         """(step, λmax, line) of the newest measurement; None before the first."""
+        self.noise_scale: float | None = None
+        """B_simple at the newest measurement (None before the first, or where it is not finite)."""
 
     def measure(self, trainer: Trainer) -> list[Event]:
         """Measure λmax now (the run untouched), record it; the crossing events it makes."""
@@ -71,6 +75,9 @@ class SharpnessRecord:
         self.vector = vector.copy() if np.all(np.isfinite(vector)) else None
         line = stability_line(trainer)
         step = trainer.step_count
+        with np.errstate(all="ignore"):
+            noise = trainer.gradient_noise_scale("train").value
+        self.noise_scale = noise if math.isfinite(noise) else None
         self.history.add(step, (value, math.nan if line is None else line))
         self.latest = (step, value, line)
         return self._crossing(step, value, line, trainer.config.optimizer)
@@ -91,7 +98,7 @@ class SharpnessRecord:
     def truncate(self, step: int) -> None:
         """Forget measurements after ``step`` (a rewind); the next one starts cold."""
         self.history.truncate(step)
-        self.vector, self.above, self.latest = None, False, None
+        self.vector, self.above, self.latest, self.noise_scale = None, False, None, None
 
     def clear(self) -> None:
         """Forget everything (a reset)."""
