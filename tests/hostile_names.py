@@ -38,7 +38,7 @@ PAYLOADS = [
     '\\\n__import__("os").system("touch CANARY")',
     '$(touch CANARY)', '`touch CANARY`', '; touch CANARY', '| touch CANARY &&', "' ; touch CANARY #",
     '"\n[evil]\nexec = "touch CANARY', '"""\n[evil]\n', "a = 1\nb = ", "]\n[x]",
-    '</text><script>alert(1)</script>', ']]><x>', '&amp;&lt;', '<!--',
+    '</text><script>alert(1)</script>', ']]><x>', '&amp;&lt;', '<!--', "../../etc/passwd", "/tmp/CANARY",
 ]
 """Names that try to leave the literal, the comment or the cell they are written into."""
 
@@ -58,7 +58,7 @@ def hostile_names(count: int = 300, seed: int = 27) -> list[str]:
     """The payloads, each fragment alone, the fragments with NUL, two very long names, then
     random joins of fragments up to ``count`` names in all (the same for the same seed)."""
     names = PAYLOADS + FRAGMENTS + ["a\x00b", "\x00", ISSUE_NAME + "\x00"]
-    names += ['"' * 300, "\\" + "\u202e" * 2000 + "\\"]
+    names += ['"' * 300, "\\" + "\u202e" * 2000 + "\\", '"' * 100 + "'" * 100 + "\\" * 30]  # the last fits a file name
     rng = random.Random(seed)
     while len(names) < count:
         names.append("".join(rng.choice(FRAGMENTS + PAYLOADS[:3]) for _ in range(rng.randint(2, 7))))
