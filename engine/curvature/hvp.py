@@ -131,7 +131,8 @@ class HessianOperator:
             layer.du = du
             out["W"][...] = layer.x.T @ du
             out["b"][...] = du.sum(axis=0)
-            g = du @ layer.p["W"].T
+            if layer is not self.layers[0]:  # no one needs dL/dX
+                g = du @ layer.p["W"].T
         if self.weight_decay:
             grads += self.weight_decay * self.weights
         self.gradient = grads
@@ -185,7 +186,8 @@ class HessianOperator:
             if rx_in is not None:
                 out["W"] += rx_in.T @ layer.du
             out["b"][...] = rdu.sum(axis=0)
-            rg = rdu @ layer.p["W"].T + layer.du @ d["W"].T
+            if rx_in is not None:  # the first layer passes nothing back
+                rg = rdu @ layer.p["W"].T + layer.du @ d["W"].T
         if self.weight_decay:
             hv += self.weight_decay * v
         return hv

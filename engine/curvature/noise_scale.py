@@ -65,7 +65,8 @@ def per_sample_sq_norms(model: MLP, loss: Loss, X: np.ndarray,
         du_sq = (du * du).sum(axis=1)
         sq += du_sq * ((layer.x * layer.x).sum(axis=1) + 1.0)
         parts.append([(layer.x.T @ du / n).ravel(), du.mean(axis=0), *own])
-        g = du @ layer.p["W"].T
+        if layer is not layers[0]:
+            g = du @ layer.p["W"].T
     np.concatenate([piece for part in reversed(parts) for piece in part], out=mean)
     return sq, mean
 

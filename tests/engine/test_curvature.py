@@ -245,3 +245,15 @@ def test_wrong_vector_is_refused():
     trainer = trained()
     with pytest.raises(ValueError, match="vector of the network's"):
         trainer.hessian_vector_product(np.ones(3))
+
+
+def test_a_float32_run_gets_float64_products_of_its_own_weights():
+    small = Trainer(TrainConfig(dtype="float32", batchnorm=True, hidden=(8,)))
+    small.run(10)
+    wide = Trainer(TrainConfig(batchnorm=True, hidden=(8,)))
+    wide.model.flat_value[...] = small.model.flat_value
+    v = direction(small)
+    got = small.hessian_vector_product(v)
+    assert got.dtype == np.float64
+    # the same weights in float64: only the float32 rounding of the inputs differs
+    assert relative_error(got, wide.hessian_vector_product(v)) < 1e-6
