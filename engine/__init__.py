@@ -16,7 +16,7 @@ from gradtui.engine.inspect.landscape import Landscape
 from gradtui.engine.inspect.trace import LayerTrace, Trace
 from gradtui.engine.train.health import FLAG_KINDS, UNIT_STATES, Flag, LayerStats, StepStats
 from gradtui.engine.nn.losses import LOSS_CLASSES, LOSSES, fitting_losses, get_loss
-from gradtui.engine.nn.mlp import MLP
+from gradtui.engine.nn.mlp import MLP, count_text, parameter_counts, total_count_text
 from gradtui.engine.optim.optimizers import (OPTIMIZER_FACTORIES, OPTIMIZERS, SGD, Adam, Optimizer, RMSprop,
                                              check_optimizer, make_optimizer)
 from gradtui.engine.calculus.objectives import REACH_TOL
@@ -37,7 +37,7 @@ __all__ = [
     "FLAG_KINDS", "Flag", "LOSS_CLASSES", "Landscape", "LayerTrace", "Trace", "LayerStats", "MLP", "Optimizer", "Parameter",
     "RMSprop", "SGD", "Snapshot", "StepStats", "TrainConfig", "Trainer", "UNIT_STATES",
     "clip_grad_norm", "clip_grad_value", "fitting_losses", "get_activation", "get_loss", "gradcheck",
-    "make_dataset", "make_optimizer", "sigmoid", "softmax", "softmax_jvp",
+    "make_dataset", "make_optimizer", "count_text", "parameter_counts", "total_count_text", "sigmoid", "softmax", "softmax_jvp",
     "SCENARIOS", "Scenario", "get_scenario",
     "SideSummary", "Twin", "TwinSummary",
     "DescentSummary", "FlagRecord", "TrainSummary", "run_descent", "run_trainer", "trainer_row",

@@ -15,10 +15,29 @@ MAX_PARAMETERS = 20_000_000  # 160 MB per float64 buffer; the trainer keeps seve
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
 
+def parameter_counts(sizes: Sequence[int], batchnorm: bool) -> list[tuple[int, int, int]]:
+    """Per layer (weights, biases, batch-norm gamma and beta): fan_in x fan_out weights and
+    fan_out biases, and 2 x fan_out for batch norm on a hidden layer."""
+    last = len(sizes) - 2
+    return [(fan_in * fan_out, fan_out, 2 * fan_out if batchnorm and i < last else 0)
+            for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]))]
+
+
 def parameter_count(sizes: Sequence[int], batchnorm: bool) -> int:
     """Parameters of an MLP with layer ``sizes`` (batch norm adds gamma and beta to hidden layers)."""
-    dense = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
-    return dense + (2 * sum(sizes[1:-1]) if batchnorm else 0)
+    return sum(map(sum, parameter_counts(sizes, batchnorm)))
+
+
+def total_count_text(sizes: Sequence[int], batchnorm: bool) -> str:
+    """The whole network's count as ``count_text`` writes it: "6 W + 3 b = 9"."""
+    weights, biases, norm = (sum(column) for column in zip(*parameter_counts(sizes, batchnorm)))
+    return count_text(weights, biases, norm)
+
+
+def count_text(weights: int, biases: int, norm: int = 0) -> str:
+    """"6 W + 3 b = 9" (with "+ 6 γβ" for batch norm): how a parameter count adds up."""
+    norm_part = f" + {norm:,} γβ" if norm else ""
+    return f"{weights:,} W + {biases:,} b{norm_part} = {weights + biases + norm:,}"
 
 
 class Dense:

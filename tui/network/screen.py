@@ -23,6 +23,8 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from gradtui.engine import MLP, count_text, parameter_counts, total_count_text
+
 from gradtui.tui.network.diagram import shown_matrices
 from gradtui.tui.train.network_picture import NetworkPicture, NetworkRequest
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector, StatusLine
@@ -35,6 +37,14 @@ INSPECTOR_EVERY = 0.5
 every picture, about six times a second): numbers that change faster cannot be read, and
 each redraw of them costs the UI thread (and, where training shares the app's process, the
 training thread: the UI thread holds the GIL)."""
+
+
+def parameters_line(model: MLP) -> str:
+    """Each layer's parameter count and the total: "layers.0 2×3: 6 W + 3 b = 9 · total ..."."""
+    sizes = model.sizes
+    layers = [f"{layer.name} {n_in}×{n_out}: {count_text(*counts)}" for layer, n_in, n_out, counts
+              in zip(model.layers, sizes[:-1], sizes[1:], parameter_counts(sizes, model.batchnorm))]
+    return "parameters " + " · ".join(layers) + f" · total {total_count_text(sizes, model.batchnorm)}"
 
 
 class NetworkScreen(Screen):
@@ -74,6 +84,7 @@ class NetworkScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="net-status")
+        yield StatusLine(id="net-params")
         with Horizontal(id="net-body"):
             yield NetworkDiagram(id="net-diagram")
             yield NeuronInspector(id="net-inspector")
@@ -159,6 +170,7 @@ class NetworkScreen(Screen):
         self.query_one(StatusLine).show(
             f"[b]network[/b] {trainer.model.architecture} · {shown} · {run} · "
             f"sample {self.sample}/{len(trainer.data.X_train)} · {what} · matrices {matrices}")
+        self.query_one("#net-params", StatusLine).show(parameters_line(trainer.model))
 
     def _clamped(self, selected: tuple[int, int]) -> tuple[int, int]:
         layers = self.session.trainer.model.sizes[1:]

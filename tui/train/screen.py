@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario, fitting_losses
+from gradtui.engine import ACTIVATIONS, OPTIMIZERS, Scenario, fitting_losses, total_count_text
 from gradtui.engine.textsafe import visible
 
 from gradtui.tui.train.controls_panel import LOCKED_TITLE, ControlsPanel, ControlsStrip
@@ -320,8 +320,10 @@ class TrainScreen(Screen):
             frames = {"A": self.session.frame, "B": self.twin.b.frame}
             running = {side: session.running for side, session in self.twin.sessions.items()}
             self.query_one(TwinBar).show(twin_markup(frames, running, self.twin.side))
-        self.query_one(StatusLine).show(name, visible(trainer.data.name), trainer.model.architecture,
-                                        target.frame, target.running)
+        model = trainer.model
+        self.query_one(StatusLine).show(name, visible(trainer.data.name), model.architecture,
+                                        target.frame, target.running,
+                                        total_count_text(model.sizes, model.batchnorm))
 
     def _announce(self, events: list[Event]) -> None:
         for event in events:

@@ -9,7 +9,7 @@ from gradtui.engine.train.changes import show_setting
 from gradtui.tui.widgets.strips import Piece, StripsView, pieces_strip
 
 SEPARATOR = " │ "
-OPTIONAL = ("epoch", "dataset", "speed", "architecture", "activation", "optimizer")
+OPTIONAL = ("parameters", "epoch", "dataset", "speed", "architecture", "activation", "optimizer")
 """Fields dropped, in this order, until the line fits the terminal."""
 
 
@@ -27,13 +27,15 @@ def state_badge(frame: Frame, running: bool) -> Piece:
 
 
 def status_text(name: str, dataset: str, architecture: str, frame: Frame, running: bool,
-                width: int = 10_000) -> list[Piece]:
-    """The state, then scenario | dataset | architecture | activation | optimizer | lr | clip |
-    step | epoch | steps/s, dropping the ``OPTIONAL`` fields in turn until it fits ``width``."""
+                width: int = 10_000, parameters: str = "") -> list[Piece]:
+    """The state, then scenario | dataset | architecture | parameters | activation | optimizer |
+    lr | clip | step | epoch | steps/s, dropping the ``OPTIONAL`` fields in turn until it fits
+    ``width``."""
     cfg = frame.config
     activation = cfg.activation if isinstance(cfg.activation, str) else "/".join(cfg.activation)
     fields = {
-        "name": name, "dataset": dataset, "architecture": architecture, "activation": activation,
+        "name": name, "dataset": dataset, "architecture": architecture,
+        "parameters": f"params {parameters}" if parameters else "", "activation": activation,
         "optimizer": cfg.optimizer, "lr": f"lr {show_setting('lr', cfg.lr)}",
         "clip": f"clip {clip_text(cfg.clip_mode, cfg.clip)}", "step": f"step {frame.step:,}",
         "epoch": f"epoch {frame.epoch:.1f}",
@@ -54,8 +56,9 @@ class StatusLine(StripsView):
 
     _parts: tuple | None = None
 
-    def show(self, name: str, dataset: str, architecture: str, frame: Frame, running: bool) -> None:
-        parts = (name, dataset, architecture, frame, running)
+    def show(self, name: str, dataset: str, architecture: str, frame: Frame, running: bool,
+             parameters: str = "") -> None:
+        parts = (name, dataset, architecture, frame, running, parameters)
         if self._parts is None or any(new is not old for new, old in zip(parts, self._parts)):
             self._parts = parts
             self.redraw()
@@ -63,4 +66,5 @@ class StatusLine(StripsView):
     def rows(self, width: int) -> list[Strip]:
         if self._parts is None:
             return [Strip.blank(width, self.base_style)]
-        return [pieces_strip(status_text(*self._parts, width=width), width, self.base_style)]
+        *parts, parameters = self._parts
+        return [pieces_strip(status_text(*parts, width=width, parameters=parameters), width, self.base_style)]
