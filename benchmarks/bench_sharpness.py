@@ -9,8 +9,8 @@ steps/s with the gradient plot (pane closed) and with the sharpness pane open, e
 share of a bare ``Trainer.run`` loop in this process; and, with the pane open, how many
 λmax measurements were taken while training (not counting the one on opening the pane
 and the one on pausing, which show the paused run's λmax) and the measuring share of the training worker's time
-(the session keeps it at most ``SHARPNESS_SHARE``; estimated as measurements x the last
-one's cost / training time). Write the machine's load beside any
+(the session keeps it at most ``SHARPNESS_SHARE``; estimated as measurements x the cost of
+one warm-started measurement at the paused weights / training time). Write the machine's load beside any
 figure you quote: on a shared machine the shares move with it.
 """
 
@@ -21,7 +21,7 @@ import asyncio
 import os
 import time
 
-from bench_tui import headless_steps_per_second, press, wait_for
+from bench_tui import press, wait_for
 
 
 def configs():
@@ -35,13 +35,29 @@ def configs():
 
 
 def headless(make, seconds: float) -> float:
+    """A bare ``Trainer.run`` on a fresh trainer, as many steps as fill about ``seconds``."""
     trainer = make()
+    probe = time.perf_counter()
     trainer.run(50)
-    start, done = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        trainer.run(100)
-        done += 100
-    return done / (time.perf_counter() - start)
+    steps = max(100, int(50 * seconds / (time.perf_counter() - probe)))
+    start = time.perf_counter()
+    trainer.run(steps)
+    return steps / (time.perf_counter() - start)
+
+
+def warm_cost(trainer, vector) -> float:
+    """Seconds one measurement takes at the paused run's weights, warm-started from the
+    run's last eigenvector as in training (the median of three, in this process)."""
+    import statistics
+    from gradtui.tui.train.sharpness import SharpnessRecord
+    costs = []
+    for _ in range(3):
+        record = SharpnessRecord()
+        record.vector = vector
+        start = time.perf_counter()
+        record.measure(trainer)
+        costs.append(time.perf_counter() - start)
+    return statistics.median(costs)
 
 
 async def in_app(make, seconds: float, pane: bool) -> dict[str, float]:
@@ -66,7 +82,7 @@ async def in_app(make, seconds: float, pane: bool) -> dict[str, float]:
         history.flush()
         steps = history.view().steps  # one on opening (step 0) and one on pausing (the last step)
         measured = int(((steps > 0) & (steps < session.trainer.step_count)).sum())
-        cost = session._cost["sharpness"]  # the last measurement's (warm-started) cost
+        cost = warm_cost(session.trainer, session.timeline.sharpness.vector)
         return {"steps": rate, "measurements": measured, "cost_s": cost, "share": measured * cost / trained}
 
 
