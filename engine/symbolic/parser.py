@@ -34,11 +34,13 @@ _SUM_BP, _PRODUCT_BP, _UNARY_BP, _POWER_BP = 10, 20, 30, 40
 class ParseError(ValueError):
     """Text outside the grammar: ``message`` says why, ``column`` (1-based) says where."""
 
-    def __init__(self, message: str, column: int, text: str) -> None:
-        super().__init__(f"{message} (column {column})")
+    def __init__(self, message: str, column: int, text: str, hint: str = "") -> None:
+        super().__init__(f"{message} (column {column})" + (f"; {hint}" if hint else ""))
         self.message = message
         self.column = column
         self.text = text
+        self.hint = hint
+        """What would be read there instead (shown where there is room)."""
 
     def pointer(self, width: int = 72) -> tuple[str, str]:
         """The text (a window of at most ``width`` characters around the column, printable
@@ -113,7 +115,7 @@ def _split_letters(text: str, start: int, stop: int, names: list[str],
         name = next((m for m in names if text.startswith(m, i) and i + len(m) <= stop), None)
         if name is None:
             known = ", ".join(variables) + ", pi, e, " + " ".join(FUNCTIONS) + ", ln"
-            raise ParseError(f"unknown name {text[i:stop]!r} (known: {known})", i + 1, text)
+            raise ParseError(f"unknown name {text[i:stop]!r}", i + 1, text, f"known: {known}")
         out.append(Token("name", name, i + 1))
         i += len(name)
     return out
@@ -142,7 +144,7 @@ def parse_vector(text: str, variables: tuple[str, ...] = ("x", "y")) -> tuple[Ex
         try:
             components.append(parse(piece, variables))
         except ParseError as exc:
-            raise ParseError(exc.message, exc.column + offset, text) from None
+            raise ParseError(exc.message, exc.column + offset, text, exc.hint) from None
         offset += len(piece) + 1
     return tuple(components)
 

@@ -179,3 +179,18 @@ async def test_the_total_derivative_preset_shows_dz_dt_along_its_path():
         screen.show_preset(PRESETS["chain"])
         await pilot.pause()
         assert "along x" not in text_of(screen, "#calc-function")
+
+
+def test_the_error_line_fits_one_line_and_its_caret_stays_under_the_column():
+    from gradtui.engine.symbolic import ParseError, parse
+    from gradtui.tui.calculus.function_bar import PROMPT, error_line
+
+    for text, width in [("x + q", 80), ("x + q", 200), ("x^2 + 3x + " * 5 + "q", 80), ("sin(x" + "+x" * 30, 60)]:
+        try:
+            parse(text)
+        except ParseError as exc:
+            line = error_line(exc, text, width)
+            assert len(line) <= width and line.index("^") == len(PROMPT) + exc.column - 1, (text, line)
+            assert exc.message in line
+    wide = error_line(ParseError("unknown name 'q'", 5, "x + q", "known: x, y"), "x + q", 200)
+    assert wide.endswith("; known: x, y")

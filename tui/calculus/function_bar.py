@@ -43,7 +43,7 @@ class FunctionBar(Vertical):
         box.value = text
         box.cursor_position = len(text)
         self.query_one("#function-error", Static).update("")
-        self.call_after_refresh(box.focus)  # after the key that opened it, which is not typed in
+        self.screen.set_focus(box)  # now, not later: keys typed right after f belong to the Input
 
     def action_close(self) -> None:
         self.display = False
@@ -55,13 +55,21 @@ class FunctionBar(Vertical):
         try:
             function = TypedFunction.parse(event.value)
         except ParseError as exc:
-            self.query_one("#function-error", Static).update(error_line(exc, event.value))
+            line = self.query_one("#function-error", Static)
+            line.update(error_line(exc, event.value, line.size.width or 80))
             return
         self.action_close()
         self.post_message(self.Typed(function))
 
 
-def error_line(exc: ParseError, text: str) -> str:
-    """One line: a caret under the column (the Input starts right after the prompt), then why."""
-    column = min(exc.column, len(text) + 1)
-    return " " * (len(PROMPT) + column - 1) + f"^ {exc.message} (column {exc.column})"
+def error_line(exc: ParseError, text: str, width: int) -> str:
+    """One line of at most ``width``: a caret under the column (the Input starts right after
+    the prompt) with why after it, or before it when the column is far to the right; the
+    hint (what is known there) only when it fits."""
+    at = len(PROMPT) + min(exc.column, len(text) + 1) - 1
+    why = f"{exc.message} (column {exc.column})"
+    if exc.hint and max(at + 2, len(why) + 2) + len(why) + len(exc.hint) + 2 <= width:
+        why += f"; {exc.hint}"
+    if at + 2 + len(why) <= width or at < len(why) + 1:
+        return (" " * at + "^ " + why)[:width]
+    return " " * (at - len(why) - 1) + why + " ^"

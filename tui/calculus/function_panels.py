@@ -217,7 +217,7 @@ def riemann_text(view: FunctionView, rows: int = 40) -> Text:
     exact, table = riemann_table(expr, a, b, ns)
     out = Text.assemble(("Riemann sums", "bold"), f" of f on [{num(a)}, {num(b)}]{slice_note}, n pieces of width (b - a)/n\n")
     out.append_text(_exact_line(exact))
-    out.append(f"\n{'n':>6}  {'left':>14} {'error':>10}  {'right':>14} {'error':>10}  {'midpoint':>14} {'error':>10}\n",
+    out.append(f"\n{'n':>6}  {'left':>12} {'error':>9}  {'right':>12} {'error':>9}  {'midpoint':>12} {'error':>9}\n",
                style="dim")
     for row in table[: max(1, rows - 3)]:
         out.append_text(_row(row, row.n == view.pieces))
@@ -232,7 +232,7 @@ def _exact_line(exact: Integral) -> Text:
 
 
 def _row(row: RiemannRow, current: bool) -> Text:
-    cells = "  ".join(f"{num(row.sums[r]):>14} {row.errors[r]:>10.2e}" for r in ("left", "right", "midpoint"))
+    cells = "  ".join(f"{row.sums[r]:>12.8g} {row.errors[r]:>9.2e}" for r in ("left", "right", "midpoint"))
     return Text(f"{row.n:>6}  {cells}\n", style="bold reverse" if current else "")
 
 

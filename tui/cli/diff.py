@@ -25,7 +25,8 @@ class FunctionError(UsageError):
     """A typed function outside the grammar: the message, then the text with a caret (``pointer``)."""
 
     def __init__(self, flag: str, error: ParseError) -> None:
-        super().__init__(f"{flag}: {error.message} at column {error.column}")
+        hint = f" ({error.hint})" if error.hint else ""
+        super().__init__(f"{flag}: {error.message} at column {error.column}{hint}")
         self.pointer = error.pointer()
 
 
