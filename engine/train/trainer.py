@@ -101,6 +101,7 @@ class Trainer:
         """Make ``model`` the one trained, with statistics buffers of its sizes."""
         self.model = model
         self.unit_states = [np.zeros(layer.fan_out, dtype=np.int8) for layer in model.layers]
+        self.probe_z: list[np.ndarray] = [np.zeros((0, layer.fan_out)) for layer in model.layers]
         self._unit_counts = [(0, 0)] * len(model.layers)
         self._unit_flags: list[Flag] = []
         self._probe_due = True
@@ -308,6 +309,9 @@ class Trainer:
 
     def _probe(self) -> None:
         self.unit_states = probe_unit_states(self.model, self.X_probe, self.config.saturation_grad)
+        self.probe_z = [layer.z.copy() for layer in self.model.layers]
+        """Each layer's pre-activations z (after batch norm) over the probe set, as of the
+        last probe: where on f(z) the layer's values fall (the activation gallery)."""
         self._count_units()
         self._probe_due = False
 

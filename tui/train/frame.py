@@ -70,6 +70,9 @@ class Frame:
     halted: Flag | None
     network: NetworkPicture | None = None
     """The network view's picture, while that view asks for one."""
+    z_hist: tuple[np.ndarray, ...] = ()
+    """Per layer, how many of its probe pre-activations z fall in each bin of ``Z_EDGES``
+    (those beyond the ends counted in the end bins), as of the last probe."""
     lr_curve: tuple[np.ndarray, np.ndarray] | None = None
     """(steps, lr) of the lr schedule from where it was chosen to a little past now; None
     without one (a constant lr and no warm-up)."""
@@ -85,6 +88,21 @@ class Frame:
     measurement (None before one)."""
 
 
+Z_RANGE = 6.0
+Z_EDGES = np.linspace(-Z_RANGE, Z_RANGE, 49)
+"""The bins of the pre-activation histograms: 48 over [-6, 6], where every activation's
+interesting part lies (sigmoid's f' is 0.0025 at 6)."""
+
+
+def z_histograms(trainer: Trainer) -> tuple[np.ndarray, ...]:
+    """Each layer's probe z binned on ``Z_EDGES`` (clipped into the end bins; NaN left out)."""
+    hists = []
+    for z in trainer.probe_z:
+        values = z[np.isfinite(z)]
+        hists.append(np.histogram(np.clip(values, -Z_RANGE, Z_RANGE), Z_EDGES)[0])
+    return tuple(hists)
+
+
 def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
                 steps_per_s: float, output: Output | None, halted: Flag | None,
                 points: int, network: NetworkPicture | None = None, sharpness: bool = False) -> Frame:
@@ -97,7 +115,7 @@ def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: b
         batch_loss=stats.loss if stats else None, layers=layer_views(trainer, timeline),
         steps=timeline.steps.view(points), evals=timeline.evals.view(points),
         evaluation=timeline.evaluation, marks=tuple(timeline.marks), output=output, halted=halted,
-        network=network, lr_curve=lr_curve(trainer, points),
+        network=network, z_hist=z_histograms(trainer), lr_curve=lr_curve(trainer, points),
         sharpness=timeline.sharpness.history.view(points) if sharpness else None,
         stability_line=stability_line(trainer), above_line=timeline.sharpness.above,
         noise_scale=timeline.sharpness.noise_scale if sharpness else None,

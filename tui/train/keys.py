@@ -49,6 +49,8 @@ HELP: dict[str, str] = {
     "save_points": "save every point (your drawn ones too) as a CSV for gradtui run --data",
     "network": "the network view: what each neuron computes, the weights, dead neurons, one "
                "sample's chain rule in numbers, the loss surface",
+    "gallery": "the activation gallery: f(z) and f'(z) of every activation, with a layer's z values on top",
+    "losses": "the loss comparison: every loss and its gradient for one prediction against its target",
     "help": "this screen",
     **{f"answer_{n}": f"answer the scenario's question (asked before the first step) with answer {n}"
        for n in range(1, 5)},
@@ -113,6 +115,8 @@ KEYS: list[Binding] = [
             tooltip="see inside the network: every neuron, the weights, one sample's chain rule"),
     Binding("k", "draw_class", "Draw class", show=False, id="draw_class", tooltip=HELP["draw_class"]),
     Binding("D", "save_points", "Save points", show=False, id="save_points", tooltip=HELP["save_points"]),
+    Binding("g", "gallery", "Activations", show=False, id="gallery", tooltip=HELP["gallery"]),
+    Binding("M", "losses", "Losses", show=False, id="losses", tooltip=HELP["losses"]),
     Binding("question_mark", "help", "Help", key_display="?"),
     *(Binding(str(n), f"answer_{n}", f"Answer {n}", show=False, id=f"prediction.answer_{n}",
               tooltip=f"answer the scenario's question with answer {n}") for n in range(1, 5)),

@@ -591,6 +591,16 @@ class TrainScreen(Screen):
     def action_network(self) -> None:
         self.app.open_network()
 
+    def action_gallery(self) -> None:
+        from gradtui.tui.train.gallery import GalleryScreen  # not on the first screen: loaded when opened
+
+        self.app.push_screen(GalleryScreen(self.target))
+
+    def action_losses(self) -> None:
+        from gradtui.tui.train.loss_compare import LossScreen  # loaded when opened
+
+        self.app.push_screen(LossScreen())
+
     # --- switching runs ----------------------------------------------------------------
 
     def install(self, session: Session, scenario: Scenario | None) -> None:
