@@ -19,9 +19,15 @@ Judge = Callable[[Any, Any, Any], tuple[int, str]]
 and ``first`` the first row the watch saw."""
 
 
+NONE_OF_THEM = -1
+"""A Reveal's answer when the run bore out none of the answers (a line fit that diverged
+reached neither target): its evidence then says what happened instead."""
+
+
 @dataclass(frozen=True)
 class Reveal:
-    """What the run showed: the answer it supports, in words backed by numbers, and when."""
+    """What the run showed: the answer it supports (``NONE_OF_THEM``: none), in words backed
+    by numbers, and when."""
 
     answer: int
     evidence: str
@@ -30,15 +36,15 @@ class Reveal:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Reveal at step ``by``, or earlier on the first row where ``early(row)`` holds, by
-    judging the run at that moment."""
+    """Reveal at step ``by``, or earlier on the first row where ``early(subject, row)``
+    holds, by judging the run at that moment."""
 
     by: int
     judge: Judge
-    early: Callable[[Any], bool] | None = None
+    early: Callable[[Any, Any], bool] | None = None
 
     def check(self, subject: Any, row: Any, first: Any) -> Reveal | None:
-        if row.step >= self.by or (self.early is not None and self.early(row)):
+        if row.step >= self.by or (self.early is not None and self.early(subject, row)):
             answer, text = self.judge(subject, row, first)
             return Reveal(answer, text, row.step)
         return None

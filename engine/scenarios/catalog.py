@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from gradtui.engine.train.config import TrainConfig
 from gradtui.engine.calculus.objectives import OBJECTIVES, REACH_TOL
-from gradtui.engine.predictions import Evidence, Prediction, pick
+from gradtui.engine.predictions import NONE_OF_THEM, Evidence, Prediction, pick
 
 @dataclass(frozen=True)
 class Scenario:
@@ -49,6 +49,11 @@ def _accuracy_judge(bounds: tuple[float, ...], order: tuple[int, ...]):
 
 def _nonfinite(stats) -> bool:
     return bool(stats.flagged("nonfinite"))
+
+
+def _blew_up(trainer, stats) -> bool:
+    """An ``Evidence.early``: the step went NaN/Inf, so the answer shows now."""
+    return _nonfinite(stats)
 
 
 def _loss_path(trainer, stats, first) -> tuple[int, str]:
@@ -102,13 +107,33 @@ def _sharpness_at_limit(trainer, stats, first) -> tuple[int, str]:
                     f"the loss is {stats.loss:.3g}, from {first.loss:.3g} at step {first.step}")
 
 
-def _line_first(trainer, stats, first) -> tuple[int, str]:
-    """0 m, 1 b: whichever is relatively closer to its target (slope 2, intercept 1)."""
+LINE_CLOSE = 0.01
+"""line-fit's question: which of m and b first gets within this share of its target."""
+
+
+def _line_offsets(trainer) -> tuple[float, float, float, float]:
+    """m, b and how far each is from its target (slope 2, intercept 1), as shares of it."""
     layer = trainer.model.layers[0]
     m, b = float(layer.W.value[0, 0]), float(layer.b.value[0])
-    m_off, b_off = abs(m - 2) / 2, abs(b - 1)
-    return (1 if b_off < m_off else 0), (f"step {stats.step}: b = {b:.4f} ({b_off:.1%} from 1), "
-                                         f"m = {m:.4f} ({m_off:.1%} from 2)")
+    return m, b, abs(m - 2) / 2, abs(b - 1)
+
+
+def _line_close(trainer, stats) -> bool:
+    """Either of m and b within ``LINE_CLOSE`` of its target: the question is answered."""
+    _, _, m_off, b_off = _line_offsets(trainer)
+    return min(m_off, b_off) <= LINE_CLOSE
+
+
+def _line_first(trainer, stats, first) -> tuple[int, str]:
+    """0 m, 1 b: the one within 1% of its target (the closer, if both got there on this step);
+    ``NONE_OF_THEM`` at step ``by`` if neither did, saying whether the run diverged."""
+    m, b, m_off, b_off = _line_offsets(trainer)
+    numbers = f"step {stats.step}: b = {b:.4f} ({b_off:.1%} from 1), m = {m:.4f} ({m_off:.1%} from 2)"
+    if min(m_off, b_off) <= LINE_CLOSE:
+        return (1 if b_off < m_off else 0), numbers
+    started = min(abs(float(first.loss)), 1e300) if first is not None else math.inf
+    how = "the run diverged" if not math.isfinite(stats.loss) or stats.loss > 10 * started else "not yet"
+    return NONE_OF_THEM, f"{numbers}: neither is within 1% of its target ({how})"
 
 
 def _first_layer_share(trainer, stats, first) -> tuple[int, str]:
@@ -167,7 +192,7 @@ _NETWORKS = (
              prediction=Prediction("Five leaky-ReLU layers, weights std 0.5, SGD at lr 0.1: what will the loss do "
                         "in the first 100 steps?",
                         ("fall steadily", "blow up to NaN", "barely move"), 1,
-                        Evidence(100, _loss_path, _nonfinite))),
+                        Evidence(100, _loss_path, _blew_up))),
     Scenario("vanishing",
              "Six sigmoid layers: each passes back at most a quarter of the gradient it gets, "
              "so the first layer receives a ten-thousandth of the output layer's and barely moves.",
@@ -216,7 +241,7 @@ _NETWORKS = (
              fix={"lr": 0.01},
              prediction=Prediction("Full-batch SGD at lr 0.3 fits a sine: what will the loss do?",
                         ("fall smoothly", "grow without bound, to NaN", "stay about where it starts"),
-                        1, Evidence(300, _loss_path, _nonfinite))),
+                        1, Evidence(300, _loss_path, _blew_up))),
     Scenario("lr-too-low",
              "The same sine fit at lr 0.0003, a thousand times smaller: every step is safe and "
              "tiny, and after a thousand of them the loss has barely moved.",
@@ -251,7 +276,7 @@ _NETWORKS = (
              fix={"lr": 1.0},
              prediction=Prediction("y = m x + b learns y = 2x + 1 at lr 0.1, from m and b near 0. "
                         "Which gets within 1% of its target first?",
-                        ("m, the slope", "b, the intercept"), 1, Evidence(60, _line_first))),
+                        ("m, the slope", "b, the intercept"), 1, Evidence(60, _line_first, _line_close))),
     Scenario("xor-linear",
              "XOR with linear activations: layers of linear maps stay one linear map, and no "
              "line separates XOR, so accuracy stays near chance.",
@@ -398,10 +423,10 @@ def _himmelblau_minimum(descent, row, first) -> tuple[int, str]:
     return nearest, f"step {row.step}: (x, y) = ({x[0]:.4g}, {x[1]:.4g}), f = {row.f:.3g}"
 
 
-def _reaches(objective: str) -> Callable[[Any], bool]:
+def _reaches(objective: str) -> Callable[[Any, Any], bool]:
     """Whether a row of a descent on ``objective`` (default constants) is at a minimum."""
     surface = OBJECTIVES[objective]()
-    return lambda row: surface.reached(row.x)
+    return lambda descent, row: surface.reached(row.x)
 
 
 def _well(descent, row, first) -> tuple[int, str]:
@@ -430,7 +455,7 @@ _CALCULUS_PREDICTIONS = {
         "SGD at lr 0.1 starts at (1.5, 0.001), almost on the line straight into the saddle point "
         "(0, 0). Where will it go?",
         ("it stops at the saddle point", "in along x, then away along y", "away along x"), 1,
-        Evidence(300, _saddle_escape, lambda row: abs(float(row.x[1])) > 1)),
+        Evidence(300, _saddle_escape, lambda descent, row: abs(float(row.x[1])) > 1)),
     "himmelblau": Prediction(
         "SGD at lr 0.01 starts at (0, 0) among four equal minima. Which one will it find?",
         ("(3, 2)", "(-2.81, 3.13)", "(-3.78, -3.28)", "(3.58, -1.85)"), 0,

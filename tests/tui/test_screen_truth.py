@@ -143,3 +143,29 @@ async def test_a_gradient_norm_of_exactly_zero_runs_along_the_bottom_edge_at_200
         assert edge is not None, text
         plot = edge.split("┤", 1)[1].split("│", 1)[0]
         assert plot.strip(), edge  # the vanished layer's line is on the bottom edge
+
+
+async def test_the_prediction_line_answers_while_the_run_goes_on():
+    """4. Default scenario, an answer, space: once the run shows the answer (step 2,000) the
+    line says so while training goes on; it kept saying "v reveals it now" (the run's watch
+    is in the child process training apart; the reveal now travels in the frame)."""
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("3", "space")
+        text = await terminal.wait_for(lambda t: "Evidence:" in t, seconds=120)
+        assert app.session.running and "RUNNING" in text.splitlines()[0], text
+        assert "You predicted it." in text and "v  reveals it now" not in text
+
+
+async def test_line_fit_s_reveal_follows_from_the_evidence_it_quotes():
+    """7. `2`, `] ]`, space: the evidence showed neither m nor b near its target, yet the
+    verdict said "m, the slope". Now it says neither got there and the run diverged."""
+    app = GradtuiApp(scenario=SCENARIOS["line-fit"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("2", "]", "]", "space")
+        text = " ".join((await terminal.wait_for(lambda t: "Evidence:" in t, seconds=60)).split())
+        assert "step 60: b = -40.07" in text, text
+        assert "neither is within 1% of its target (the run diverged)" in text
+        assert "This run bore out none of the answers." in text and "another way" not in text

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradtui.engine import UNIT_STATES, Evaluation, Flag, TrainConfig, Trainer
+from gradtui.engine.predictions import Reveal
 
 from gradtui.tui.train.network_picture import NetworkPicture
 from gradtui.tui.train.history import HistoryView
@@ -86,6 +87,10 @@ class Frame:
     noise_scale: float | None = None
     """While the sharpness pane is open: the gradient noise scale B_simple at its newest
     measurement (None before one)."""
+    reveal: Reveal | None = None
+    """What the run showed of the scenario's prediction so far (None: not yet, or no
+    question). In the frame, not read off the session: a run training apart watches in its
+    own process, and the app's copy of the watch learns of the reveal only at a pause."""
 
 
 Z_RANGE = 6.0
@@ -105,7 +110,8 @@ def z_histograms(trainer: Trainer) -> tuple[np.ndarray, ...]:
 
 def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
                 steps_per_s: float, output: Output | None, halted: Flag | None,
-                points: int, network: NetworkPicture | None = None, sharpness: bool = False) -> Frame:
+                points: int, network: NetworkPicture | None = None,
+                sharpness: bool = False, reveal: Reveal | None = None) -> Frame:
     """The frame numbered ``serial`` for the run as it stands; histories are reduced to
     about ``points`` buckets (two per plot column); ``sharpness``: with its record."""
     stats = timeline.last

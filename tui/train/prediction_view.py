@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from rich.markup import escape
 from textual.widgets import Static
 
-from gradtui.engine.predictions import Prediction, Reveal
+from gradtui.engine.predictions import NONE_OF_THEM, Prediction, Reveal
 from gradtui.tui.widgets.packing import pack
 
 SKIPPED = -1
@@ -72,8 +72,12 @@ def prediction_markup(state: PredictionState | None, reveal: Reveal | None, widt
     head = f"[b]Answer:[/b] {escape(p.answer)}.{verdict}"
     if reveal is None:
         return f"{head} The evidence shows by step {p.evidence.by:,}."
-    other = ("" if reveal.answer == p.correct
-             else f" This run went another way: {escape(p.answers[reveal.answer])}.")
+    if reveal.answer == p.correct:
+        other = ""
+    elif reveal.answer == NONE_OF_THEM:  # the evidence says what happened instead
+        other = " This run bore out none of the answers."
+    else:
+        other = f" This run went another way: {escape(p.answers[reveal.answer])}."
     return f"{head} [b]Evidence:[/b] {escape(reveal.evidence)}.{other}"
 
 

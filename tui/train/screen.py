@@ -655,9 +655,9 @@ class TrainScreen(Screen):
         self.refresh_bindings()
 
     def _show_prediction(self) -> None:
-        watch = self.session.watch
-        state = self.prediction if watch is not None else None
-        self.query_one(PredictionPanel).show(state, watch.reveal if watch is not None else None)
+        """The question's panel, with what the newest frame says the run has shown."""
+        state = self.prediction if self.session.watch is not None else None
+        self.query_one(PredictionPanel).show(state, self.session.frame.reveal if state is not None else None)
 
     def _answer(self, index: int) -> None:
         if self.prediction is not None:

@@ -716,7 +716,8 @@ class Session(Publisher):
         self.frame = build_frame(self._serial, self.trainer, self.timeline, running=self.running,
                                  steps_per_s=self._rate, output=self._output, halted=self._halted,
                                  points=self.view.plot_points, network=self._network_picture(),
-                                 sharpness=self.view.sharpness)
+                                 sharpness=self.view.sharpness,
+                                 reveal=self.watch.reveal if self.watch is not None else None)
         self._next["publish"] = self._clock() + PUBLISH_EVERY
         follower = self.follower
         if follower is None or not follower.running or follower.screen is not self.screen:
