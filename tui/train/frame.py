@@ -124,7 +124,7 @@ def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: b
         network=network, z_hist=z_histograms(trainer), lr_curve=lr_curve(trainer, points),
         sharpness=timeline.sharpness.history.view(points) if sharpness else None,
         stability_line=stability_line(trainer), above_line=timeline.sharpness.above,
-        noise_scale=timeline.sharpness.noise_scale if sharpness else None,
+        noise_scale=timeline.sharpness.noise_scale if sharpness else None, reveal=reveal,
     )
 
 
