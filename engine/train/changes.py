@@ -142,9 +142,17 @@ def differences(old: TrainConfig, new: TrainConfig) -> tuple[dict[str, Any], dic
     return {k: b[k] for k in keys}, {k: a[k] for k in keys}
 
 
-def describe(old: TrainConfig, new: TrainConfig, notes: list[str]) -> str:
-    """``hidden 16,16 -> 16,32 (function unchanged: ...)``: what changed, in one line."""
-    parts = [f"{key} {show_setting(key, getattr(old, key))} -> {show_setting(key, getattr(new, key))}"
+def describe(old: TrainConfig, new: TrainConfig, notes: list[str], data_name: str | None = None) -> str:
+    """``hidden 16,16 -> 16,32 (function unchanged: ...)``: what changed, in one line.
+    ``data_name``: the name of data held in memory that the run moved to (``dataset xor ->
+    drawn``, not ``-> none``)."""
+    def shown(key: str, config: TrainConfig) -> str:
+        value = getattr(config, key)
+        if key == "dataset" and value is None and config.data is None and data_name:
+            return data_name
+        return show_setting(key, value)
+
+    parts = [f"{key} {shown(key, old)} -> {shown(key, new)}"
              for key in old.to_dict() if key != "schedule_start" and getattr(old, key) != getattr(new, key)]
     text = ", ".join(parts)
     return f"{text} ({'; '.join(notes)})" if notes else text

@@ -55,17 +55,17 @@ def recipe(trainer: Any) -> TrainConfig:
         config = dataclasses.replace(config, **_values(change.before))
     done = [{"step": change.step, **_values(change.settings)} for change in made]
     ahead = [entry for entry in trainer.config.changes if entry["step"] >= trainer.step_count]
-    start = dataclasses.replace(config, changes=tuple(done + ahead))
-    if _in_memory(start):
+    if _in_memory(dataclasses.replace(config, changes=()), done + ahead):  # before the config checks them
         raise ValueError("this run trains on data held in memory (your arrays or points drawn by "
                          "hand), which a settings file cannot hold; save a checkpoint instead")
-    return start
+    return dataclasses.replace(config, changes=tuple(done + ahead))
 
 
-def _in_memory(config: TrainConfig) -> bool:
-    """True if the run, at its start or after any of its changes, names no dataset and no file."""
-    current = dataclasses.replace(config, changes=())
-    for entry in ({}, *config.changes):
+def _in_memory(config: TrainConfig, changes: list[dict[str, Any]]) -> bool:
+    """True if the run, at its start (``config``) or after any of ``changes``, names no
+    dataset and no file."""
+    current = config
+    for entry in ({}, *changes):
         current = dataclasses.replace(current, **settings_of(entry))
         if current.dataset is None and current.data is None:
             return True

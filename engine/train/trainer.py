@@ -537,12 +537,12 @@ class Trainer:
         new = self.config.replace(dataset=None, data=None)
         with self.blas_limit:
             rebuild = plan(self, new, data)
-        change = self._change(self.config, new, rebuild, what)
+        change = self._change(self.config, new, rebuild, what, data.name)
         assert change is not None  # ``what`` names it, so the change always has a line
         return change
 
     def _change(self, old: TrainConfig, new: TrainConfig, rebuild: Rebuild | None,
-                what: str = "") -> Change | None:
+                what: str = "", data_name: str | None = None) -> Change | None:
         if rebuild is not None:
             commit(self, rebuild)
             new = rebuild.config
@@ -561,7 +561,7 @@ class Trainer:
             self._probe_due = True
         self.sampler.batch_size = new.batch_size
         self._count_units()  # the dead/saturated fractions may have changed
-        text = ", ".join(filter(None, [what, describe(old, new, rebuild.notes if rebuild else [])]))
+        text = ", ".join(filter(None, [what, describe(old, new, rebuild.notes if rebuild else [], data_name)]))
         if not text:
             return None
         change = Change(self.step_count, text, *differences(old, new))

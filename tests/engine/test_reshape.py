@@ -183,7 +183,7 @@ def test_drawn_data_is_trained_on_and_saved(tmp_path, fingerprint):
     data = type(trainer.data).from_arrays(X, y, trainer.data.X_test, trainer.data.y_test, name="drawn")
     change = trainer.use_data(data, "2 points drawn")
     assert trainer.data is data and trainer.sampler.n == len(X)
-    assert change.text.startswith("2 points drawn, dataset circle -> none")
+    assert change.text.startswith("2 points drawn, dataset circle -> drawn")
     trainer.run(3)
     path = str(tmp_path / "drawn.npz")
     trainer.save(path)

@@ -41,7 +41,7 @@ async def test_a_click_adds_a_point_of_the_selected_class_there():
         await settle(app)
         assert app.session.trainer.data.y_train[-1] == 1
         texts = logged(app, "control")
-        assert texts[0].startswith(f"drew a class 0 point at ({x:.3g}, {y:.3g}), dataset spiral -> none")
+        assert texts[0].startswith(f"drew a class 0 point at ({x:.3g}, {y:.3g}), dataset spiral -> drawn")
         assert texts[-1].startswith("drew a class 1 point")
         assert app.session.frame.marks == (1, 1)
         await pilot.press("s")  # training goes on with the drawn set

@@ -10,6 +10,7 @@ import re
 from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
 
+from lab_pilot import logged
 from terminal import painted
 
 
@@ -138,7 +139,8 @@ async def test_a_gradient_norm_of_exactly_zero_runs_along_the_bottom_edge_at_200
                 break
             await asyncio.sleep(0.02)
         await terminal.type("space")
-        text = await terminal.wait_for(lambda t: "PAUSED" in t and "0.00e+00" in t)
+        text = await terminal.wait_for(lambda t: "PAUSED" in t)
+        assert (app.session.frame.steps.hi[:, 2:] == 0).any()  # buckets whose every step had norm 0
         edge = next((line for line in text.splitlines() if "≤1e-13┤" in line), None)
         assert edge is not None, text
         plot = edge.split("┤", 1)[1].split("│", 1)[0]
@@ -169,3 +171,23 @@ async def test_line_fit_s_reveal_follows_from_the_evidence_it_quotes():
         assert "step 60: b = -40.07" in text, text
         assert "neither is within 1% of its target (the run diverged)" in text
         assert "This run bore out none of the answers." in text and "another way" not in text
+
+
+async def test_s_after_drawn_points_says_what_saves_them():
+    """8. xor-linear, draw a point, `S`: it said "changes at step N: no setting to change".
+    Now: drawn points are data, not settings; w saves the run, D the points. The event log's
+    "dataset xor -> none" says "drawn"."""
+    app = GradtuiApp(scenario=SCENARIOS["xor-linear"])
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("0", "s", "s")
+        await terminal.wait_for(lambda t: "step 2 " in t)
+        await pilot.click("#output RegionsView", offset=(6, 3))
+        await terminal.wait_for(lambda t: "dataset xor -> drawn" in t)
+        await terminal.type("S")
+        text = " ".join((await terminal.wait_for(lambda t: "run not shared" in t)).split())
+        assert "no setting to change" not in text and "-> none" not in text
+        assert "drawn points are data, not settings" in text  # the whole line is in the log:
+        assert logged(app, "error") == ["run not shared: drawn points are data, not settings, and a "
+                                        "settings file holds settings only; w saves the run (a "
+                                        "checkpoint), D the points (a CSV that gradtui run --data reads)"]

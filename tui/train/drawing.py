@@ -31,8 +31,12 @@ def cell_point(extent: tuple[float, float, float, float], width: int, height: in
     return x0 + (col + 0.5) * (x1 - x0) / width, y1 - (row + 0.5) * (y1 - y0) / height
 
 
+DRAWN = "drawn"
+"""The name of a training set edited by hand (the event log's ``dataset xor -> drawn``)."""
+
+
 def _named(data: Dataset, X: np.ndarray, y: np.ndarray) -> Dataset:
-    return Dataset(X, y, data.X_test, data.y_test, "drawn", data.task, data.n_classes)
+    return Dataset(X, y, data.X_test, data.y_test, DRAWN, data.task, data.n_classes)
 
 
 def with_point(data: Dataset, x: float, y: float, label: int) -> Dataset:

@@ -50,7 +50,7 @@ from gradtui.engine.curvature.lr_finder import RangeTest
 
 from gradtui.tui.train.network_picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train import apart
-from gradtui.tui.train.drawing import drawable, with_point, without_nearest, write_points_csv
+from gradtui.tui.train.drawing import DRAWN, drawable, with_point, without_nearest, write_points_csv
 from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
 from gradtui.tui.train.outputs import Output, compute_output
 from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
@@ -555,6 +555,10 @@ class Session(Publisher):
         try:
             config = recipe(self.trainer)
         except ValueError as exc:
+            if self.trainer.data.name == DRAWN:  # say what the app offers instead, with its keys
+                exc = ValueError("drawn points are data, not settings, and a settings file holds "
+                                 "settings only; w saves the run (a checkpoint), D the points (a CSV "
+                                 "that gradtui run --data reads)")
             self._emit("error", f"run not shared: {exc}")
             return
 
