@@ -45,11 +45,14 @@ async def calculus(pilot) -> CalculusScreen:
     return screen
 
 
-async def wait_until(pilot, condition) -> None:
-    for _ in range(100):
+async def wait_until(pilot, condition, seconds: float = 30.0) -> None:
+    """Until ``condition()`` holds: a bounded poll (a loaded machine takes longer than a quiet
+    one, so no fixed count of pauses), failing with a clear message if it never does."""
+    for _ in range(int(seconds / 0.05)):
         if condition():
             return
         await pilot.pause(0.05)
+    raise AssertionError(f"still not true after {seconds} s")
 
 
 def xs(screen: CalculusScreen) -> list[list[float]]:
@@ -244,7 +247,8 @@ async def test_divergence_pauses_the_run_and_is_shown_not_raised():
         assert "off the picture" in text_of(screen, "#calc-status")
         await pilot.press("space")
         await wait_until(pilot, lambda: not screen.running)
-        await pilot.pause()  # the frame that says so is drawn when its FrameReady arrives
+        # the frame that says so is drawn when its FrameReady arrives, however long that takes
+        await wait_until(pilot, lambda: "DIVERGED" in text_of(screen, "#calc-status"))
         assert not screen.running and screen.session.focus.diverged
         status = text_of(screen, "#calc-status")
         assert "DIVERGED" in status and "diverged at step" in status
