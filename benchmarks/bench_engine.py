@@ -1,5 +1,6 @@
 """Engine speed: steps/s pinned and as a user runs it, with and without a busy neighbour,
-the per-step split, and (when torch is installed) a PyTorch eager loop on one thread.
+the per-step split, its GEMM bound and (when torch is installed) a PyTorch eager loop on
+one thread.
 
 Run: python benchmarks/bench_engine.py [--seconds S] [--load] [--blas-threads N] [--no-torch]
 
@@ -8,6 +9,13 @@ variables, as benchmarks usually run) and ``as run`` (no variables, as a user ru
 engine limits its own products to ``TrainConfig.blas_threads``, default 1); ``--load`` adds
 both again with a second process spinning on a core. ``--blas-threads 2`` measures the
 opt-in for big networks.
+
+Side by side (pinned): the engine, PyTorch and the GEMM bound (the step's NumPy matrix
+products alone: each layer's x @ W forward, x.T @ dz and, above the first layer, dz @ W.T
+backward, on preallocated arrays of the step's shapes) are measured in turns, a short
+window each, ``ROUNDS`` times, and each keeps its best window: on a shared machine a
+neighbour's burst then costs all three alike, and the ratios ``x torch`` and ``of GEMM``
+compare like with like.
 
 The split (pinned, float64): forward with batch gathering and the loss, backward,
 optimizer, and statistics = full step minus those (norms, update ratios, finiteness
@@ -31,6 +39,8 @@ CASES = [
     ("784-512-512-10 b512", 784, (512, 512), 10, 512),
 ]
 DTYPES = ("float64", "float32")
+ROUNDS = 3
+"""Turns of engine, PyTorch and GEMM-bound windows in the side-by-side comparison."""
 
 
 def data(n_in: int, n_classes: int):
@@ -46,9 +56,9 @@ def make_trainer(n_in: int, hidden: tuple[int, ...], n_classes: int, batch: int,
     return Trainer.from_arrays(*data(n_in, n_classes), cfg)
 
 
-def rate(run_steps, seconds: float) -> float:
-    """Steps/s of ``run_steps(k)`` over about ``seconds`` (after a warm-up)."""
-    run_steps(20)
+def rate(run_steps, seconds: float, warmup: int = 20) -> float:
+    """Steps/s of ``run_steps(k)`` over about ``seconds`` (after ``warmup`` steps)."""
+    run_steps(warmup)
     batch, done = 10, 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -82,9 +92,9 @@ def bare_split(trainer, steps: int) -> dict[str, float]:
     return {k: 1e6 * v / steps for k, v in times.items()}
 
 
-def torch_rate(n_in: int, hidden: tuple[int, ...], n_classes: int, batch: int, dtype: str,
-               seconds: float) -> float | None:
-    """Steps/s of a PyTorch eager loop (Linear+ReLU, cross-entropy, Adam lr 1e-3) on one thread."""
+def torch_stepper(n_in: int, hidden: tuple[int, ...], n_classes: int, batch: int, dtype: str):
+    """``run_steps(k)`` of a PyTorch eager loop (Linear+ReLU, cross-entropy, Adam lr 1e-3) on
+    one thread, or None without torch."""
     try:
         import torch
     except ImportError:
@@ -111,7 +121,42 @@ def torch_rate(n_in: int, hidden: tuple[int, ...], n_classes: int, batch: int, d
             torch.nn.functional.cross_entropy(model(X[idx]), y[idx]).backward()
             opt.step()
 
-    return rate(run_steps, seconds)
+    return run_steps
+
+
+def gemm_stepper(trainer):
+    """``run_steps(k)``: only the matrix products of ``trainer``'s step, as NumPy runs them
+    there (its weights, its batch size and dtype, preallocated outputs): the bound the
+    step's other work (batch gathering, activations, loss, optimizer, statistics) eats into."""
+    import numpy as np
+    model, batch = trainer.model, trainer.config.batch_size
+    rng = np.random.default_rng(0)
+    weights = [layer.W.value for layer in model.layers]
+    inputs = [rng.normal(size=(batch, layer.fan_in)).astype(model.dtype) for layer in model.layers]
+    outputs = [np.empty((batch, layer.fan_out), model.dtype) for layer in model.layers]
+    grads = [np.empty_like(W) for W in weights]
+    back = [np.empty((batch, layer.fan_in), model.dtype) for layer in model.layers]
+    last = len(weights) - 1
+
+    def run_steps(k: int) -> None:
+        for _ in range(k):
+            for x, W, z in zip(inputs, weights, outputs):
+                np.matmul(x, W, out=z)
+            for i in range(last, -1, -1):
+                np.matmul(inputs[i].T, outputs[i], out=grads[i])
+                if i:
+                    np.matmul(outputs[i], weights[i].T, out=back[i])
+
+    return run_steps
+
+
+def side_by_side(steppers: dict, seconds: float) -> dict[str, float]:
+    """Best steps/s of each ``run_steps`` over ``ROUNDS`` turns of ``seconds / ROUNDS`` each."""
+    best = dict.fromkeys(steppers, 0.0)
+    for turn in range(ROUNDS):
+        for name, run_steps in steppers.items():
+            best[name] = max(best[name], rate(run_steps, seconds / ROUNDS, warmup=2 if turn else 20))
+    return best
 
 
 def child(args: argparse.Namespace) -> None:
@@ -120,25 +165,31 @@ def child(args: argparse.Namespace) -> None:
     for label, n_in, hidden, n_classes, batch in CASES:
         for dtype in DTYPES:
             trainer = make_trainer(n_in, hidden, n_classes, batch, dtype, args.blas_threads)
-            row = {"label": label, "dtype": dtype, "rate": rate(trainer.run, args.seconds)}
+            row = {"label": label, "dtype": dtype}
+            if args.side:
+                steppers = {"rate": trainer.run, "gemm": gemm_stepper(trainer),
+                            "torch": None if args.no_torch else torch_stepper(n_in, hidden, n_classes, batch, dtype)}
+                with trainer.blas_limit:
+                    row |= side_by_side({k: v for k, v in steppers.items() if v is not None}, args.seconds)
+            else:
+                row["rate"] = rate(trainer.run, args.seconds)
             if args.split and dtype == "float64":
                 row["split"] = bare_split(trainer, 300 if n_in < 784 else 60)
                 row["step_us"] = 1e6 / row["rate"]
-            if args.torch:
-                row["torch"] = torch_rate(n_in, hidden, n_classes, batch, dtype, args.seconds)
             rows.append(row)
     print(json.dumps(rows))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per case and column")
+    parser.add_argument("--seconds", type=float, default=1.0,
+                        help="timed seconds per case and column (and for each side by side)")
     parser.add_argument("--load", action="store_true", help="also measure with a second busy process")
     parser.add_argument("--blas-threads", type=int, default=1, help="TrainConfig.blas_threads for the engine")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--split", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--torch", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -148,9 +199,9 @@ def main() -> None:
     common = ["--seconds", str(args.seconds), "--blas-threads", str(args.blas_threads)]
     results = {}
     for mode, load in columns(args.load):
-        extra = ["--split"] if (mode, load) == ("pinned", False) else []
-        if (mode, load) == ("pinned", False) and not args.no_torch:
-            extra.append("--torch")
+        extra = []
+        if (mode, load) == ("pinned", False):
+            extra += ["--split", "--side"] + (["--no-torch"] if args.no_torch else [])
         results[(mode, load)] = run_child(__file__, mode, load, common + extra)
     cols = list(results)
     header = ["network", "dtype"] + [column_name(*c) for c in cols]
@@ -158,15 +209,17 @@ def main() -> None:
         header.append("as run/pinned under load")
     torch_rows = results[("pinned", False)]
     has_torch = any(r.get("torch") for r in torch_rows)
+    header += ["GEMM bound", "of GEMM"]
     if has_torch:
-        header.append("torch 1 thread")
+        header += ["torch 1 thread", "x torch"]
     rows = []
     for i, base in enumerate(results[("pinned", False)]):
         row = [base["label"], base["dtype"]] + [f"{results[c][i]['rate']:,.0f}" for c in cols]
         if args.load:
             row.append(f"{results[('as run', True)][i]['rate'] / results[('pinned', True)][i]['rate']:.0%}")
+        row += [f"{base['gemm']:,.0f}", f"{base['rate'] / base['gemm']:.2f}"]
         if has_torch:
-            row.append(f"{base['torch']:,.0f}" if base.get("torch") else "-")
+            row += [f"{base['torch']:,.0f}", f"{base['rate'] / base['torch']:.2f}"] if base.get("torch") else ["-", "-"]
         rows.append(row)
     print_table(header, rows)
     print()

@@ -117,11 +117,13 @@ class CrossEntropy(Loss):
     def value_and_grad(self, pred, target):
         self.check(pred, target)
         onehot = np.eye(pred.shape[1])[target] if target.ndim == 1 else target
-        shifted = pred - pred.max(axis=1, keepdims=True)
+        shifted = pred - np.maximum.reduce(pred, axis=1, keepdims=True)
         e = np.exp(shifted)
         s = e @ ones(pred.shape[1], e.dtype.type)
         n = pred.shape[0]
-        value = float(np.log(s).sum() - (shifted * onehot).sum()) / n
+        # sum of log-sum-exp minus the true classes' shifted logits (one dot over the rows:
+        # no product array to sum)
+        value = float(np.add.reduce(np.log(s)) - np.vdot(shifted, onehot)) / n
         g = e / s[:, None]
         g -= onehot
         g /= n

@@ -50,13 +50,46 @@ class Flag(NamedTuple):
     detail: str
 
 
+SETTLE_BYTES = 32 * 1024
+"""From this many bytes of dL/dz on, a step kept by ``Trainer.run`` settles its unit
+gradients (``UnitGradients.release``): holding every step's dL/dz arrays then costs more
+(fresh memory for each step: 7% of a 64-128-64-10 step) than computing them; below it
+the computation's calls cost more (9% of a 2-16-16-2 step)."""
+
+
+class UnitGradients:
+    """One step's mean |dL/dz| per unit of each layer, over the minibatch, computed from the
+    step's own dL/dz when first read (a run that never looks at them does not pay for them)
+    or when ``settle`` is called; the value is the same either way. Settled, it no longer
+    holds the step's dL/dz."""
+
+    __slots__ = ("_dz", "_values")
+
+    def __init__(self, dz: list[np.ndarray]) -> None:
+        self._dz: list[np.ndarray] | None = dz
+        self._values: list[np.ndarray] | None = None
+
+    def settle(self) -> list[np.ndarray]:
+        """Each layer's values (computed now if they were not yet)."""
+        if self._values is None:
+            assert self._dz is not None  # dropped only once the values exist
+            self._values = [np.dot(ones(len(dz), dz.dtype.type), np.abs(dz)) / len(dz) for dz in self._dz]
+            self._dz = None
+        return self._values
+
+    def release(self) -> None:
+        """Settle when the step's dL/dz take at least ``SETTLE_BYTES``: for a step that is
+        kept while training goes on (``Trainer.run``)."""
+        if self._dz is not None and sum(dz.nbytes for dz in self._dz) >= SETTLE_BYTES:
+            self.settle()
+
+
 @dataclass(slots=True)
 class LayerStats:
     """Statistics of one dense layer for one step (norms over all its parameters).
 
     ``unit_grad`` (mean |dL/dz| per unit over the minibatch) is computed from the
-    step's own dL/dz the first time it is read, so a run that never looks at it
-    does not pay for it; the value is the same either way.
+    step's own dL/dz the first time it is read (``UnitGradients``).
     """
 
     name: str
@@ -69,14 +102,12 @@ class LayerStats:
     unit_state: np.ndarray
     dead: int
     saturated: int
-    dz: np.ndarray = field(repr=False)
-    _unit_grad: np.ndarray | None = field(default=None, repr=False)
+    _unit_grads: UnitGradients = field(repr=False)
+    _index: int = field(repr=False)
 
     @property
     def unit_grad(self) -> np.ndarray:
-        if self._unit_grad is None:
-            self._unit_grad = np.abs(self.dz).mean(axis=0)
-        return self._unit_grad
+        return self._unit_grads.settle()[self._index]
 
 
 class LayerArrays(NamedTuple):
@@ -92,7 +123,7 @@ class LayerArrays(NamedTuple):
     update_sq: np.ndarray
     unit_states: list[np.ndarray]
     counts: list[tuple[int, int]]
-    dz: list[np.ndarray]
+    unit_grads: UnitGradients
 
 
 @dataclass(slots=True)
@@ -123,11 +154,11 @@ class StepStats:
             update_norm = np.sqrt(a.update_sq).tolist()
             self._layers = [
                 LayerStats(name, width, gn, gmean, gmax, wn, un / wn if wn > 0 else 0.0,
-                           state, dead, sat, dz)
-                for name, width, gn, gmean, gmax, wn, un, state, (dead, sat), dz in zip(
+                           state, dead, sat, a.unit_grads, i)
+                for i, (name, width, gn, gmean, gmax, wn, un, state, (dead, sat)) in enumerate(zip(
                     a.names, a.widths, a.grad_norm, (a.grad_abs_sum / a.sizes).tolist(),
                     a.grad_max_abs.tolist(), weight_norm, update_norm,
-                    a.unit_states, a.counts, a.dz)
+                    a.unit_states, a.counts))
             ]
         return self._layers
 

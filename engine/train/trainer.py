@@ -1,8 +1,9 @@
 """Trainer: one optimizer update at a time, with gradient-health statistics for each.
 
 All statistics are computed on the model's flat parameter and gradient vectors with
-segmented reductions (``np.add.reduceat`` over layer offsets), so they cost a few
-vector operations per step, whatever the depth of the network.
+segmented reductions over layer offsets (``fastops.segment_dots``, ``np.maximum.reduceat``),
+so they cost a few vector operations per step, whatever the depth of the network, and
+no pass over the parameters writes a temporary it does not need.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from gradtui.engine.train.replay import apply_planned
 from gradtui.engine.data.catalog import make_dataset
 from gradtui.engine.data.dataset import Dataset
 from gradtui.engine.data.files import DataError
-from gradtui.engine.train.health import (ALIVE, DEAD, SATURATED, Flag, LayerArrays, StepStats, gradient_flags,
-                     nonfinite_flags, probe_unit_states, unit_flags)
+from gradtui.engine.train.health import (ALIVE, DEAD, SATURATED, Flag, LayerArrays, StepStats, UnitGradients,
+                                         gradient_flags, nonfinite_flags, probe_unit_states, unit_flags)
+from gradtui.engine.nn.fastops import segment_dots
 from gradtui.engine.nn.losses import Loss, get_loss
 from gradtui.engine.nn.mlp import MLP
 from gradtui.engine.optim.optimizers import Optimizer, make_optimizer
@@ -108,9 +110,9 @@ class Trainer:
         self._widths = [layer.fan_out for layer in model.layers]
         self._names = [layer.name for layer in model.layers]
         self._zeros = np.zeros(len(model.layers))
+        self._work = np.empty_like(model.flat_value)
         self._weight_sq = self._squared_norms()
         self._before = np.empty_like(model.flat_value)  # scratch for the step's statistics
-        self._work = np.empty_like(model.flat_value)
         self._risky_size = risky_size(np.dtype(model.dtype))
 
     def _bind_data(self, data: Dataset) -> None:
@@ -140,7 +142,8 @@ class Trainer:
     @np.errstate(over="ignore")  # huge weights have an Inf squared norm: a state, not a warning
     def _squared_norms(self) -> np.ndarray:
         """Per-layer squared norms of the weights."""
-        return np.add.reduceat(self.model.flat_value ** 2, self.model.layer_starts)
+        w = self.model.flat_value
+        return segment_dots(w, w, self.model.layer_starts, self._work)
 
     @staticmethod
     def _probe_rows(n: int, config: TrainConfig) -> np.ndarray:
@@ -216,11 +219,11 @@ class Trainer:
         Unit states (dead/saturated) are re-probed every ``probe_every`` steps, or on
         this step when ``probe`` is True (e.g. when a person steps by hand).
         """
-        with self.blas_limit:
+        with self.blas_limit, np.errstate(all="ignore"):  # NaN and Inf: states to report, not warnings
             return self._step(probe)
 
-    @np.errstate(all="ignore")  # NaN and Inf are states to report, not warnings to print
     def _step(self, probe: bool) -> StepStats:
+        """``step`` inside the caller's BLAS limit and ``np.errstate(all="ignore")``."""
         if self.config.changes:  # changes planned for this step come first (they may reshape)
             apply_planned(self)
         cfg, model = self.config, self.model
@@ -235,13 +238,11 @@ class Trainer:
         self.step_count += 1
         self.samples_seen += len(X)
 
-        g, w, starts = model.flat_grad, model.flat_value, model.layer_starts
-        before, work = self._before, self._work
-        grad_sq = np.add.reduceat(np.multiply(g, g, out=work), starts)
-        abs_g = np.abs(g, out=work)
-        grad_abs_sum = np.add.reduceat(abs_g, starts)
+        g, starts, work = model.flat_grad, model.layer_starts, self._work
+        layer_sq = segment_dots(g, g, starts, work).tolist()
+        abs_g = np.abs(g, out=self._before)  # (before is free until the update)
+        grad_abs_sum = segment_dots(abs_g, None, starts, work)
         grad_max = np.maximum.reduceat(abs_g, starts)
-        layer_sq = grad_sq.tolist()
         grad_norm = math.sqrt(sum(layer_sq))
         grads_finite = grad_norm < math.inf or bool(grad_max.max() < np.inf)  # NaN compares False
         grad_norms = list(map(math.sqrt, layer_sq))
@@ -269,14 +270,14 @@ class Trainer:
             if not applied:
                 flags.append(Flag("nonfinite", "model", "update would overflow to Inf/NaN; update undone"))
         if weight_sq is None:
-            weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
+            weight_sq = self._squared_norms()
 
         self._weight_sq = weight_sq
         if probe or self._probe_due or (self.step_count - 1) % cfg.probe_every == 0:
             self._probe()
         arrays = LayerArrays(self._names, self._widths, grad_norms, grad_abs_sum, model.layer_sizes,
                              grad_max, weight_sq, update_sq, self.unit_states, self._unit_counts,
-                             [layer.dz for layer in model.layers])
+                             UnitGradients([layer.dz for layer in model.layers]))
         flags = gradient_flags(cfg, self._names, grad_norms) + self._unit_flags + flags
         return StepStats(self.step_count, float(loss), grad_norm, clipped, self.optimizer.lr,
                          self.epoch, flags, applied, arrays)
@@ -294,7 +295,7 @@ class Trainer:
         np.copyto(before, w)
         saved_state = self.optimizer.state_dict() if risky else None
         self.optimizer.step()
-        weight_sq = np.add.reduceat(np.multiply(w, w, out=work), starts)
+        weight_sq = segment_dots(w, w, starts, work)
         # before is finite, so w is finite exactly when the step was.
         applied = sum(weight_sq.tolist()) < math.inf or bool(np.isfinite(w).all())
         if saved_state is not None and applied:
@@ -304,8 +305,8 @@ class Trainer:
             if saved_state is not None:
                 self.optimizer.load_state_dict(saved_state)
             return False, self._zeros, None
-        delta = np.subtract(w, before, out=work)
-        return True, np.add.reduceat(np.multiply(delta, delta, out=work), starts), weight_sq
+        delta = np.subtract(w, before, out=before)
+        return True, segment_dots(delta, delta, starts, work), weight_sq
 
     def _probe(self) -> None:
         self.unit_states = probe_unit_states(self.model, self.X_probe, self.config.saturation_grad)
@@ -341,9 +342,15 @@ class Trainer:
         return False, largest
 
     def run(self, n: int) -> list[StepStats]:
-        """``n`` steps; returns their statistics."""
-        with self.blas_limit:
-            return [self._step(False) for _ in range(n)]
+        """``n`` steps; returns their statistics (each released before the next step: see
+        ``UnitGradients.release``)."""
+        done: list[StepStats] = []
+        with self.blas_limit, np.errstate(all="ignore"):  # entered once for the run, as the BLAS limit
+            for _ in range(n):
+                if done:
+                    done[-1].arrays.unit_grads.release()
+                done.append(self._step(False))
+        return done
 
     def run_until(self, until: str, max_steps: int = 10_000) -> tuple[Stop | None, list[StepStats]]:
         """Steps until a condition such as ``"test_accuracy>=0.95, plateau:200"`` holds (see

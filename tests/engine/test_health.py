@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from gradtui.engine import UNIT_STATES, Parameter, TrainConfig, Trainer, clip_grad_norm
+from gradtui.engine.nn.fastops import DOT_MIN
 from gradtui.engine.train.health import gradient_flags
 
 ALIVE, DEAD, SATURATED = (UNIT_STATES.index(s) for s in ("alive", "dead", "saturated"))
@@ -184,7 +185,11 @@ def direct_unit_states(trainer):
     DEADLY.replace(probe_every=4, probe_size=100),
     TrainConfig(bias_init=6.0, activation="sigmoid", init="normal:1.0", optimizer="sgd", lr=0.5, probe_every=4),
     TrainConfig(bias_init=4.0, activation="tanh", init="normal:1.0", optimizer="sgd", lr=0.5, probe_every=4),
-], ids=["dead-relu", "saturated-sigmoid", "saturated-tanh"])
+    # wide last hidden layers
+    DEADLY.replace(hidden=(16, 512), bias_init=-1.0, probe_every=4, probe_size=300, n_samples=600),
+    TrainConfig(hidden=(16, 512), bias_init=3.0, activation="tanh", init="normal:1.0", optimizer="sgd", lr=0.5,
+                probe_every=4, probe_size=300, n_samples=600),
+], ids=["dead-relu", "saturated-sigmoid", "saturated-tanh", "dead-relu-wide", "saturated-tanh-wide"])
 def test_unit_states_match_a_direct_check_on_the_probe_set(cfg):
     trainer = Trainer(cfg)
     last = None
@@ -296,3 +301,25 @@ def test_ratios_in_flag_details_are_never_a_bare_0x():
     assert huge.kind == "exploding" and huge.detail.startswith("gradient norm 2.5e+03 times")
     for flag in (zero, tiny, huge):
         assert "0x" not in flag.detail
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_statistics_of_a_model_past_dot_min_match_a_float64_computation(dtype):
+    """Past ``DOT_MIN`` parameters the per-layer sums run as one BLAS dot per layer."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(600, 200)), rng.integers(0, 10, 600)
+    trainer = Trainer.from_arrays(X, y, TrainConfig(hidden=(64,), optimizer="adam", dtype=dtype, batch_size=64))
+    assert trainer.model.flat_value.size >= DOT_MIN
+    trainer.run(3)
+    w0 = trainer.model.flat_value.astype(np.float64)
+    stats = trainer.step()
+    g, w1 = trainer.model.flat_grad.astype(np.float64), trainer.model.flat_value.astype(np.float64)
+    bounds = list(zip(trainer.model.layer_starts, [*trainer.model.layer_starts[1:], g.size]))
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for ls, (a, b) in zip(stats.layers, bounds):
+        assert ls.grad_norm == pytest.approx(np.linalg.norm(g[a:b]), rel=tol)
+        assert ls.grad_mean_abs == pytest.approx(np.abs(g[a:b]).mean(), rel=tol)
+        assert ls.grad_max_abs == pytest.approx(np.abs(g[a:b]).max(), rel=tol)
+        assert ls.weight_norm == pytest.approx(np.linalg.norm(w1[a:b]), rel=tol)
+        assert ls.update_ratio == pytest.approx(np.linalg.norm(w1[a:b] - w0[a:b]) / np.linalg.norm(w1[a:b]),
+                                                rel=1e-3 if dtype == "float32" else 1e-9)
