@@ -191,3 +191,34 @@ async def test_s_after_drawn_points_says_what_saves_them():
         assert logged(app, "error") == ["run not shared: drawn points are data, not settings, and a "
                                         "settings file holds settings only; w saves the run (a "
                                         "checkpoint), D the points (a CSV that gradtui run --data reads)"]
+
+
+async def test_twin_mode_opens_with_a_fresh_picture_of_a():
+    """6. `t` at 120x40: A's decision regions were the single-run picture cropped to the
+    narrower pane, while B (an exact copy) showed the whole plane. Both are drawn at their
+    pane's size, and, being the same run, alike."""
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("0", "s", "s")
+        await terminal.wait_for(lambda t: "step 2 " in t)
+        await terminal.type("t")
+        screen = app.screen
+
+        def fresh() -> bool:
+            a, b = screen.query_one("#output"), screen.query_one("#output-b")
+            sizes = [tuple(reversed(s.frame.output.classes.shape)) for s in (app.session, screen.twin.b)]
+            return screen.twin is not None and sizes == [a.grid_size, b.grid_size]
+        for _ in range(1500):  # a bounded poll
+            if screen.twin is not None and fresh():
+                break
+            await asyncio.sleep(0.02)
+        assert fresh()
+        a, b = app.session.frame.output, screen.twin.b.frame.output
+        assert (a.classes == b.classes).all() and a.extent == b.extent
+        await asyncio.sleep(0.2)
+        rows = terminal.text.splitlines()
+        top = next(i for i, line in enumerate(rows) if "A · " in line and "B · " in line)
+        line = rows[top + 1]
+        left, right = line.split("││")[1], line.split("││")[2]
+        assert left.rstrip("│") == right.rstrip("│"), line  # the same picture in both panes

@@ -561,6 +561,7 @@ class TrainScreen(Screen):
         if running and self.twin.start():
             self.train(self.twin)
         self.redraw()
+        self.call_after_refresh(self.redraw)  # once laid out: each run's pane has its twin-mode size
 
     def leave_twin(self, keep: str | None) -> None:
         """Keep run ``keep`` ("A" or "B") as the run on show and drop the other; None stays."""
@@ -581,6 +582,7 @@ class TrainScreen(Screen):
         if running and kept.start():
             self.train(kept)
         self.redraw()
+        self.call_after_refresh(self.redraw)  # once laid out: the kept run's pane is whole again
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("gradtui keys", training_rows(), GLOSSARY))
