@@ -1,4 +1,4 @@
-"""The lr range test in the app (L): it trains a copy, draws loss against lr with its marks
+"""The lr range test in the app (F): it trains a copy, draws loss against lr with its marks
 and the rule, enter applies the suggestion (only the lr changes, the run goes on from its
 weights as they were), escape cancels (the run bit-identical)."""
 
@@ -25,7 +25,7 @@ def run_state(trainer) -> tuple:
 
 
 async def open_test(app) -> RangeTestScreen:
-    await press(app, "L")
+    await press(app, "F")
     await wait_until(lambda: isinstance(app.screen, RangeTestScreen) and app.screen.test is not None)
     return app.screen
 
@@ -88,4 +88,14 @@ async def test_enter_waits_for_the_result_and_help_lists_the_key():
         assert screen.check_action("apply", ()) is False and screen.check_action("cancel", ()) is True
         await press(app, "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert any(row[0] == "L" and "lr range test" in row[2] for row in app.screen.rows)
+        assert any(row[0] == "F" and "lr range test" in row[2] for row in app.screen.rows)
+
+
+def test_every_training_key_is_bound_once():
+    """Two bindings on one key: the first wins and the second key is dead (L once held both
+    the range test and the next loss)."""
+    from collections import Counter
+
+    from gradtui.tui.train.keys import KEYS
+    counts = Counter(key for binding in KEYS for key in binding.key.split(","))
+    assert [key for key, n in counts.items() if n > 1] == []

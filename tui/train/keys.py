@@ -100,7 +100,7 @@ KEYS: list[Binding] = [
     Binding("S", "share", "Share", id="share", show=False,
             tooltip="write this run's settings and every change so far as a TOML file"),
     Binding("l", "toggle_log", "Log scale", show=False),
-    Binding("L", "lr_range_test", "LR finder", show=False, id="lr_range_test",
+    Binding("F", "lr_range_test", "LR finder", show=False, id="lr_range_test",
             tooltip="find a learning rate: the range test on a copy of the run, then apply or cancel"),
     Binding("h", "toggle_sharpness", "Sharpness", show=False, id="toggle_sharpness",
             tooltip="λmax of the Hessian over the steps against 2/lr, in place of the gradient plot"),

@@ -1,4 +1,4 @@
-"""The learning-rate range test over the training screen (``L``).
+"""The learning-rate range test over the training screen (``F``).
 
 The test (``Trainer.lr_range_test``) trains a fork of the run with the lr growing
 exponentially from 1e-6 to 10 over 100 steps, in a thread worker so the screen stays
