@@ -224,10 +224,12 @@ def test_snapshot_and_rollback_put_model_and_optimizer_back(tmp_path):
         train(model, opt, data[3:4], w)  # the snapshot is taken at this boundary, before step 4
         assert not all(torch.equal(a, b) for a, b in zip(saved, weights(model)))
         train(model, opt, data[4:8], w)
+        w._control("lr_down")
         w._control("rollback")
         train(model, opt, data[8:9], w)  # rolled back at the boundary; this step's update skipped
         assert all(torch.equal(a, b) for a, b in zip(saved, weights(model)))
         assert torch.equal(opt.state[model[0].weight]["step"], saved_steps)
+        assert opt.param_groups[0]["lr"] == 3e-3  # the controls are kept, as the app's rewind keeps them
 
 
 def test_a_snapshot_over_the_limit_is_refused_with_a_reason(tmp_path):

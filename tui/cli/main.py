@@ -10,6 +10,8 @@
     gradtui serve [--host H] [--port P] [settings]      the app in web browsers
     gradtui export CKPT --format torch|numpy|json [-o FILE]  the trained network as a file
     gradtui diff EXPR [--at x=1,y=2] [--json]             a typed function differentiated by the rules
+    gradtui attach [NAME] [--lock]                       watch and steer a PyTorch run (gradtui.torch)
+    gradtui replay FILE.jsonl                            a watched run's record on the same screen
     gradtui --version
 
 The settings flags, TOML configs and ``prepare`` live in ``settings``. Every user mistake
@@ -43,7 +45,7 @@ from gradtui.tui.cli.export import (NETWORK_COLUMNS, Column, Table, check_format
                                     table_every)
 from gradtui.tui.cli.inspection import (add_inspection_flags, check_inspection, check_landscape_flags,
                                         inspect_after_run)
-from gradtui.tui.cli import export_model, lr_find, serve
+from gradtui.tui.cli import attach, export_model, lr_find, serve
 from gradtui.tui.cli.progress import ProgressBar
 from gradtui.tui.cli.settings import (DEFAULT_STEPS, Parser, Prepared, UsageError,
                                       add_settings, as_usage_error, count, describe_run,
@@ -88,7 +90,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
     return {"app": app, "run": run, "compare": compare.build_parser(), "list": lister,
             "export": export_model.build_parser(), "serve": serve.build_parser(),
-            "lr-find": lr_find.build_parser(), "diff": diff.build_parser()}
+            "lr-find": lr_find.build_parser(), "diff": diff.build_parser(), **attach.build_parsers()}
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -237,7 +239,7 @@ def _list(args: argparse.Namespace) -> int:
 
 COMMANDS = {"app": _open_app, "run": _run, "compare": compare.command, "list": _list,
             "export": export_model.command, "serve": serve.command, "lr-find": lr_find.command,
-            "diff": diff.command}
+            "diff": diff.command, "attach": attach.attach, "replay": attach.replay}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -108,14 +108,19 @@ class Steering:
         if self.snapshot is None:
             return "no snapshot to roll back to; press s first"
         self.restore(self.snapshot)
-        return f"rolled back to the snapshot of step {self.snapshot.step}; this step's update is skipped"
+        return f"rolled back to the snapshot of step {self.snapshot.step} (lr and clip kept); this step's update is skipped"
 
     def restore(self, snap: Snapshot) -> None:
-        """Put the model and the optimizer back as ``snap`` holds them (copies: ``snap`` stays usable)."""
+        """Put the model and the optimizer's state back as ``snap`` holds them (copies: ``snap``
+        stays usable). The lrs stay as they are now: like the app's rewind, going back in time
+        keeps the controls (loading an optimizer state dict would bring back its old lr)."""
         with torch.no_grad():
             self.model.load_state_dict(snap.model)
         if self.optimizer is not None and snap.optimizer is not None:
+            lrs = self.lrs()
             self.optimizer.load_state_dict(copy.deepcopy(snap.optimizer))
+            for group, lr in zip(self.optimizer.param_groups, lrs):
+                group["lr"] = lr
 
     def hold(self, step: int) -> Snapshot:
         """The state as it is, to put back after a step that must not count (no size limit: one step)."""

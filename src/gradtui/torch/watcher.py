@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +43,8 @@ from gradtui.torch.steering import Snapshot, Steering
 
 logger = logging.getLogger("gradtui.torch")
 
+FLUSH_EVERY = 1.0
+"""Seconds between flushes of the record file."""
 THRESHOLDS = ("explode_norm", "explode_ratio", "vanish_ratio", "dead_fraction", "saturated_fraction",
               "saturation_grad")
 
@@ -92,6 +95,7 @@ class Watcher:
             self.info = new_run(name)
             self.name = self.info.name
         self._record: IO[str] | None = self._open_record(log) if self._publishing else None
+        self._flushed = time.monotonic()
         self._hook = optimizer.register_step_post_hook(self._after_update) if optimizer is not None else None
         if listen and self._publishing:
             self.server = LiveServer(self.info, self.header(), self._control, self._viewers_now)
@@ -187,6 +191,10 @@ class Watcher:
         if rows and self._publishing:
             if self._record is not None:
                 self._record.writelines(json.dumps(row, allow_nan=False) + "\n" for row in rows)
+                now = time.monotonic()
+                if now - self._flushed >= FLUSH_EVERY:  # a killed run still leaves its record
+                    self._record.flush()
+                    self._flushed = now
             if self.server is not None:
                 self.server.publish(rows)
 
@@ -213,7 +221,8 @@ class Watcher:
                            "update_ratio": _num(math.sqrt(usq) / wn if wn and usq == usq else (0.0 if wn == 0 else None)),
                            "dead": self._units[i][0], "saturated": self._units[i][1]})
         row: dict[str, Any] = {"step": reading.step, "loss": _num(values.loss), "grad_norm": _num(total),
-                               "clipped": bool(clipped), "lr": reading.lrs[0] if reading.lrs else None,
+                               "clipped": bool(clipped), "clip": reading.clip,
+                               "lr": reading.lrs[0] if reading.lrs else None,
                                "lrs": reading.lrs, "layers": layers,
                                "flags": [{"kind": f.kind, "layer": f.layer, "detail": f.detail} for f in flags],
                                "changes": self._changes}
@@ -257,6 +266,10 @@ class Watcher:
                 with self._wake:
                     if not self._inbox:
                         self._wake.wait(0.25)
+
+    def snapshot(self) -> None:
+        """Ask for a snapshot at the next step boundary (what the s key does)."""
+        self._control("snapshot")
 
     def pause(self) -> None:
         """Ask the run to pause at the next step boundary (what the space key does)."""
