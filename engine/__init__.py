@@ -3,6 +3,11 @@
 Imports NumPy only: no terminal, no plotting.
 """
 
+from gradtui.engine.curvature.hvp import HessianOperator
+from gradtui.engine.curvature.lanczos import Eigen
+from gradtui.engine.curvature.lr_finder import RangeTest
+from gradtui.engine.curvature.noise_scale import NoiseScale
+from gradtui.engine.curvature.trace import TraceEstimate
 from gradtui.engine.nn.activations import (ACTIVATION_CLASSES, ACTIVATIONS, get_activation, sigmoid, softmax,
                                            softmax_jvp)
 from gradtui.engine.nn.init import INITS
@@ -31,6 +36,7 @@ from gradtui.engine.calculus.secant import (DIVERGENCE_LIMIT, OBJECTIVES, RULES,
                        secant_slopes)
 
 __all__ = [
+    "Eigen", "HessianOperator", "NoiseScale", "RangeTest", "TraceEstimate",
     "ACTIVATIONS", "CLIP_MODES", "INITS", "LOSSES", "OPTIMIZERS", "OPTIMIZER_FACTORIES", "REACH_TOL",
     "check_optimizer",
     "ACTIVATION_CLASSES", "Adam", "CheckpointError", "DATASETS", "Dataset", "Evaluation",

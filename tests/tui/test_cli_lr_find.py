@@ -64,3 +64,20 @@ def test_in_a_real_process(one_error_line):
     bad = subprocess.run([sys.executable, "-m", "gradtui", "lr-find", "--end", "-1"],
                          capture_output=True, text=True, env=env)
     one_error_line(bad, 2, "--end")
+
+
+def test_a_checkpoint_is_tested_from_where_it_was_saved_and_left_as_it_was(tmp_path, capsys):
+    from gradtui.engine import TrainConfig, Trainer
+    trainer = Trainer(TrainConfig(hidden=(8,), optimizer="momentum", lr=0.05))
+    fresh = trainer.evaluate().train_loss
+    trainer.run(40)
+    trained = trainer.evaluate().train_loss
+    assert trained < fresh - 0.1
+    path = tmp_path / "run.npz"
+    trainer.save(str(path))
+    before = path.read_bytes()
+    assert main(["lr-find", "--load", str(path), "--steps", "20", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # it starts from the trained weights (the first lr, 1e-6, barely moves them), not a fresh init
+    assert abs(data["losses"][0] - trained) < 0.01
+    assert path.read_bytes() == before
