@@ -81,3 +81,10 @@ def test_a_bad_component_points_at_its_column_in_the_whole_text(capsys):
     assert main(["diff", "x^2 y, 5x + q"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert "column 13" in err[0] and err[2] == " " * 14 + "^"  # two spaces of indent, then column 13
+
+
+def test_json_of_a_value_beyond_the_floats_is_standard_json(capsys):
+    """9^9^9 evaluates to inf: the JSON says null there, never a bare word strict parsers refuse."""
+    assert main(["diff", "9^9^9 + x", "--at", "x=1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out, parse_constant=lambda word: pytest.fail(f"bare {word}"))
+    assert out["value"] is None and out["gradient"] == [1.0]

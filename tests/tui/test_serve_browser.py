@@ -151,3 +151,12 @@ def test_a_host_other_machines_reach_gets_a_warning():
     assert exposure_warning("::1") is None
     assert "without authentication" in exposure_warning("0.0.0.0")
     assert "proxy" in exposure_warning("192.168.1.5")
+
+
+def test_serve_passes_a_typed_function_to_every_app_and_refuses_a_bad_one(capsys):
+    args = build_parser().parse_args(["--function", "-x^2 y + 3xy^2", "--lock"])
+    command = app_command(args)
+    assert "'--function=-x^2 y + 3xy^2'" in command  # a value starting with '-' stays a value
+    assert build_parser().parse_args(shlex.split(command)[3:]).function == "-x^2 y + 3xy^2"
+    assert main(["serve", "--function", "x +* 2"]) == 2
+    assert "--function" in capsys.readouterr().err

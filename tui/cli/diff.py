@@ -4,7 +4,8 @@ Prints f at the point, each partial derivative in textbook form with its value a
 central difference beside it, the rules step by step, and (for f(x, y)) the Hessian with
 its eigenvalues and what they say. A vector function ``f1, f2, ...`` gets its Jacobian
 (row i: the gradient of f_i), each entry beside its central difference. ``--json`` writes the same as one JSON object with at
-least ``value``, ``gradient`` (in the order x, y) and ``steps``. Text outside the grammar
+least ``value``, ``gradient`` (in the order x, y) and ``steps``; a value that is not a finite
+number (9^9^9 is inf) is written as null there, so every JSON parser reads the output. Text outside the grammar
 is one line naming the mistake and its column, the text with a caret under it, exit 2.
 """
 
@@ -146,15 +147,29 @@ def jacobian_lines(out: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _json(out: Any) -> str:
+    """``out`` as standard JSON: inf and NaN (which json.dumps would write as bare words
+    no strict parser accepts) become null."""
+    def finite(value: Any) -> Any:
+        if isinstance(value, float):
+            return value if math.isfinite(value) else None
+        if isinstance(value, dict):
+            return {k: finite(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [finite(v) for v in value]
+        return value
+    return json.dumps(finite(out), allow_nan=False)
+
+
 def command(args: argparse.Namespace) -> int:
     if "," in args.expr:
         out = jacobian_report(args.expr, args.at)
-        print(json.dumps(out, allow_nan=True) if args.json else "\n".join(jacobian_lines(out)))
+        print(_json(out) if args.json else "\n".join(jacobian_lines(out)))
         return 0
     fn = typed_function(args.expr)
     analysis = analyse(fn.expr, fn.variables, _point(args.at, fn.variables))
     if args.json:
-        print(json.dumps(report(analysis, args.expr), allow_nan=True))
+        print(_json(report(analysis, args.expr)))
     else:
         print("\n".join(lines(analysis)))
     return 0

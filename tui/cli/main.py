@@ -65,9 +65,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                         "'gradtui diff --help' differentiates a typed function by the rules.")
     app.add_argument("--version", action="version", version=f"gradtui {__version__}")
     add_settings(app)
-    app.add_argument("--function", metavar="EXPR", default=None,
-                     help="open calculus mode on a typed f(x) or f(x, y), e.g. 'x^2 y + 3xy^2' "
-                          "(grammar: gradtui diff --help)")
+    serve.add_function_flag(app)
     serve.add_room_flags(app)
     run = Parser(prog="gradtui run", description="Train headless; print a table and a summary.")
     add_settings(run)

@@ -19,6 +19,7 @@ import time
 from contextlib import contextmanager
 from typing import IO, Iterator
 
+from gradtui.tui.cli.diff import typed_function
 from gradtui.tui.cli.settings import SETTINGS, Parser, UsageError, add_settings, flag_name, prepare_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -41,8 +42,16 @@ def build_parser() -> Parser:
     g.add_argument("--public-url", metavar="URL",
                    help="the address browsers use, when it is not http://HOST:PORT (behind a proxy)")
     add_settings(parser)
+    add_function_flag(parser)
     add_room_flags(parser)
     return parser
+
+
+def add_function_flag(parser: argparse.ArgumentParser) -> None:
+    """``--function EXPR``, for the app and for every app ``serve`` starts."""
+    parser.add_argument("--function", metavar="EXPR", default=None,
+                        help="open calculus mode on a typed f(x) or f(x, y), e.g. 'x^2 y + 3xy^2' "
+                             "(grammar: gradtui diff --help)")
 
 
 def add_room_flags(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +89,8 @@ def app_argv(args: argparse.Namespace) -> list[str]:
             argv.append(f"{flag}=full")
         else:
             argv.append(f"{flag}={value!r}" if isinstance(value, float) else f"{flag}={value}")
+    if args.function is not None:
+        argv.append(f"--function={args.function}")
     return argv + [flag_name(key) for key in ROOM_FLAGS if getattr(args, key)]
 
 
@@ -112,6 +123,8 @@ def check_free(host: str, port: int) -> None:
 
 def command(args: argparse.Namespace) -> int:
     prepare_app(args)  # a mistake in the settings fails here, once, not in every browser
+    if args.function is not None:
+        typed_function(args.function, "--function")
     try:
         from textual_serve.server import Server
     except ImportError:
