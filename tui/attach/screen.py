@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -171,16 +171,19 @@ class RunScreen(Screen):
             parts.append("no optimizer given to watch(): watching only")
         return " │ ".join(parts)
 
-    def _flags_text(self, active: list) -> str:
+    def _flags_text(self, active: list) -> Text:
         if not active:
-            return "[green]no flags: the gradients look healthy[/]"
-        lines = []
+            return Text("no flags: the gradients look healthy", style="green")
+        text = Text()
         for flag in active:
             kind, layer, detail = (flag.kind, flag.layer, flag.detail) if hasattr(flag, "kind") else (
                 flag.get("kind"), flag.get("layer"), flag.get("detail", ""))
-            lines.append(f"[b red]{str(kind).upper()}[/] {escape(f'{layer}: {detail}')}\n"
-                         f"  [i]{escape(EXPLANATIONS.get(str(kind), ''))}[/]")
-        return "\n".join(lines)
+            if text:
+                text.append("\n")
+            text.append(str(kind).upper(), style="bold red")
+            text.append(f" {layer}: {detail}\n")
+            text.append(f"  {EXPLANATIONS.get(str(kind), '')}", style="italic")
+        return text
 
     # --- keys ---------------------------------------------------------------------------
 
