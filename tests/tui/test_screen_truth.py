@@ -222,3 +222,28 @@ async def test_twin_mode_opens_with_a_fresh_picture_of_a():
         line = rows[top + 1]
         left, right = line.split("││")[1], line.split("││")[2]
         assert left.rstrip("│") == right.rstrip("│"), line  # the same picture in both panes
+
+
+def test_decision_regions_stay_apart_in_256_colours_and_help_names_them_by_role():
+    """Also: under 256 colours (tmux's default) the regions turn olive/teal/maroon where help
+    said orange/blue. Help now describes them by role (the dots say which colour is which
+    class), and that holds: at every shade, the nearest xterm-256 colours of classes 0 and 1
+    differ, and each class's dots keep a colour of their own."""
+    import numpy as np
+    from rich.color import Color, ColorSystem
+
+    from gradtui.tui.train import output_view
+    from gradtui.tui.train.help import OUTPUT_NOTES
+
+    def xterm(rgb) -> tuple[int, int, int]:
+        colour = Color.from_rgb(*map(int, rgb)).downgrade(ColorSystem.EIGHT_BIT).get_truecolor()
+        return colour.red, colour.green, colour.blue
+
+    assert "orange class 0, blue class 1" not in OUTPUT_NOTES and "the dots say which colour is which class" in OUTPUT_NOTES
+    colours = output_view.CLASS_COLOURS
+    for t in np.linspace(0, 1, output_view.SHADES)[1:]:
+        zero, one = (output_view.BACKGROUND + (c * 0.6 - output_view.BACKGROUND) * (0.25 + 0.75 * t)
+                     for c in colours[:2])
+        assert xterm(zero) != xterm(one), t
+    dots = np.clip(colours * 0.5 + 255 * 0.5, 0, 255)
+    assert len({xterm(dot) for dot in dots[:4]}) == 4
