@@ -22,6 +22,9 @@ from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 if TYPE_CHECKING:  # the symbolic engine loads with calculus mode, not at startup
     from gradtui.engine.symbolic import TypedFunction
 
+from gradtui.tui.learn.course import COURSE, LESSONS, Lesson
+from gradtui.tui.learn.progress import Progress, load as load_progress
+from gradtui.tui.learn.screens import CourseScreen, LessonIntro, LessonResult, next_lesson
 from gradtui.tui.train.keys import HELP, KEYS
 from gradtui.tui.train.prediction_view import PredictionState
 from gradtui.tui.train.session import Session
@@ -58,14 +61,22 @@ class GradtuiApp(App):
     TITLE = "gradtui"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        Binding("K", "check_lesson", "Check lesson", show=False, id="check_lesson",
+                tooltip="gradtui learn: check whether the lesson's promise happened in this run"),
+        Binding("C", "course", "Course", show=False, id="course", tooltip="gradtui learn: the list of lessons"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None,
                  rebuild: Callable[[], Trainer] | None = None, present: bool = False,
-                 locked: bool = False, function: TypedFunction | None = None) -> None:
+                 locked: bool = False, function: TypedFunction | None = None,
+                 course: Progress | None = None, lesson: str | None = None) -> None:
         super().__init__()
         self.function = function
+        self.course = course
+        """The learner's progress when the app runs the course (``gradtui learn``), else None."""
+        self.lesson: Lesson | None = None
+        self._first_lesson = lesson
         """A typed function (``--function``): calculus mode opens on it first."""
         self.present = present
         """Presenter mode (``--present``): story, hint and plots large; controls and event log hidden."""
@@ -100,6 +111,53 @@ class GradtuiApp(App):
             self.open_function(self.function)
         elif self._open_calculus_first:
             self.open_calculus(self.objective)
+        if self.course is not None:
+            self.action_course()
+            if self._first_lesson is not None:
+                self.open_lesson(self._first_lesson)
+
+    # --- the course (gradtui learn) ------------------------------------------------------
+
+    def action_course(self) -> None:
+        """Show the list of lessons (starting the course if it was not running)."""
+        if self.course is None:
+            self.course = load_progress()
+        self._back_to_training()
+        self.push_screen(CourseScreen(self.course))
+
+    def open_lesson(self, name: str) -> None:
+        """Introduce the lesson ``name``, then open its run."""
+        lesson = COURSE[name]
+        self.push_screen(LessonIntro(lesson, LESSONS.index(lesson) + 1),
+                         lambda start: self._start_lesson(lesson) if start else None)
+
+    def _start_lesson(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        self.switch_scenario(lesson.scenario)
+
+    def action_check_lesson(self) -> None:
+        """Check the lesson's promise against the run on show; passed: saved, next unlocked."""
+        from gradtui.tui.calculus.screen import CalculusScreen
+
+        lesson, course = self.lesson, self.course
+        if lesson is None or course is None:
+            self.notify("No lesson is open: C shows the course (gradtui learn).", severity="warning")
+            return
+        subject = self.screen.session if lesson.calculus and isinstance(self.screen, CalculusScreen) \
+            else self.train_screen.session.frame
+        if lesson.calculus and not isinstance(self.screen, CalculusScreen):
+            ok, evidence = False, "this lesson runs in calculus mode"
+        else:
+            ok, evidence = lesson.check(subject)
+        if not ok:
+            self.notify(f"Not yet ({lesson.promise}): {evidence}", title=lesson.title, severity="warning")
+            return
+        course.pass_lesson(lesson.name, lesson.summary)
+        if course.problem:
+            self.notify(course.problem, severity="error")
+        upcoming = next_lesson(course)
+        self.push_screen(LessonResult(lesson, evidence, upcoming),
+                         lambda go_on: self.open_lesson(upcoming.name) if go_on and upcoming else self.action_course())
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
@@ -181,6 +239,8 @@ class GradtuiApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Course: learn step by step (C)", "gradtui learn: lessons from slopes to a "
+                            "digit classifier, each checked on your own run", self.action_course)
         if isinstance(screen, TrainScreen):
             offered = set()
             for binding in KEYS:  # one entry per action that applies now (and is not locked)

@@ -345,7 +345,7 @@ _NETWORKS = (
              "y = m x + b fits the line y = 2x + 1, but every twentieth point lies 15 above it. "
              "Squared error weighs a point 15 off as much as 225 points 1 off, so the outliers drag "
              "the line up.",
-             "Press L (loss mae: absolute error counts an outlier only 15 times): within 1,000 "
+             "Press m (loss mae: absolute error counts an outlier only 15 times): within 1,000 "
              "steps m and b are within 3% of 2 and 1.",
              TrainConfig(dataset="outlier", noise=0.1, hidden=(), activation="linear", optimizer="sgd",
                          lr=0.1, batch_size=None),
@@ -358,7 +358,7 @@ _NETWORKS = (
              "One linear neuron separates two blobs with binary cross-entropy: the loss falls "
              "forever and never reaches 0, and the weights keep growing to push every score further "
              "from the boundary.",
-             "Press L (hinge loss): within 1,000 steps the loss is exactly 0: every point is past "
+             "Press m (hinge loss): within 1,000 steps the loss is exactly 0: every point is past "
              "the margin (score times label at least 1), its gradient is zero and the weights stop moving.",
              TrainConfig(dataset="gauss", hidden=(), activation="linear", loss="bce", optimizer="sgd",
                          lr=0.3, batch_size=None),

@@ -2,7 +2,7 @@
 batch size, an outlier under MSE and MAE, hinge on a margin, digits, the double well):
 each hint's promise done as it says, headless, across seeds 0-4, holding for at least
 four of the five. The keys are the config changes they make in the app (N batch norm
-on, L the next loss, b the next batch size, U a stop condition);
+on, m the next loss, b the next batch size, U a stop condition);
 tests/tui/test_app_lesson_stories.py presses the keys themselves.
 """
 

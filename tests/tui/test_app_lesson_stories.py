@@ -1,5 +1,5 @@
 """The course's scenarios followed in the app as a learner would: press exactly the keys
-each hint names (N batch norm, L the next loss, U run until, b the batch size; calculus
+each hint names (N batch norm, m the next loss, U run until, b the batch size; calculus
 mode's ] r and o) and see the promised outcome (measured across seeds in
 tests/engine/test_lesson_scenarios.py)."""
 
@@ -75,7 +75,7 @@ async def test_batch_size_r_then_b_twice_trains_at_32_and_passes_75_percent_with
 async def test_outlier_l_to_mae_puts_the_line_within_3_percent():
     app = open_scenario("outlier")
     async with app.run_test(size=SIZE):
-        await press(app, "0", "L")
+        await press(app, "0", "m")
         assert app.session.trainer.config.loss == "mae"
         await run_until(app, 1000)
         m, b = app.session.frame.output.line
@@ -85,7 +85,7 @@ async def test_outlier_l_to_mae_puts_the_line_within_3_percent():
 async def test_hinge_l_reaches_exactly_zero_loss_within_1000_steps():
     app = open_scenario("hinge")
     async with app.run_test(size=SIZE):
-        await press(app, "0", "L")
+        await press(app, "0", "m")
         assert app.session.trainer.config.loss == "hinge"
         await run_until(app, 1000)
         assert app.session.frame.batch_loss == 0 and evaluation(app).train_loss == 0

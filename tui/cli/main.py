@@ -86,9 +86,15 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                         "test_accuracy>=0.95, loss<=0.05, flag:dead, plateau:200 (comma: any of them)")
     add_inspection_flags(run)
     lister = Parser(prog="gradtui list", description="List scenarios, datasets and choices.")
+    learn = Parser(prog="gradtui learn", description="The course: lessons from slopes to a digit "
+                   "classifier, each checked on your own run; progress is kept per user.")
+    learn.add_argument("--list", action="store_true", help="print the lessons, one a line, and exit")
+    learn.add_argument("--lesson", metavar="NAME", help="open this lesson directly (names: --list)")
+    serve.add_room_flags(learn)
     return {"app": app, "run": run, "compare": compare.build_parser(), "list": lister,
             "export": export_model.build_parser(), "serve": serve.build_parser(),
-            "lr-find": lr_find.build_parser(), "diff": diff.build_parser(), **attach.build_parsers()}
+            "lr-find": lr_find.build_parser(), "diff": diff.build_parser(), "learn": learn,
+            **attach.build_parsers()}
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -116,6 +122,31 @@ def _open_app(args: argparse.Namespace) -> int:
     if app.return_code == APP_TERMINATED:
         raise Terminated
     if app.return_code:  # Textual printed the traceback; say what it means and never exit 0
+        print("gradtui: error: the app stopped on an unexpected error (a bug; the traceback is "
+              "above)", file=sys.stderr)
+        return APP_CRASHED
+    return 0
+
+
+def _learn(args: argparse.Namespace) -> int:
+    """``gradtui learn``: the course in the app, or ``--list`` its lessons."""
+    from gradtui.tui.learn.course import COURSE, LESSONS, lesson_line
+    from gradtui.tui.learn.progress import load
+
+    if args.lesson is not None and args.lesson not in COURSE:
+        raise UsageError(f"--lesson: unknown lesson {args.lesson!r}; valid: {', '.join(COURSE)}")
+    progress = load()
+    if args.list:
+        for number, lesson in enumerate(LESSONS, 1):
+            print(("✓ " if progress.done(lesson.name) else "  ") + lesson_line(number, lesson))
+        return 0
+    if progress.problem:
+        print(f"gradtui: {progress.problem}", file=sys.stderr)
+    from gradtui.tui.app import GradtuiApp
+
+    app = GradtuiApp(present=args.present, locked=args.lock, course=progress, lesson=args.lesson)
+    app.run()
+    if app.return_code:
         print("gradtui: error: the app stopped on an unexpected error (a bug; the traceback is "
               "above)", file=sys.stderr)
         return APP_CRASHED
@@ -237,7 +268,7 @@ def _list(args: argparse.Namespace) -> int:
 
 COMMANDS = {"app": _open_app, "run": _run, "compare": compare.command, "list": _list,
             "export": export_model.command, "serve": serve.command, "lr-find": lr_find.command,
-            "diff": diff.command, "attach": attach.attach, "replay": attach.replay}
+            "diff": diff.command, "attach": attach.attach, "replay": attach.replay, "learn": _learn}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -92,7 +92,7 @@ KEYS: list[Binding] = [
             tooltip=HELP["cycle_batch_back"]),
     Binding("N", "toggle_batchnorm", "Batch norm", show=False, id="toggle_batchnorm",
             tooltip=HELP["toggle_batchnorm"]),
-    Binding("L", "cycle_loss", "Loss", show=False, id="cycle_loss", tooltip=HELP["cycle_loss"]),
+    Binding("m", "cycle_loss", "Loss", show=False, id="cycle_loss", tooltip=HELP["cycle_loss"]),
     Binding("U", "run_until", "Run until", show=False, id="run_until", tooltip=HELP["run_until"]),
     Binding("e", "settings", "Settings", id="settings", tooltip=HELP["settings"]),
     Binding("u", "rewind", "Rewind"),

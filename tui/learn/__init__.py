@@ -1,0 +1,1 @@
+"""gradtui learn: the course."""
