@@ -464,7 +464,8 @@ def test_rewind_says_nothing_older_once_not_on_every_press():
         session.rewind()
     wait_until(lambda: not session.busy)
     texts = [e.text for e in session.drain_events() if e.kind == "rewind"]
-    assert texts == ["rewound from step 1 to step 0, controls kept", "nothing older than step 0 to rewind to"]
+    assert texts == ["rewound from step 1 to step 0, controls kept (lr, activation, optimizer, clipping, batch)",
+                     "nothing older than step 0 to rewind to"]
 
 
 def test_steps_taken_at_a_nan_pause_neither_snapshot_ruined_weights_nor_move_the_way_out():

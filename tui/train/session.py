@@ -43,7 +43,7 @@ from gradtui.engine.inspect.replica import refreshed, replica
 from gradtui.engine.atomic import atomic_write
 from gradtui.engine.train.model_export import export_model, file_suffix
 from gradtui.engine.train.replay import recipe, to_toml
-from gradtui.engine.train.changes import show_setting
+from gradtui.engine.train.changes import describe, show_setting
 from gradtui.engine.predictions import Prediction, Watch
 from gradtui.engine.train.stop import Stopper, parse_until
 from gradtui.engine.curvature.lr_finder import RangeTest
@@ -524,18 +524,20 @@ class Session(Publisher):
         self._next["evaluate"] = self._next["output"] = self._next["sharpness"] = 0.0
 
     def _apply_reset(self) -> None:
+        before = self.trainer.config
         initial = self.timeline.reset()
         self._forget_readings()
         if self.watch is not None and not self.watch.revealed:  # watch the new run from its start
             self.watch = self.watch.prediction.watch()
         if initial.step == 0:
-            self._emit("reset", "reset to step 0: same seed, same initial weights, controls kept")
+            self._emit("reset", f"reset to step 0: same seed, same initial weights"
+                                f"{undone(before, self.trainer.config)}, controls kept")
         else:
             self._emit("reset", f"reset to step {initial.step} (the loaded checkpoint), "
                                 "controls kept")
 
     def _apply_rewind(self) -> None:
-        step = self.trainer.step_count
+        step, before = self.trainer.step_count, self.trainer.config
         target = self.timeline.rewind()
         if target is None:
             if self._nothing_older != step:  # said once, not on every further press
@@ -543,7 +545,8 @@ class Session(Publisher):
                 self._emit("rewind", f"nothing older than step {step} to rewind to")
             return
         self._forget_readings()
-        self._emit("rewind", f"rewound from step {step} to step {target.step}, controls kept")
+        self._emit("rewind", f"rewound from step {step} to step {target.step}{undone(before, self.trainer.config)}, "
+                             "controls kept (lr, activation, optimizer, clipping, batch)")
 
     def _apply_save(self, directory: str) -> None:
         path = self._new_file("checkpoint", directory, ".npz", self.trainer.save)
@@ -726,6 +729,14 @@ class Session(Publisher):
         follower = self.follower
         if follower is None or not follower.running or follower.screen is not self.screen:
             self.announce()
+
+
+def undone(before: TrainConfig, after: TrainConfig) -> str:
+    """What a rewind or reset took back besides the weights: settings that are part of the
+    weights' shape or the data (the network, the dataset, the loss, ...) come back with the
+    snapshot; only the controls are kept. Empty when nothing but the weights changed."""
+    text = describe(before, after, [])
+    return f" (the weights as they were, and with them {text})" if text else ""
 
 
 def next_due(started: float, cost: float, every: float, share: float) -> float:
