@@ -96,7 +96,7 @@ class LessonIntro(ModalScreen[bool]):
         ask = "First the question on screen: answer it with 1-4. " if question is not None else ""
         with Vertical(id="lesson-box"):
             yield Static(f"[b]Lesson {self.number}: {escape(lesson.title)}[/b]\n\n{escape(lesson.why)}\n\n"
-                         f"{ask}Then press [b]{escape(keys_text(lesson.keys))}[/b]; when {escape(lesson.promise)}, "
+                         f"{ask}Then press [b]{escape(keys_text(lesson.keys))}[/b]. Once you see it ({escape(lesson.promise)}), "
                          f"press [b]K[/b] to check.\n\n[dim]enter: start · escape: the course[/dim]", id="lesson-text")
 
     def action_start(self) -> None:
