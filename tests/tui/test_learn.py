@@ -131,3 +131,11 @@ async def test_learn_under_lock_opens_the_course_and_a_lesson(tmp_path, monkeypa
         await pilot.press("enter")
         await pilot.pause()
         assert app.train_screen.scenario.name == "line-fit" and app.lesson.name == "line"
+
+
+def test_serve_learn_gives_every_browser_the_course():
+    from gradtui.tui.cli import serve
+    args = serve.build_parser().parse_args(["--learn"])
+    assert serve.app_command(args).endswith("--learn")
+    from gradtui.tui.cli.main import build_parsers
+    assert build_parsers()["app"].parse_args(["--learn"]).learn

@@ -114,8 +114,15 @@ def _open_app(args: argparse.Namespace) -> int:
     prepared = prepare_app(args)
     from gradtui.tui.app import GradtuiApp  # imported here: only the app needs Textual
 
+    course = None
+    if args.learn:
+        from gradtui.tui.learn.progress import load
+
+        course = load()
+        if course.problem:
+            print(f"gradtui: {course.problem}", file=sys.stderr)
     app = GradtuiApp(trainer=prepared.trainer, scenario=prepared.scenario, rebuild=prepared.rebuild,
-                     present=args.present, locked=args.lock, function=function)
+                     present=args.present, locked=args.lock, function=function, course=course)
     if threading.current_thread() is threading.main_thread():  # main() restores the handler
         signal.signal(signal.SIGTERM, partial(_close_app, app))
     app.run()

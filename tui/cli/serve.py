@@ -26,7 +26,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 PLACES = ("scenario", "config", "load")
 """Flags that say where a run comes from, passed on to every viewer's app with the settings."""
-ROOM_FLAGS = ("present", "lock")
+ROOM_FLAGS = ("present", "lock", "learn")
 
 
 def build_parser() -> Parser:
@@ -55,12 +55,14 @@ def add_function_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def add_room_flags(parser: argparse.ArgumentParser) -> None:
-    """``--present`` and ``--lock``, for the app and for every app ``serve`` starts."""
+    """``--present``, ``--lock`` and ``--learn``, for the app and for every app ``serve`` starts."""
     g = parser.add_argument_group("in a classroom")
     g.add_argument("--present", action="store_true",
                    help="presenter mode: story, hint and plots large; controls and event log hidden")
     g.add_argument("--lock", action="store_true",
                    help="student mode: the controls are disabled; space runs and pauses, s steps")
+    g.add_argument("--learn", action="store_true",
+                   help="open the course first (as gradtui learn; progress kept per user)")
 
 
 def _port(text: str) -> int:
