@@ -240,8 +240,10 @@ def test_bar_titles_follow_the_task():
     bars = compute_output(regression, 20, 10)
     assert output_title(bars, "custom", regression.evaluate()) == "test R² per output"
     classes = Trainer.from_arrays(X, rng.integers(0, 3, 60), TrainConfig())
-    bars = compute_output(classes, 20, 10)
-    assert output_title(bars, "custom", None).endswith("accuracy per class")
+    bars = compute_output(classes, 20, 10)  # more than two classes: the confusion matrix
+    assert output_title(bars, "custom", None) == "test confusion: row = label, column = predicted"
+    two = Trainer.from_arrays(X, rng.integers(0, 2, 60), TrainConfig())
+    assert output_title(compute_output(two, 20, 10), "custom", None).endswith("accuracy per class")
 
 
 def test_flags_clear_only_after_a_run_of_clean_steps():
