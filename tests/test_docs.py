@@ -102,7 +102,8 @@ def test_every_command_runs_as_written(page: Path, tmp_path: Path) -> None:
         elif argv[0] == "python":
             if "torch" in " ".join(argv) and _missing("torch"):
                 continue
-            argv = [sys.executable, *argv[1:]]
+            script = argv[1:2] and ROOT / argv[1]  # a script of the checkout, named from its root
+            argv = [sys.executable, *([str(script)] if script and script.is_file() else argv[1:2]), *argv[2:]]
         else:
             argv = [sys.executable, "-m", "gradtui", *argv[1:]]
         done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
