@@ -14,11 +14,13 @@ from gradtui.engine.symbolic.evaluate import evaluate
 from gradtui.engine.symbolic.rules import Derivation, Step, derive
 from gradtui.engine.symbolic.analysis import (CENTRAL_H, Analysis, Curvature, analyse, central_difference,
                                               classify, critical_points, gradient, hessian, jacobian,
+                                              JacobianAt, jacobian_at,
                                               softmax_jacobian, TotalDerivative, total_derivative)
 from gradtui.engine.symbolic.graph import Graph, GraphNode, computation_graph
 from gradtui.engine.symbolic.riemann import (RIEMANN_RULES, Integral, RiemannRow, antiderivative, integral,
                                              riemann_sum, riemann_table)
-from gradtui.engine.symbolic.function import TypedCurve, TypedFunction, TypedSurface, typed_objective
+from gradtui.engine.symbolic.function import (TypedCurve, TypedFunction, TypedSurface, TypedVector,
+                                             typed_objective)
 from gradtui.engine.symbolic.presets import PRESETS, Preset
 
 __all__ = [
@@ -26,8 +28,8 @@ __all__ = [
     "MAX_DEPTH", "MAX_LENGTH", "ParseError", "parse", "parse_vector", "to_text", "simplify", "evaluate",
     "Derivation", "Step", "derive",
     "CENTRAL_H", "Analysis", "Curvature", "analyse", "central_difference", "classify", "critical_points", "gradient",
-    "hessian", "jacobian", "softmax_jacobian", "TotalDerivative", "total_derivative",
+    "hessian", "jacobian", "JacobianAt", "jacobian_at", "softmax_jacobian", "TotalDerivative", "total_derivative",
     "Graph", "GraphNode", "computation_graph",
     "RIEMANN_RULES", "Integral", "RiemannRow", "antiderivative", "integral", "riemann_sum", "riemann_table",
-    "TypedCurve", "TypedFunction", "TypedSurface", "typed_objective", "PRESETS", "Preset",
+    "TypedCurve", "TypedFunction", "TypedSurface", "TypedVector", "typed_objective", "PRESETS", "Preset",
 ]

@@ -112,7 +112,32 @@ def analyse(expr: Expr, variables: Sequence[str], point: Sequence[float]) -> Ana
 
 def jacobian(exprs: Sequence[Expr], variables: Sequence[str]) -> tuple[tuple[Expr, ...], ...]:
     """J[i][j] = d f_i / d v_j, simplified."""
-    return tuple(tuple(derive(f, v).result for v in variables) for f in exprs)
+    return tuple(tuple(d.result for d in gradient(f, variables)) for f in exprs)
+
+
+@dataclass(frozen=True)
+class JacobianAt:
+    """A vector function f = (f_1, ..., f_m) at one point: its values and each entry
+    J[i][j] = d f_i / d v_j (its derivation, its value, the central difference beside it)."""
+
+    components: tuple[Expr, ...]
+    variables: tuple[str, ...]
+    point: tuple[float, ...]
+    values: tuple[float, ...]
+    derivations: tuple[tuple[Derivation, ...], ...]
+    jacobian: tuple[tuple[float, ...], ...]
+    numeric: tuple[tuple[float, ...], ...]
+
+
+def jacobian_at(exprs: Sequence[Expr], variables: Sequence[str], point: Sequence[float]) -> JacobianAt:
+    """Everything ``JacobianAt`` holds, at ``point`` (one coordinate per variable, in order)."""
+    names = tuple(variables)
+    env = {v: float(p) for v, p in zip(names, point)}
+    derivations = tuple(gradient(f, names) for f in exprs)
+    with np.errstate(all="ignore"):  # a value that is not finite is shown, not raised
+        return JacobianAt(tuple(exprs), names, tuple(env.values()), tuple(float(evaluate(f, env)) for f in exprs),
+                          derivations, tuple(tuple(float(evaluate(d.result, env)) for d in row) for row in derivations),
+                          tuple(tuple(central_difference(f, v, env) for v in names) for f in exprs))
 
 
 def softmax_jacobian(z: Sequence[float]) -> np.ndarray:

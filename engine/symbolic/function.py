@@ -17,7 +17,7 @@ import numpy as np
 from gradtui.engine.calculus.objectives import Objective, Point, Window
 from gradtui.engine.symbolic.analysis import critical_points, hessian
 from gradtui.engine.symbolic.evaluate import evaluate
-from gradtui.engine.symbolic.parser import parse
+from gradtui.engine.symbolic.parser import parse, parse_vector
 from gradtui.engine.symbolic.printer import to_text
 from gradtui.engine.symbolic.rules import derive
 from gradtui.engine.symbolic.tree import Expr, variables
@@ -47,6 +47,26 @@ class TypedFunction:
 
     def __str__(self) -> str:
         return to_text(self.expr)
+
+
+@dataclass(frozen=True)
+class TypedVector:
+    """A vector function typed as ``f1, f2, ...``: the text, its components and their
+    variables (x, or x and y when any component uses y). It has a Jacobian, but no descent:
+    descending needs one number to lower."""
+
+    text: str
+    components: tuple[Expr, ...]
+    variables: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> TypedVector:
+        """Parse ``text`` (ParseError, its column counted in the whole text, when a component is not in the grammar)."""
+        parts = parse_vector(text)
+        return cls(text, parts, ("x", "y") if any("y" in variables(p) for p in parts) else ("x",))
+
+    def __str__(self) -> str:
+        return f"({', '.join(to_text(p) for p in self.components)})"
 
 
 class _Typed(Objective):

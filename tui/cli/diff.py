@@ -16,8 +16,8 @@ import json
 import math
 from typing import Any
 
-from gradtui.engine.symbolic import (Analysis, ParseError, TypedFunction, analyse, central_difference, derive,
-                                     evaluate, parse_vector, to_text, variables)
+from gradtui.engine.symbolic import (Analysis, ParseError, TypedFunction, TypedVector, analyse, jacobian_at,
+                                     to_text)
 
 from gradtui.tui.cli.settings import Parser, UsageError
 
@@ -119,20 +119,18 @@ def lines(analysis: Analysis) -> list[str]:
 def jacobian_report(text: str, at: str) -> dict[str, Any]:
     """A vector function's values, Jacobian (symbolic and in numbers), central differences and steps."""
     try:
-        parts = parse_vector(text)
+        vector = TypedVector.parse(text)
     except ParseError as exc:
         raise FunctionError("EXPR", exc) from None
-    names = ("x", "y") if any("y" in variables(p) for p in parts) else ("x",)
-    env = dict(zip(names, _point(at, names)))
-    derivations = [[derive(p, v) for v in names] for p in parts]
+    j = jacobian_at(vector.components, vector.variables, _point(at, vector.variables))
     return {
-        "function": text, "components": [to_text(p) for p in parts], "variables": list(names), "point": env,
-        "value": [float(evaluate(p, env)) for p in parts],
-        "jacobian": [[float(evaluate(d.result, env)) for d in row] for row in derivations],
-        "jacobian_expressions": [[to_text(d.result) for d in row] for row in derivations],
-        "central_difference": [[central_difference(p, v, env) for v in names] for p in parts],
+        "function": text, "components": [to_text(p) for p in j.components], "variables": list(j.variables),
+        "point": dict(zip(j.variables, j.point)), "value": list(j.values),
+        "jacobian": [list(row) for row in j.jacobian],
+        "jacobian_expressions": [[to_text(d.result) for d in row] for row in j.derivations],
+        "central_difference": [list(row) for row in j.numeric],
         "steps": [dict(s.to_dict(), component=i + 1, variable=d.var)
-                  for i, row in enumerate(derivations) for d in row for s in d.steps],
+                  for i, row in enumerate(j.derivations) for d in row for s in d.steps],
     }
 
 
