@@ -9,13 +9,21 @@ from gradtui.engine import SCENARIOS, Trainer, Twin
 from gradtui.engine.train.trainer import UPDATABLE
 
 NETWORKS = [name for name, s in SCENARIOS.items() if not s.is_calculus]
-WORDS = {"clip_mode": {"norm": "clip the gradient norm"}}
+WORDS = {"clip_mode": {"norm": "clip the gradient norm"}, "batchnorm": {True: "batch norm on"}}
 """How a hint says a value that it does not spell as the setting does."""
+
+
+NO_FIX = {"overfitting": "its remedy, early stopping, is a stop condition (U), not a setting",
+          "digits": "a healthy run whose hint only starts it"}
+"""Network scenarios whose hint changes no setting, and why."""
 
 
 @pytest.mark.parametrize("name", NETWORKS)
 def test_every_network_scenario_has_a_fix_its_hint_names(name):
     scenario = SCENARIOS[name]
+    if name in NO_FIX:
+        assert scenario.fix is None
+        return
     assert scenario.fix
     for key, value in scenario.fix.items():
         assert key in UPDATABLE  # applied mid-run, as the keys would

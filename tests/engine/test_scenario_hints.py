@@ -77,18 +77,21 @@ def test_vanishing_relu_clears_the_flag_and_holds_90_percent_from_1500_steps():
     assert holds_from(acc, 0.9) <= 1500
 
 
-@pytest.mark.parametrize("later", [0, 3000])
-def test_dying_relu_leaky_and_one_rung_down_at_the_dead_badge_holds_90_percent(later):
-    # pressed when the badge first shows, or 3,000 steps later (15 of 16 units dead)
+@pytest.mark.parametrize("later", [0, 2000, 3000, 4600])
+def test_dying_relu_leaky_and_two_rungs_down_at_the_dead_badge_pass_90_then_hold_80_percent(later):
+    # Pressed when the badge first shows or later (measured at every 100 steps up to 8,000,
+    # accuracy every 50: 90% reached within 1,800 steps; the lowest in 10,000 steps after was 84%); 2,000 the
+    # slowest press; at 4,600 the old hint's lr 0.03 never reached 90% in 3,000 steps.
     t = trainer("dying-relu")
     while not t.step().flagged("dead"):
         pass
     assert t.step_count <= 12  # the badge shows within a dozen steps
     assert all(s.flagged("dead") for s in t.run(later)[-1:])
     t.update(activation="leaky_relu")
-    t.update(lr=0.03)
-    acc = accuracies(t, 10_000)
-    assert holds_from(acc, 0.9) <= 1000
+    t.update(lr=0.01)
+    acc = accuracies(t, 10_000, every=50)
+    passed = next(i for i, a in enumerate(acc) if a >= 0.9)
+    assert (passed + 1) * 50 <= 2000 and min(acc[passed:]) >= 0.8
 
 
 def test_dying_relu_left_alone_stays_near_chance_with_the_second_layer_dead():
