@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, Callable
 
+import numpy as np
+
 from gradtui.engine import SCENARIOS, total_count_text
 
 Check = Callable[[Any], tuple[bool, str]]
@@ -118,7 +120,16 @@ def _counted(frame) -> tuple[bool, str]:
 
 
 def _stepped(frame) -> tuple[bool, str]:
-    return frame.step >= 1, f"step {frame.step}: backprop sent the loss's gradient back through every layer"
+    """Stepped with the network view open: its traced sample's first layer shows the chain
+    rule in numbers (dL/dz = f'(z) x dL/da)."""
+    picture = frame.network
+    if picture is None or frame.step < 1:
+        return False, "open the network view (n) and step (s) while it shows"
+    layer = picture.trace.layers[0]
+    unit = int(abs(layer.dz).argmax())
+    chain = bool(np.allclose(layer.dz, layer.fprime * layer.da, rtol=1e-12, atol=0.0))
+    return chain, (f"step {picture.step}, {layer.name} unit {unit}: dL/dz = f'(z) × dL/da = "
+                   f"{layer.fprime[unit]:.4g} × {layer.da[unit]:.4g} = {layer.dz[unit]:.4g}")
 
 
 def _fixed(setting: str, value: Any, accuracy: float, by: int) -> Check:
@@ -188,7 +199,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("backprop", "The chain rule and backpropagation", "default",
            "The loss depends on a weight through every layer after it; the chain rule multiplies "
            "the local slopes back from the loss. n shows one sample's chain rule in numbers; s steps it.",
-           ("n", "s", "escape"), "one step of backprop, seen in the network view", _stepped,
+           ("n", "s"), "one step of backprop, seen in the network view", _stepped,
            "Backprop is the chain rule, applied layer by layer from the loss back."),
     Lesson("optimizers", "Optimizers", "double-well",
            "Plain SGD stops in the first well it rolls into. Momentum keeps a running velocity and "
