@@ -14,7 +14,7 @@ from gradtui.tui.calculus.plot import render_picture
 from gradtui.tui.calculus.session import CalculusSession
 from gradtui.tui.widgets.help_screen import HelpScreen
 
-from tests.tui.test_calculus_screen import Host, calculus, text_of
+from test_calculus_screen import Host, calculus, text_of
 
 
 def plain(renderable, width: int = 60) -> str:

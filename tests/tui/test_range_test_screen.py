@@ -14,7 +14,7 @@ from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.widgets.lineplot import LinePlot
 
-from tests.tui.test_app_stories import SIZE, press, wait_until
+from test_app_stories import SIZE, press, wait_until
 
 
 def run_state(trainer) -> tuple:

@@ -18,7 +18,7 @@ from gradtui.tui.train.sharpness import CROSSED, SharpnessRecord, stability_line
 from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.widgets.help_screen import HelpScreen
 
-from tests.tui.test_app_stories import SIZE, press, run_until, wait_until
+from test_app_stories import SIZE, press, run_until, wait_until
 
 SINE = SCENARIOS["lr-too-high"].config  # full-batch SGD at lr 0.3: λmax is past 2/lr from the start
 
