@@ -65,6 +65,11 @@ class TypedVector:
         parts = parse_vector(text)
         return cls(text, parts, ("x", "y") if any("y" in variables(p) for p in parts) else ("x",))
 
+    @property
+    def first(self) -> TypedFunction:
+        """f_1 as a function of all the vector's variables: the surface calculus mode draws."""
+        return TypedFunction(self.text.split(",")[0], self.components[0], self.variables)
+
     def __str__(self) -> str:
         return f"({', '.join(to_text(p) for p in self.components)})"
 

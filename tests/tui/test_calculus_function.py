@@ -194,3 +194,58 @@ def test_the_error_line_fits_one_line_and_its_caret_stays_under_the_column():
             assert exc.message in line
     wide = error_line(ParseError("unknown name 'q'", 5, "x + q", "known: x, y"), "x + q", 200)
     assert wide.endswith("; known: x, y")
+
+
+def jacobian_entries(text: str) -> dict[str, tuple[str, float, float]]:
+    """Each ``∂fi/∂v = expr = value   central difference: c`` line of the Jacobian view."""
+    import re
+
+    found = re.findall(r"(∂f\d/∂[xy]) = (.+?) = (\S+)   central difference: (\S+)  ✓ agree", text)
+    return {name: (expr, float(value), float(central)) for name, expr, value, central in found}
+
+
+async def test_a_vector_function_shows_its_jacobian_checked_and_the_arrows_move_the_point():
+    import numpy as np
+
+    from gradtui.engine.symbolic import TypedVector
+
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        await type_function(pilot, "x^2 y, 5x + sin y")
+        assert isinstance(screen.function, TypedVector) and screen.session.start.tolist() == [1.0, 1.0]
+        text = text_of(screen, "#calc-function")
+        assert "at (x, y) = (1, 1): f = (1, " in text and "no descent" in text
+        entries = jacobian_entries(text)
+        assert {k: v[0] for k, v in entries.items()} == {"∂f1/∂x": "2xy", "∂f1/∂y": "x^2", "∂f2/∂x": "5",
+                                                          "∂f2/∂y": "cos(y)"}
+        assert [v[1] for v in entries.values()] == [2.0, 1.0, 5.0, float(f"{np.cos(1.0):.10g}")]
+        assert all(abs(value - central) < 1e-8 for _, value, central in entries.values())
+        await pilot.press("s")  # no descent on a vector function: the point stays
+        await pilot.press("right")  # the point moves by 1/20 of the window: x = 1.3
+        await pilot.pause()
+        assert screen.session.start.tolist() == [1.3, 1.0] and screen.session.steps == 0
+        moved = jacobian_entries(text_of(screen, "#calc-function"))
+        assert moved["∂f1/∂x"][1] == 2.6 and moved["∂f1/∂y"][1] == 1.69 and abs(moved["∂f1/∂y"][2] - 1.69) < 1e-8
+        await pilot.press("f", *["backspace"] * len("x^2 y, 5x + sin y"), "x", "^", "2", "enter")
+        await pilot.pause()  # a scalar function typed afterwards brings back the usual views
+        assert screen.function == TypedFunction.parse("x^2") and screen.view == "derivation"
+        assert "df/dx = 2x" in text_of(screen, "#calc-function")
+
+
+async def test_the_softmax_typed_shows_the_entries_s_i_delta_ij_minus_s_j():
+    import numpy as np
+
+    softmax = "exp(x)/(exp(x) + exp(y) + 1), exp(y)/(exp(x) + exp(y) + 1), 1/(exp(x) + exp(y) + 1)"
+    async with Host().run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        await type_function(pilot, softmax)
+        await pilot.press("right", "right", "up")  # off (1, 1), where x and y would share one slope
+        await pilot.pause()
+        x, y = screen.session.start.tolist()
+        assert x != y
+        entries = jacobian_entries(text_of(screen, "#calc-function"))
+        z = np.array([x, y, 0.0])
+        s = np.exp(z) / np.exp(z).sum()
+        direct = np.diag(s) - np.outer(s, s)  # s_i (δij - s_j)
+        shown = np.array([[entries[f"∂f{i}/∂{v}"][1] for v in "xy"] for i in (1, 2, 3)])
+        assert shown.shape == (3, 2) and np.allclose(shown, direct[:, :2], rtol=1e-9, atol=1e-12)

@@ -1,6 +1,6 @@
 """The line where a learner types a function: ``f(x, y) =`` and an Input, and below it one
-line pointing at the column of a mistake. A good function is posted as ``FunctionBar.Typed``;
-a bad one leaves the function on show as it was."""
+line pointing at the column of a mistake. A good function (or a vector function ``f1, f2, ...``)
+is posted as ``FunctionBar.Typed``; a bad one leaves the function on show as it was."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from gradtui.engine.symbolic import MAX_LENGTH, ParseError, TypedFunction
+from gradtui.engine.symbolic import MAX_LENGTH, ParseError, TypedFunction, TypedVector
 
 PROMPT = "f(x, y) = "
 
@@ -21,16 +21,16 @@ class FunctionBar(Vertical):
     BINDINGS = [Binding("escape", "close", "cancel", tooltip="close without changing the function")]
 
     class Typed(Message):
-        """A function that parsed."""
+        """A function (or a vector function) that parsed."""
 
-        def __init__(self, function: TypedFunction) -> None:
+        def __init__(self, function: TypedFunction | TypedVector) -> None:
             super().__init__()
             self.function = function
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="function-line"):
             yield Static(PROMPT, id="function-prompt")
-            yield Input(placeholder="e.g. x^2 y + 3xy^2, e^x sin x, ln(x^2 + 1)   (enter: use it, escape: cancel)",
+            yield Input(placeholder="e.g. x^2 y + 3xy^2 or e^x sin x; a vector: x^2 y, 5x + sin y   (enter: use it)",
                         max_length=MAX_LENGTH, id="function-input", disabled=True,  # no focus while hidden
                         select_on_focus=False)
         yield Static("", id="function-error")
@@ -53,7 +53,8 @@ class FunctionBar(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            function = TypedFunction.parse(event.value)
+            function: TypedFunction | TypedVector = (TypedVector.parse(event.value) if "," in event.value
+                                                     else TypedFunction.parse(event.value))
         except ParseError as exc:
             line = self.query_one("#function-error", Static)
             line.update(error_line(exc, event.value, line.size.width or 80))

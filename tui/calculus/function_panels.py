@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from rich.console import Console
 from rich.text import Text
 
 from gradtui.engine.symbolic import (CENTRAL_H, Analysis, Curvature, Graph, Integral, Num, RiemannRow, TypedFunction,
-                                     Var, analyse, central_difference, computation_graph, critical_points, evaluate,
-                                     parse, riemann_table, substitute, to_text, total_derivative)
+                                     TypedVector, Var, analyse, central_difference, computation_graph, critical_points,
+                                     evaluate, jacobian_at, parse, riemann_table, substitute, to_text, total_derivative)
 
 VIEWS = ("derivation", "graph", "probe", "riemann")
 """The typed function's views, in the order ``t`` cycles them."""
@@ -234,6 +235,34 @@ def _exact_line(exact: Integral) -> Text:
 def _row(row: RiemannRow, current: bool) -> Text:
     cells = "  ".join(f"{row.sums[r]:>12.8g} {row.errors[r]:>9.2e}" for r in ("left", "right", "midpoint"))
     return Text(f"{row.n:>6}  {cells}\n", style="bold reverse" if current else "")
+
+
+NO_DESCENT = "a vector function has no descent: there is no single number to lower"
+
+
+def jacobian_text(vector: TypedVector, point: tuple[float, ...], rows: int = 40, width: int = 200) -> Text:
+    """f's components at the point, why there is no descent, then each Jacobian entry
+    ∂f_i/∂v_j by the rules with its value and the central difference beside it, as many as
+    fit in ``rows`` lines of ``width`` cells once wrapped."""
+    j = jacobian_at(vector.components, vector.variables, point)
+    names = ", ".join(j.variables)
+    at = ", ".join(num(c) for c in j.point)
+    at = f"x = {at}" if len(j.variables) == 1 else f"(x, y) = ({at})"
+    out = Text.assemble((f"f({names}) = ", "bold"), str(vector), f"   at {at}: f = ({', '.join(num(v) for v in j.values)})\n",
+                        (NO_DESCENT, "yellow"), "\n", ("Jacobian J[i][j] = ∂f_i/∂v_j: row i is the gradient of f_i", "dim"))
+    console = Console(width=width)
+    used = len(out.wrap(console, width)) + 1  # and the line saying what is left out
+    entries = [(i, der, value, central) for i, (row, values, numeric) in enumerate(
+        zip(j.derivations, j.jacobian, j.numeric), start=1) for der, value, central in zip(row, values, numeric)]
+    for k, (i, der, value, central) in enumerate(entries):
+        line = Text.assemble((f"∂f{i}/∂{der.var} = ", "bold"), (to_text(der.result), "bold cyan"),
+                             f" = {num(value)}   central difference: {num(central)}  ", agreement(value, central))
+        used += len(line.wrap(console, width))
+        if used > rows and k > 0:
+            out.append(f"\n… {len(entries) - k} more entries (all of them: gradtui diff)", style="dim")
+            break
+        out.append("\n").append_text(line)
+    return out
 
 
 def critical_in(function: TypedFunction, window) -> tuple:

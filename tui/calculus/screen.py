@@ -38,13 +38,14 @@ import numpy as np
 
 from gradtui.engine import OBJECTIVES, SCENARIOS
 from gradtui.engine.predictions import Watch
-from gradtui.engine.symbolic import PRESETS, Preset, TypedFunction, evaluate, parse, typed_objective
+from gradtui.engine.symbolic import PRESETS, Preset, TypedFunction, TypedVector, evaluate, parse, typed_objective
 
 from gradtui.tui.calculus.curvature_view import curvature_readout, limit_rule, short
 from gradtui.tui.calculus.panels import (fmt, fmt_vector, lane_legend, secant_readout, secant_table,
                               surface_info, trajectory_table)
 from gradtui.tui.calculus.function_bar import FunctionBar
-from gradtui.tui.calculus.function_panels import RENDERERS, RIEMANN_PIECES, VIEWS, FunctionView, critical_in
+from gradtui.tui.calculus.function_panels import (RENDERERS, RIEMANN_PIECES, VIEWS, FunctionView, critical_in,
+                                                  jacobian_text)
 from gradtui.tui.calculus.plot import CalculusPlot
 from gradtui.tui.calculus.session import CalculusSession
 from gradtui.tui.widgets.publisher import FrameReady
@@ -172,8 +173,8 @@ class CalculusScreen(Screen):
     running: reactive[bool] = reactive(False)
     derivative: reactive[bool] = reactive(False, bindings=True)
     curvature: reactive[bool] = reactive(False)
-    function: reactive[TypedFunction | None] = reactive(None, bindings=True)
-    """The typed function on show (None: a built-in surface)."""
+    function: reactive[TypedFunction | TypedVector | None] = reactive(None, bindings=True)
+    """The typed function on show (None: a built-in surface; a vector function shows its Jacobian)."""
     view: reactive[str] = reactive("derivation", bindings=True)
     """Which of the typed function's views is below the picture."""
 
@@ -291,14 +292,16 @@ class CalculusScreen(Screen):
     def on_function_bar_typed(self, message: FunctionBar.Typed) -> None:
         self.show_function(message.function)
 
-    def show_function(self, function: TypedFunction, point: tuple[float, ...] | None = None,
+    def show_function(self, function: TypedFunction | TypedVector, point: tuple[float, ...] | None = None,
                       interval: tuple[float, float] | None = None) -> None:
-        """Calculus mode on a typed function: its picture, descents on it, and its views."""
-        objective = typed_objective(function, start=point)
+        """Calculus mode on a typed function: its picture, descents on it, and its views (a
+        vector function: the picture of f_1 and the Jacobian view, no descent)."""
+        picture = function.first if isinstance(function, TypedVector) else function
+        objective = typed_objective(picture, start=point)
         self.session.use(objective)
         self.interval = interval
         self.path = None
-        self._critical = critical_in(function, objective.window)
+        self._critical = critical_in(picture, objective.window)
         self.add_class("-typed")
         self.function = function
         self._say(self._intro())
@@ -344,10 +347,12 @@ class CalculusScreen(Screen):
                     and (action == "skip_question" or int(parameters[0]) < len(state.prediction.answers)))
         if action == "reveal_answer":
             return self.question is not None
+        if action in ("step", "toggle_run"):
+            return not isinstance(self.function, TypedVector)
         if action == "function_view":
-            return self.function is not None
+            return isinstance(self.function, TypedFunction)
         if action == "pieces":
-            return self.function is not None and self.view == "riemann"
+            return isinstance(self.function, TypedFunction) and self.view == "riemann"
         return self.derivative or action != "scale_h"
 
     def show_surface(self, name: str) -> None:
@@ -453,6 +458,9 @@ class CalculusScreen(Screen):
 
     def _intro(self) -> str:
         """A line on how to read what is on screen now."""
+        if isinstance(self.function, TypedVector) and not self.derivative:
+            return (f"f = {self.function}: its Jacobian below, the picture is f1 (no descent); arrows move the "
+                    "point, f types another")
         if self.function is not None and not self.derivative:
             return (f"f = {self.function}: t cycles the derivation, graph, probe and Riemann views; "
                     "arrows move the point, f types another")
@@ -505,6 +513,9 @@ class CalculusScreen(Screen):
         point = tuple(float(v) for v in self.session.focus.last.x)
         interval = self.interval or tuple(float(v) for v in self.session.bounds[0])
         window = tuple(tuple(float(v) for v in row) for row in self.session.bounds)
+        if isinstance(self.function, TypedVector):
+            box.update(jacobian_text(self.function, point, max(1, box.size.height - 1), max(20, box.size.width - 2)))
+            return
         view = FunctionView(self.function, point, interval, self.pieces, self._critical, self.path, window)
         box.update(RENDERERS[self.view](view, max(1, box.size.height - 1)))
 
