@@ -220,10 +220,12 @@ async def test_a_vector_function_shows_its_jacobian_checked_and_the_arrows_move_
                                                           "∂f2/∂y": "cos(y)"}
         assert [v[1] for v in entries.values()] == [2.0, 1.0, 5.0, float(f"{np.cos(1.0):.10g}")]
         assert all(abs(value - central) < 1e-8 for _, value, central in entries.values())
-        await pilot.press("s")  # no descent on a vector function: the point stays
+        await pilot.press("s", "space")  # no descent on a vector function: the point stays
+        await pilot.pause()
+        assert screen.session.steps == 0 and not screen.running
         await pilot.press("right")  # the point moves by 1/20 of the window: x = 1.3
         await pilot.pause()
-        assert screen.session.start.tolist() == [1.3, 1.0] and screen.session.steps == 0
+        assert screen.session.start.tolist() == [1.3, 1.0]
         moved = jacobian_entries(text_of(screen, "#calc-function"))
         assert moved["∂f1/∂x"][1] == 2.6 and moved["∂f1/∂y"][1] == 1.69 and abs(moved["∂f1/∂y"][2] - 1.69) < 1e-8
         await pilot.press("f", *["backspace"] * len("x^2 y, 5x + sin y"), "x", "^", "2", "enter")
