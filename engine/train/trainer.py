@@ -310,9 +310,9 @@ class Trainer:
 
     def _probe(self) -> None:
         self.unit_states = probe_unit_states(self.model, self.X_probe, self.config.saturation_grad)
+        # each layer's pre-activations z (after batch norm) over the probe set, as of this
+        # probe: where on f(z) the layer's values fall (the activation gallery)
         self.probe_z = [layer.z.copy() for layer in self.model.layers]
-        """Each layer's pre-activations z (after batch norm) over the probe set, as of the
-        last probe: where on f(z) the layer's values fall (the activation gallery)."""
         self._count_units()
         self._probe_due = False
 

@@ -99,13 +99,23 @@ Z_EDGES = np.linspace(-Z_RANGE, Z_RANGE, 49)
 interesting part lies (sigmoid's f' is 0.0025 at 6)."""
 
 
+_binned: tuple[list[np.ndarray], tuple[np.ndarray, ...]] | None = None
+"""The last probe's z values and their histograms: a probe replaces ``Trainer.probe_z``
+with a new list, and frames come far more often than probes."""
+
+
 def z_histograms(trainer: Trainer) -> tuple[np.ndarray, ...]:
-    """Each layer's probe z binned on ``Z_EDGES`` (clipped into the end bins; NaN left out)."""
+    """Each layer's probe z binned on ``Z_EDGES`` (clipped into the end bins; NaN left out),
+    binned once per probe, not once per frame."""
+    global _binned
+    if _binned is not None and _binned[0] is trainer.probe_z:
+        return _binned[1]
     hists = []
     for z in trainer.probe_z:
         values = z[np.isfinite(z)]
         hists.append(np.histogram(np.clip(values, -Z_RANGE, Z_RANGE), Z_EDGES)[0])
-    return tuple(hists)
+    _binned = (trainer.probe_z, tuple(hists))
+    return _binned[1]
 
 
 def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: bool,
