@@ -63,8 +63,8 @@ def unit_costs(config, size: tuple[int, int]) -> dict[str, float]:
     from gradtui.engine import Trainer
     from gradtui.tui.network.diagram import layout, paint
     from gradtui.tui.network.inspector import inspector_text
-    from gradtui.tui.train.network_picture import NetworkRequest, network_picture
-    from gradtui.tui.train.timeline import Timeline
+    from gradtui.engine.run.network_picture import NetworkRequest, network_picture
+    from gradtui.engine.run.timeline import Timeline
     trainer = Trainer(config)
     trainer.run(300)
     since = Timeline(trainer).since.since

@@ -49,7 +49,7 @@ def warm_cost(trainer, vector) -> float:
     """Seconds one measurement takes at the paused run's weights, warm-started from the
     run's last eigenvector as in training (the median of three, in this process)."""
     import statistics
-    from gradtui.tui.train.sharpness import SharpnessRecord
+    from gradtui.engine.run.sharpness import SharpnessRecord
     costs = []
     for _ in range(3):
         record = SharpnessRecord()

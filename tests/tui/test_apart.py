@@ -15,7 +15,7 @@ import pytest
 from gradtui.engine import SCENARIOS, TrainConfig, Trainer
 from gradtui.tui.train import apart
 from gradtui.tui.train.session import Session
-from gradtui.tui.widgets.ladders import LR_LADDER, Climb
+from gradtui.engine.train.ladders import LR_LADDER, Climb
 
 pytestmark = pytest.mark.skipif(not apart.APART, reason="training apart needs fork (Linux)")
 

@@ -16,8 +16,8 @@ from gradtui.tui.train.controls_panel import ControlsPanel
 from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.widgets.help_screen import HelpScreen, keys_table
 from gradtui.tui.train.keys import HELP, KEYS
-from gradtui.tui.widgets.ladders import CLIP_LADDER, LR_LADDER
-from gradtui.tui.train.outputs import Curve, Regions
+from gradtui.engine.train.ladders import CLIP_LADDER, LR_LADDER
+from gradtui.engine.run.outputs import Curve, Regions
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.screen import TrainScreen
 

@@ -9,7 +9,7 @@ from gradtui.engine import TrainConfig, Trainer
 from gradtui.engine.data.files import load_data
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.cli.main import main
-from gradtui.tui.train.drawing import cell_point
+from gradtui.engine.run.drawing import cell_point
 from gradtui.tui.train.output_view import RegionsView, drawing_hint
 
 from lab_pilot import logged, settle

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradtui.tui.train.history import MinMaxHistory
+from gradtui.engine.run.history import MinMaxHistory
 
 
 def test_short_runs_are_kept_exactly():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradtui.tui.widgets.ladders import CLIP_LADDER, LR_LADDER, cycle, step_ladder
+from gradtui.engine.train.ladders import CLIP_LADDER, LR_LADDER, cycle, step_ladder
 
 
 def test_lr_ladder_is_1_3_10_from_1e_5_to_10():

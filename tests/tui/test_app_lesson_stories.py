@@ -9,7 +9,7 @@ import numpy as np
 
 from gradtui.engine import get_objective
 from gradtui.tui.calculus.screen import CalculusScreen
-from gradtui.tui.train.outputs import Bars
+from gradtui.engine.run.outputs import Bars
 
 from test_app_stories import SIZE, badges, evaluation, open_scenario, press, run_until, wait_until
 

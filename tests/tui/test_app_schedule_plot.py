@@ -9,7 +9,7 @@ import numpy as np
 
 from gradtui.engine import TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
-from gradtui.tui.train.frame import lr_curve
+from gradtui.engine.run.frame import lr_curve
 from gradtui.tui.train.plots import LR, LossPlot
 
 

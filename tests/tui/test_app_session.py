@@ -12,12 +12,12 @@ from textual.app import App
 
 from gradtui.engine import Flag, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
-from gradtui.tui.train.frame import build_frame
+from gradtui.engine.run.frame import build_frame
 from gradtui.tui.train.output_view import OutputView, output_title
-from gradtui.tui.train.outputs import Bars, Curve, Regions, compute_output
+from gradtui.engine.run.outputs import Bars, Curve, Regions, compute_output
 from gradtui.tui.train.session import EVALUATE_SHARE, Session, View, next_due
-from gradtui.tui.train import timeline as timeline_module
-from gradtui.tui.train.timeline import SNAPSHOTS_KEPT, FlagTracker, Timeline, snapshot_bytes, thin
+from gradtui.engine.run import timeline as timeline_module
+from gradtui.engine.run.timeline import SNAPSHOTS_KEPT, FlagTracker, Timeline, snapshot_bytes, thin
 from gradtui.tui.widgets.publisher import FrameReady, Publisher
 
 

@@ -12,7 +12,7 @@ from gradtui.engine.optim.optimizers import OPTIMIZERS
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.controls_panel import controls_markup
 from gradtui.tui.train.settings_panel import SettingsScreen
-from gradtui.tui.widgets.ladders import CLIP_LADDER, LR_LADDER
+from gradtui.engine.train.ladders import CLIP_LADDER, LR_LADDER
 
 from lab_pilot import logged, settle
 

@@ -17,7 +17,7 @@ from gradtui.tui.calculus.screen import CalculusCommands, CalculusScreen
 from gradtui.tui.calculus.session import MAX_STEPS, CalculusSession
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.prediction_view import SKIPPED, PredictionPanel
-from gradtui.tui.widgets.ladders import LR_LADDER
+from gradtui.engine.train.ladders import LR_LADDER
 
 
 class Host(App):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from gradtui.engine import LOSSES, TrainConfig, Trainer, fitting_losses
-from gradtui.tui.train.outputs import class_bars, confusion_matrix, square_image
-from gradtui.tui.widgets.ladders import NextLoss
+from gradtui.engine.run.outputs import class_bars, confusion_matrix, square_image
+from gradtui.engine.train.ladders import NextLoss
 
 
 def test_confusion_matrix_counts_label_rows_and_predicted_columns():

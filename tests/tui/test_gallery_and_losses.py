@@ -11,7 +11,7 @@ import pytest
 
 from gradtui.engine import ACTIVATIONS, SCENARIOS, Trainer
 from gradtui.tui.app import GradtuiApp
-from gradtui.tui.train.frame import Z_EDGES, z_histograms
+from gradtui.engine.run.frame import Z_EDGES, z_histograms
 from gradtui.tui.train.gallery import Z, GalleryScreen, curves, flat_share, panel_title
 from gradtui.tui.train.loss_compare import LossScreen, huber, margin_rows, regression_rows
 

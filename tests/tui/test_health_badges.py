@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from gradtui.engine import Flag, TrainConfig, Trainer
-from gradtui.tui.train.frame import LayerView, layer_views
+from gradtui.engine.run.frame import LayerView, layer_views
 from gradtui.tui.train.health_view import FADED, NEURON_LEGENDS, header, layer_row
 from gradtui.tui.widgets.strips import plain
-from gradtui.tui.train.timeline import Timeline
+from gradtui.engine.run.timeline import Timeline
 
 
 def view(width: int = 16, badges=(), held=()) -> LayerView:

@@ -14,7 +14,7 @@ from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.help import SHARPNESS_NOTES
 from gradtui.tui.train.plots import GradPlot, SharpnessPlot
 from gradtui.tui.train.session import Session, View
-from gradtui.tui.train.sharpness import CROSSED, SharpnessRecord, stability_line
+from gradtui.engine.run.sharpness import CROSSED, SharpnessRecord, stability_line
 from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.widgets.help_screen import HelpScreen
 

@@ -19,10 +19,10 @@ import numpy as np
 from gradtui.engine import Flag, TrainConfig
 from gradtui.live.record import RECORD_KIND
 
-from gradtui.tui.train.frame import Frame, LayerView
-from gradtui.tui.train.history import MinMaxHistory
-from gradtui.tui.train.timeline import FlagTracker, MARKS_KEPT
-from gradtui.tui.widgets.event_log import Event
+from gradtui.engine.run.frame import Frame, LayerView
+from gradtui.engine.run.history import MinMaxHistory
+from gradtui.engine.run.timeline import FlagTracker, MARKS_KEPT
+from gradtui.engine.run.events import Event
 
 THRESHOLD_KEYS = ("explode_norm", "explode_ratio", "vanish_ratio", "dead_fraction", "saturated_fraction",
                   "saturation_grad")

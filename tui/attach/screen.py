@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from gradtui.tui.attach.run_view import RunView
-from gradtui.tui.train.frame import Frame
+from gradtui.engine.run.frame import Frame
 from gradtui.tui.train.health_view import LayerHealth
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.widgets.event_log import EventLog

@@ -18,7 +18,7 @@ from gradtui.engine import (OBJECTIVES, OPTIMIZERS, Objective, Race, SecantRow, 
                             get_objective, secant_slopes)
 from gradtui.engine.calculus.curvature import Curvature, curvature, stability_point
 
-from gradtui.tui.widgets.ladders import LR_LADDER, cycle, step_ladder, with_rungs
+from gradtui.engine.train.ladders import LR_LADDER, cycle, step_ladder, with_rungs
 from gradtui.tui.widgets.publisher import Publisher
 
 MAX_STEPS = 10_000

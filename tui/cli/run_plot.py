@@ -14,7 +14,7 @@ import shutil
 import numpy as np
 
 from gradtui.engine import StepStats
-from gradtui.tui.train.history import MinMaxHistory
+from gradtui.engine.run.history import MinMaxHistory
 
 ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 """A terminal colour or style code: removed when the plot goes to a file or a pipe."""

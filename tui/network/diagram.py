@@ -24,7 +24,7 @@ import numpy as np
 from gradtui.engine import UNIT_STATES
 
 from gradtui.tui.network.cells import EIGHTHS, Cells, packed
-from gradtui.tui.train.network_picture import LayerPicture, NetworkPicture
+from gradtui.engine.run.network_picture import LayerPicture, NetworkPicture
 from gradtui.tui.train.output_view import BACKGROUND, CLASS_COLOURS
 from gradtui.tui.widgets.canvas import colour_map
 

@@ -18,7 +18,7 @@ from rich.text import Text
 from gradtui.engine.inspect.trace import LayerTrace, chain_terms
 
 from gradtui.tui.network.diagram import DEAD, SATURATED
-from gradtui.tui.train.network_picture import NetworkPicture
+from gradtui.engine.run.network_picture import NetworkPicture
 
 HEAD, FORWARD, BACKWARD, NOTE = "bold", "bold #5fd7ff", "bold #ffaf00", "dim"
 LOSS_GRADIENT = {

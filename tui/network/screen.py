@@ -26,7 +26,7 @@ from textual.screen import Screen
 from gradtui.engine import MLP, count_text, parameter_counts, total_count_text
 
 from gradtui.tui.network.diagram import shown_matrices
-from gradtui.tui.train.network_picture import NetworkPicture, NetworkRequest
+from gradtui.engine.run.network_picture import NetworkPicture, NetworkRequest
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector, StatusLine
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.publisher import FrameReady

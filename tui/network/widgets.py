@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from gradtui.tui.network.diagram import Layout, layout, paint
 from gradtui.tui.network.inspector import inspector_text
-from gradtui.tui.train.network_picture import NetworkPicture
+from gradtui.engine.run.network_picture import NetworkPicture
 from gradtui.tui.widgets.strips import changed_rows
 
 

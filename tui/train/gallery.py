@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from gradtui.engine import ACTIVATIONS, get_activation
 
-from gradtui.tui.train.frame import Z_EDGES, Z_RANGE, Frame
+from gradtui.engine.run.frame import Z_EDGES, Z_RANGE, Frame
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.footer import FittedFooter
 from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks

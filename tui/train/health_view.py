@@ -13,7 +13,7 @@ import math
 import numpy as np
 from textual.strip import Strip
 
-from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView
+from gradtui.engine.run.frame import DEAD, SATURATED, Frame, LayerView
 from gradtui.tui.widgets.strips import Piece, StripsView, pieces_strip
 
 BAR_DECADES = (-8.0, 4.0)

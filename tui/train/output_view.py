@@ -23,8 +23,8 @@ from textual.widgets import Static
 
 from gradtui.engine import Evaluation
 
-from gradtui.tui.train.drawing import cell_point
-from gradtui.tui.train.outputs import Bars, Curve, Misread, Output, Regions
+from gradtui.engine.run.drawing import cell_point
+from gradtui.engine.run.outputs import Bars, Curve, Misread, Output, Regions
 from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks
 
 CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),

@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from gradtui.tui.train.frame import Frame
-from gradtui.tui.train.sharpness import CROSSED, line_name
+from gradtui.engine.run.frame import Frame
+from gradtui.engine.run.sharpness import CROSSED, line_name
 from gradtui.tui.widgets.lineplot import (Chart, LinePlot, Series, Ticks, linear_ticks, log_ticks,
                                          nice_spacing, tick_label)
 

@@ -32,18 +32,18 @@ from gradtui.tui.train.help import (BADGE_NOTES, GLOSSARY, GRADIENT_NOTES, HEALT
                                     PREDICTION_NOTES, SHARPNESS_NOTES, training_rows)
 from gradtui.tui.widgets.help_screen import HelpScreen
 from gradtui.tui.train.keys import FOOTER_RANK, KEYS, LOCK_ALLOWS
-from gradtui.tui.widgets.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle, NextLoss
+from gradtui.engine.train.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle, NextLoss
 from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
-from gradtui.tui.train.outputs import Regions
+from gradtui.engine.run.outputs import Regions
 from gradtui.tui.train.plots import GradPlot, LossPlot, SharpnessPlot
 from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
-from gradtui.tui.train.frame import Frame
+from gradtui.engine.run.frame import Frame
 from gradtui.tui.train.session import Session, share_command
 from gradtui.tui.train.settings_panel import Settings, SettingsScreen
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.twin import TwinRuns
 from gradtui.tui.train.twin_view import KeepRunScreen, TwinBar, run_settings, twin_markup
-from gradtui.tui.widgets.event_log import Event
+from gradtui.engine.run.events import Event
 from gradtui.tui.widgets.publisher import FrameReady
 
 PLOT_SHARE = 0.2

@@ -48,14 +48,14 @@ from gradtui.engine.predictions import Prediction, Watch
 from gradtui.engine.train.stop import Stopper, parse_until
 from gradtui.engine.curvature.lr_finder import RangeTest
 
-from gradtui.tui.train.network_picture import NetworkPicture, NetworkRequest, network_picture
+from gradtui.engine.run.network_picture import NetworkPicture, NetworkRequest, network_picture
 from gradtui.tui.train import apart
-from gradtui.tui.train.drawing import DRAWN, drawable, with_point, without_nearest, write_points_csv
-from gradtui.tui.train.frame import DEAD, SATURATED, Frame, LayerView, build_frame
-from gradtui.tui.train.outputs import Output, compute_output
-from gradtui.tui.train.timeline import CONTROLS, FlagTracker, Timeline, thin
-from gradtui.tui.widgets.event_log import EVENTS_KEPT, Event
-from gradtui.tui.widgets.ladders import LadderEnd
+from gradtui.engine.run.drawing import DRAWN, drawable, with_point, without_nearest, write_points_csv
+from gradtui.engine.run.frame import DEAD, SATURATED, Frame, LayerView, build_frame
+from gradtui.engine.run.outputs import Output, compute_output
+from gradtui.engine.run.timeline import CONTROLS, FlagTracker, Timeline, thin
+from gradtui.engine.run.events import EVENTS_KEPT, Event
+from gradtui.engine.train.ladders import LadderEnd
 from gradtui.tui.widgets.publisher import Publisher
 
 __all__ = [  # Frame, LayerView, Event, format_setting and the rest are re-exported for old imports

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.strip import Strip
 
-from gradtui.tui.train.frame import Frame
+from gradtui.engine.run.frame import Frame
 from gradtui.engine.train.changes import show_setting
 from gradtui.tui.widgets.strips import Piece, StripsView, pieces_strip
 

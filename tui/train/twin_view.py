@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from gradtui.engine import TrainConfig
 
-from gradtui.tui.train.frame import Frame
+from gradtui.engine.run.frame import Frame
 from gradtui.engine.train.changes import show_setting
 
 SIDE_STYLES = {"A": "bold black on rgb(80,170,255)", "B": "bold black on rgb(255,120,60)"}

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import RichLog, Static
 
+from gradtui.engine.run.events import EVENTS_KEPT, Event
 from gradtui.engine.textsafe import visible
 
-EVENTS_KEPT = 400
-"""Lines the event log keeps; the session's queue of events not yet shown has the same bound."""
 STYLES = {
     "raised": "bold red",
     "cleared": "green",
@@ -28,20 +26,6 @@ STYLES = {
     "limit": "yellow",
     "stop": "bold green",
 }
-
-
-@dataclass(frozen=True)
-class Event:
-    """One line of the event log: ``kind`` is raised, cleared, control, nan, checkpoint,
-    share, export, reset, rewind, scenario, prediction (the run showed a prediction's answer),
-    error, limit (a ladder key pressed at its ladder's end) or stop (a "run until" condition
-    met). ``path`` names the file a checkpoint, share or export event wrote (a browser
-    downloads it)."""
-
-    step: int
-    kind: str
-    text: str
-    path: str | None = None
 
 
 def event_line(event: Event) -> Text:

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gradtui.tui.widgets.ladders import CLIP_LADDER, LR_LADDER, step_ladder
+from gradtui.engine.train.ladders import CLIP_LADDER, LR_LADDER, step_ladder
 
 DEFAULT_CLIP = 1.0
 """The clip threshold when clipping is first turned on (the engine's default ``clip``)."""

@@ -20,11 +20,11 @@ import numpy as np
 from gradtui.engine import UNIT_STATES, Evaluation, Flag, TrainConfig, Trainer
 from gradtui.engine.predictions import Reveal
 
-from gradtui.tui.train.network_picture import NetworkPicture
-from gradtui.tui.train.history import HistoryView
-from gradtui.tui.train.outputs import Output
-from gradtui.tui.train.sharpness import stability_line
-from gradtui.tui.train.timeline import Timeline
+from gradtui.engine.run.network_picture import NetworkPicture
+from gradtui.engine.run.history import HistoryView
+from gradtui.engine.run.outputs import Output
+from gradtui.engine.run.sharpness import stability_line
+from gradtui.engine.run.timeline import Timeline
 
 DEAD, SATURATED = UNIT_STATES.index("dead"), UNIT_STATES.index("saturated")
 

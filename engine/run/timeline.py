@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 from gradtui.engine import Evaluation, Flag, Snapshot, StepStats, Trainer
 
-from gradtui.tui.train.history import MinMaxHistory
-from gradtui.tui.train.sharpness import SharpnessRecord
-from gradtui.tui.train.unit_since import UnitSince
-from gradtui.tui.widgets.event_log import Event
+from gradtui.engine.run.history import MinMaxHistory
+from gradtui.engine.run.sharpness import SharpnessRecord
+from gradtui.engine.run.unit_since import UnitSince
+from gradtui.engine.run.events import Event
 
 CONTROLS = ("lr", "activation", "optimizer", "clip_mode", "clip", "batch_size")
 """The settings the app changes; reset and rewind move the weights in time but keep these."""

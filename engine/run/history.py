@@ -39,11 +39,15 @@ class MinMaxHistory:
     def __init__(self, channels: int, capacity: int = 512) -> None:
         self.channels = channels
         self.capacity = capacity
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything (after a reset)."""
         self.width = 1
         self._rows: list[tuple[float, ...]] = []
         self._keys = np.empty(0, dtype=np.int64)
         self._steps = np.empty(0, dtype=np.int64)
-        self._lo = self._hi = self._last = np.empty((0, channels))
+        self._lo = self._hi = self._last = np.empty((0, self.channels))
 
     def add(self, step: int, values: Sequence[float]) -> None:
         """Record one step's values (steps must not decrease)."""
@@ -102,10 +106,6 @@ class MinMaxHistory:
         pad = np.full((len(self._keys), channels - keep), np.nan)
         self._lo, self._hi, self._last = (np.hstack([a[:, :keep], pad]) for a in (self._lo, self._hi, self._last))
         self.channels = channels
-
-    def clear(self) -> None:
-        """Forget everything (after a reset)."""
-        self.__init__(self.channels, self.capacity)
 
     def view(self, max_points: int | None = None) -> HistoryView:
         """Copies of the buckets, merged further down to at most ``max_points`` of them."""

@@ -23,8 +23,8 @@ import numpy as np
 from gradtui.engine import Trainer
 from gradtui.engine.optim.stability import sharpness_limit
 
-from gradtui.tui.train.history import MinMaxHistory
-from gradtui.tui.widgets.event_log import Event
+from gradtui.engine.run.history import MinMaxHistory
+from gradtui.engine.run.events import Event
 
 TOL = 1e-3
 """Lanczos's relative residual for each measurement: λmax to about 0.1%, ample for a plot."""
@@ -52,6 +52,10 @@ class SharpnessRecord:
     run is above the line now."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything (a reset)."""
         self.history = MinMaxHistory(2)
         self.vector: np.ndarray | None = None
         self.above = False
@@ -100,6 +104,3 @@ class SharpnessRecord:
         self.history.truncate(step)
         self.vector, self.above, self.latest, self.noise_scale = None, False, None, None
 
-    def clear(self) -> None:
-        """Forget everything (a reset)."""
-        self.__init__()

@@ -18,7 +18,7 @@ from gradtui.engine import Trace, Trainer, sigmoid, softmax
 from gradtui.engine.inspect.replica import layer_outputs
 from gradtui.engine.nn.mlp import MLP
 
-from gradtui.tui.train.outputs import plane_extent, plane_grid
+from gradtui.engine.run.outputs import plane_extent, plane_grid
 
 GRID = 24
 """Points per side of the input-plane grid every neuron's picture is drawn from."""
@@ -91,7 +91,7 @@ def network_picture(trainer: Trainer, request: NetworkRequest, since: list[np.nd
     if data.n_features == 2:
         extent = plane_extent(data.X_train)
         outputs = layer_outputs(model, plane_grid(extent, request.grid, request.grid), twin)
-        shape = (request.grid, request.grid)
+        shape: tuple[int, ...] = (request.grid, request.grid)
     else:
         extent = None
         outputs = layer_outputs(model, trainer.X_probe, twin)

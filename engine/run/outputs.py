@@ -86,6 +86,7 @@ def plane_grid(extent: tuple[float, float, float, float], cols: int, rows: int) 
 def regions(trainer: Trainer, cols: int, rows: int) -> Regions:
     """Class and confidence at the centre of each of ``rows`` x ``cols`` cells."""
     data = trainer.data
+    assert data.n_classes is not None, "decision regions are drawn for classification only"
     extent = plane_extent(data.X_train)
     with np.errstate(all="ignore"):
         out = trainer.predict(plane_grid(extent, cols, rows), raw=True)
@@ -148,6 +149,7 @@ def class_bars(trainer: Trainer) -> Bars:
     with np.errstate(all="ignore"):
         pred = trainer.predict(X)
     k_classes = trainer.data.n_classes
+    assert k_classes is not None, "class bars are for classification only"
     rows = []
     for k in range(k_classes):
         mask = y == k
