@@ -64,7 +64,8 @@ def draw_curvature(canvas: Canvas, session: CalculusSession) -> None:
             _model(canvas, here, session.objective.f(here.point))
         return
     for point in critical_points(session.objective):
-        canvas.mark(*point.point, CRITICAL_MARKS[point.kind], "#ffffff", bold=True)
+        x, y = point.point
+        canvas.mark(x, y, CRITICAL_MARKS[point.kind], "#ffffff", bold=True)
     if here is not None:
         _axes(canvas, here)
 
@@ -82,7 +83,7 @@ def _axes(canvas: Canvas, here: Curvature) -> None:
                                           centre + direction / norm * AXIS_DOTS]))
         colour = UP if value > 0 else DOWN
         canvas.polyline(ends, colour)
-        canvas.mark(*ends[1], str(i + 1), colour, bold=True, clamp=True)
+        canvas.mark(ends[1, 0], ends[1, 1], str(i + 1), colour, bold=True, clamp=True)
 
 
 def _model(canvas: Canvas, here: Curvature, fx: float) -> None:

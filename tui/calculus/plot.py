@@ -10,6 +10,7 @@ path is drawn in its optimizer's colour, the selected lane on top.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 from rich.segment import Segment
@@ -69,7 +70,8 @@ def log_levels(values: np.ndarray) -> np.ndarray:
 def heat_field(objective: Objective, width: int, height: int) -> Backdrop:
     """f over the window sampled at two pixels per cell, coloured by ``log_levels`` with
     every other contour band darker."""
-    (x0, x1), (y0, y1) = objective.window
+    # Only 2-D objectives get a heat map, so the window is ((xmin, xmax), (ymin, ymax)).
+    (x0, x1), (y0, y1) = cast("tuple[tuple[float, float], tuple[float, float]]", objective.window)
     xs = x0 + (np.arange(width) + 0.5) / width * (x1 - x0)
     ys = y1 - (np.arange(2 * height) + 0.5) / (2 * height) * (y1 - y0)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -88,8 +90,8 @@ def _surface(session: CalculusSession, cw: int, ch: int) -> Canvas:
     (x0, x1), (y0, y1) = session.bounds
     canvas = Canvas(cw, ch, (x0, x1), (y0, y1))
     canvas.field = heat_field(session.objective, cw, ch)
-    for minimum in session.objective.minima:
-        canvas.mark(*minimum, "✕", MARK, bold=True)
+    for x, y in session.objective.minima:
+        canvas.mark(x, y, "✕", MARK, bold=True)
     _lanes(canvas, session, lambda path: path)
     _arrow(canvas, session.focus)
     return canvas
@@ -155,11 +157,11 @@ def _lanes(canvas: Canvas, session: CalculusSession, to_plane) -> None:
         canvas.polyline(points, colour)
         if session.objective.dim == 1:
             canvas.scatter(points, "•", colour)
-    start = to_plane(session.focus.path[:1])[0]
-    canvas.mark(*start, "○", MARK, bold=True)
+    x, y = to_plane(session.focus.path[:1])[0]
+    canvas.mark(x, y, "○", MARK, bold=True)
     for lane in lanes:
-        here = to_plane(lane.path[-1:])[0]
-        canvas.mark(*here, "●", DIVERGED if lane.diverged else lane_colour(lane.name),
+        x, y = to_plane(lane.path[-1:])[0]
+        canvas.mark(x, y, "●", DIVERGED if lane.diverged else lane_colour(lane.name),
                     bold=True, clamp=True)
 
 
@@ -176,7 +178,7 @@ def _arrow(canvas: Canvas, lane: Lane) -> None:
     tip = canvas.from_dots(start + direction / norm * ARROW_DOTS)[0]
     canvas.polyline(np.array([row.x, tip]), MARK)
     angle = np.arctan2(-direction[1], direction[0])
-    canvas.mark(*tip, ARROWS[int(np.round(angle / (np.pi / 4))) % 8], MARK, bold=True)
+    canvas.mark(tip[0], tip[1], ARROWS[int(np.round(angle / (np.pi / 4))) % 8], MARK, bold=True)
 
 
 def with_axes(canvas: Canvas) -> list[Strip]:

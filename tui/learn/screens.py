@@ -14,6 +14,7 @@ from gradtui.engine import SCENARIOS
 
 from gradtui.tui.learn.course import LESSONS, Lesson, keys_text
 from gradtui.tui.learn.progress import Progress
+from gradtui.tui.train.host import host
 from gradtui.tui.widgets.footer import FittedFooter
 
 
@@ -70,7 +71,8 @@ class CourseScreen(Screen):
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.app.open_lesson(event.option.id)
+        if event.option.id is not None:  # each option's id is its lesson's name
+            host(self).open_lesson(event.option.id)
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -96,7 +96,7 @@ class Cells:
         for r in range(self.height):
             row = keys[r]
             text = self.chars[r].tobytes().decode("utf-32-le")
-            if same[r] and previous[r].text == text:
+            if previous is not None and same[r] and previous[r].text == text:
                 strips.append(previous[r])
                 continue
             cuts = [0, *(np.flatnonzero(cuts_all[r]) + 1).tolist(), self.width]

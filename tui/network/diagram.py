@@ -188,7 +188,7 @@ def plane_pixels(picture: NetworkPicture, layer: LayerPicture | None, units: np.
     grid = grid[..., units]  # (n, n, units)
     rows, cols = np.arange(h) * grid.shape[0] // h, np.arange(w) * grid.shape[1] // w
     sampled = np.moveaxis(grid[rows][:, cols], -1, 0)  # (units, h, w)
-    if last and picture.output_kind == "probability":
+    if last and layer is not None and picture.output_kind == "probability":
         return _probability(sampled, units, layer.width)
     peak = np.max(np.where(np.isfinite(grid), np.abs(grid), 0.0), axis=(0, 1))
     peak = np.where(peak > 0, peak, 1.0)

@@ -130,7 +130,7 @@ def _forward(lines: Lines, lt: LayerTrace, j: int, terms: int, notes: bool) -> N
     order = largest_first(w * x, terms)
     _sum(lines, "z = Σ w·x + b" if lt.mean is None else "h = Σ w·x + b",
          [(w[i], x[i]) for i in order], num(lt.b[j]), lt.h[j], len(w))
-    if lt.mean is not None:
+    if lt.mean is not None and lt.std is not None and lt.gamma is not None and lt.beta is not None:
         lines.add(f"  z = γ(h-μ)/σ+β = ", f"{num(lt.gamma[j])}×", f"({plain(lt.h[j])}-{num(lt.mean[j])})",
                   f"/{plain(lt.std[j])}", f"+{num(lt.beta[j])}", " = ", (plain(lt.z[j]), "bold"))
     lines.add(f"  a = {lt.activation}(z) = ", (plain(lt.a[j]), "bold"), f"   f'(z) = {plain(lt.fprime[j])}")

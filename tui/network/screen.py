@@ -25,6 +25,7 @@ from textual.screen import Screen
 
 from gradtui.engine import MLP, count_text, parameter_counts, total_count_text
 
+from gradtui.tui.train.host import host
 from gradtui.tui.network.diagram import shown_matrices
 from gradtui.engine.run.network_picture import NetworkPicture, NetworkRequest
 from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector, StatusLine
@@ -99,11 +100,7 @@ class NetworkScreen(Screen):
     def on_unmount(self) -> None:
         """Stop the pictures and hand the frames back to the training screen."""
         self.session.look(None)
-        train = self.app.train_screen
-        twin_b = train.twin.b if train.twin is not None else None
-        if self.session in (train.session, twin_b):
-            self.session.attach(train)
-            train.show_latest()
+        host(self).train_screen.hand_back(self.session)
 
     def on_screen_suspend(self) -> None:
         self.session.look(None)  # covered (by the loss surface): no pictures nobody sees
@@ -199,15 +196,15 @@ class NetworkScreen(Screen):
         if self.session.running:
             return
         self.previous = self.picture
-        self.app.train_screen.action_step()
+        host(self).train_screen.action_step()
 
     def action_toggle_run(self) -> None:
         self.previous = None
-        self.app.train_screen.action_toggle_run()
+        host(self).train_screen.action_toggle_run()
         self._show_status()
 
     def action_surface(self) -> None:
-        self.app.open_loss_surface()
+        host(self).open_loss_surface()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -60,7 +60,8 @@ def surface_canvas(land: Landscape, path: np.ndarray, width: int, height: int) -
     canvas.field = heat_backdrop(values)
     if len(path):
         canvas.polyline(path, PATH)
-        canvas.mark(*path[0], "○", PATH, bold=True, clamp=True)
+        x, y = path[0]
+        canvas.mark(x, y, "○", PATH, bold=True, clamp=True)
     if np.isfinite(land.loss).any():
         i, j = np.unravel_index(np.nanargmin(np.where(np.isfinite(land.loss), land.loss, np.nan)),
                                 land.loss.shape)

@@ -7,6 +7,7 @@ call), and the diagram repaints only the rows that differ from its previous fram
 
 from __future__ import annotations
 
+import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Size
@@ -65,7 +66,7 @@ class NetworkDiagram(Widget):
         self.gradients = False
         self.placement: Layout | None = None
         self._strips: list[Strip] | None = None
-        self._keys = None
+        self._keys: np.ndarray | None = None
 
     def show(self, picture: NetworkPicture, selected: tuple[int, int], gradients: bool) -> None:
         self.picture, self.selected, self.gradients = picture, selected, gradients

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from gradtui.engine import ACTIVATIONS, get_activation
 
 from gradtui.engine.run.frame import Z_EDGES, Z_RANGE, Frame
+from gradtui.tui.train.host import host
 from gradtui.tui.train.session import Session
 from gradtui.tui.widgets.footer import FittedFooter
 from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks
@@ -112,11 +113,7 @@ class GalleryScreen(Screen):
         self.show(self.session.frame)
 
     def on_unmount(self) -> None:
-        train = self.app.train_screen
-        twin_b = train.twin.b if train.twin is not None else None
-        if self.session in (train.session, twin_b):
-            self.session.attach(train)
-            train.show_latest()
+        host(self).train_screen.hand_back(self.session)
 
     def on_frame_ready(self, message: FrameReady) -> None:
         if message.publisher is self.session:

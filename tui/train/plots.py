@@ -111,7 +111,8 @@ class HistoryPlot(LinePlot):
 
     def show(self, frame: Frame, log: bool = True, twin: Frame | None = None) -> None:
         """Draw ``frame``; with ``twin`` (run B's frame in twin mode) both runs in one chart."""
-        self._log, self._legend = log, []
+        self._log = log
+        self._legend: list[str] = []
         self._legend_cells = 0  # the legend's width on screen so far, separators included
         self._series: list[Series] = []
         self._hlines: list[tuple[float, str]] = []
@@ -151,15 +152,15 @@ class HistoryPlot(LinePlot):
         within the clamp band when ``clamp``: there an exact 0 on a log axis (a layer whose
         gradient vanished altogether) runs along the bottom edge, marked ≤, like any value
         below the band."""
-        banded = clamp and self._clamp is not None
+        band = self._clamp if clamp else None
         with np.errstate(all="ignore"):
             y = np.asarray(y, dtype=float)
             ok = np.isfinite(y) & ((y > 0) if self._log else True)
             out = np.where(ok, np.log10(np.where(ok, y, 1.0)) if self._log else y, np.nan)
-            if self._log and banded:
+            if self._log and band is not None:
                 out = np.where(y == 0, -np.inf, out)
-        if banded:
-            lo, hi = self._clamp
+        if band is not None:
+            lo, hi = band
             self._clamped[0] |= bool((out < lo).any())
             self._clamped[1] |= bool((out > hi).any())
             out = np.minimum(np.maximum(out, lo), hi)
@@ -211,12 +212,12 @@ class HistoryPlot(LinePlot):
         self._window = (lo, hi) if self._training else None
         ticks = log_ticks(lo, hi) if self._log else linear_ticks(lo, hi)
         edges = []
-        if self._clamped[1]:
-            top = self._clamp[1]
-            edges.append((top, "≥" + tick_label(10 ** top) if self._log else f"≥{top:.3g}"))
-        if self._clamped[0]:
-            bottom = self._clamp[0]
-            edges.append((bottom, "≤" + tick_label(10 ** bottom) if self._log else f"≤{bottom:.3g}"))
+        if self._clamp is not None:  # only a band clamps values to an edge
+            bottom, top = self._clamp
+            if self._clamped[1]:
+                edges.append((top, "≥" + tick_label(10 ** top) if self._log else f"≥{top:.3g}"))
+            if self._clamped[0]:
+                edges.append((bottom, "≤" + tick_label(10 ** bottom) if self._log else f"≤{bottom:.3g}"))
         return (lo, hi), edges + ticks
 
 

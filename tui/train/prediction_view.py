@@ -55,7 +55,7 @@ def prediction_markup(state: PredictionState | None, reveal: Reveal | None, widt
     if state is None:
         return ""
     p = state.prediction
-    if state.pending:
+    if state.choice is None:  # pending
         answers = [(f"[b reverse] {i + 1} [/] {escape(a)}", 4 + len(a)) for i, a in enumerate(p.answers)]
         answers.append(("[b reverse] 0 [/] skip", 7))
         return f"[b]Predict, then watch:[/b] {escape(p.question)}\n{pack(answers, width)}"

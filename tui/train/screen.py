@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import replace
+from typing import ClassVar
 
 from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -31,6 +33,7 @@ from gradtui.tui.train.health_view import LayerHealth, badge_state
 from gradtui.tui.train.help import (BADGE_NOTES, GLOSSARY, GRADIENT_NOTES, HEALTH_NOTES, LOSS_NOTES, OUTPUT_NOTES,
                                     PREDICTION_NOTES, SHARPNESS_NOTES, training_rows)
 from gradtui.tui.widgets.help_screen import HelpScreen
+from gradtui.tui.train.host import host
 from gradtui.tui.train.keys import FOOTER_RANK, KEYS, LOCK_ALLOWS
 from gradtui.engine.train.ladders import BATCH_SIZES, CLIP_LADDER, CLIP_MODES, LR_LADDER, Climb, Cycle, NextLoss
 from gradtui.tui.train.output_view import OutputView, RegionsView, drawing_hint
@@ -110,7 +113,7 @@ def hint_markup(scenario: Scenario | None) -> str:
 class TrainScreen(Screen):
     """Status, plots, layer health, output view, controls and event log for one Session."""
 
-    BINDINGS = KEYS
+    BINDINGS: ClassVar[list[BindingType]] = [*KEYS]
     HORIZONTAL_BREAKPOINTS = [(0, "-w-tiny"), (MIN_SIZE[0], "-w-fits")]
     VERTICAL_BREAKPOINTS = [(0, "-h-tiny"), (MIN_SIZE[1], "-cramped"), (CRAMPED, "-short"), (SHORT, "-tall")]
     """Size classes for app.tcss: -w-tiny or -h-tiny shows the too-small note; -short (below 36
@@ -189,6 +192,14 @@ class TrainScreen(Screen):
         """What space starts and pauses: the session, or both twin runs."""
         return self.twin if self.twin is not None else self.session
 
+    def hand_back(self, session: Session) -> None:
+        """Show ``session``'s frames here again if it is one of this screen's runs (a view
+        opened over this screen that showed them is closing)."""
+        twin_b = self.twin.b if self.twin is not None else None
+        if session in (self.session, twin_b):
+            session.attach(self)
+            self.show_latest()
+
     def on_frame_ready(self, message: FrameReady) -> None:
         """Draw on each new frame. In twin mode, while both run, B publishes right after A
         in the same pair of steps and only B's message comes, so both cost one redraw."""
@@ -219,7 +230,7 @@ class TrainScreen(Screen):
             self._show_plots(frame, frame_b)
             health = self._health_due()
             self._show_run(self.session, frame, "#health", "#output", health)
-            if self.twin is not None:
+            if self.twin is not None and frame_b is not None:
                 self._show_run(self.twin.b, frame_b, "#health-b", "#output-b", health)
             config = self.target.frame.config
             self.query_one(ControlsPanel).show(config)
@@ -330,7 +341,7 @@ class TrainScreen(Screen):
             if event.kind == "nan":
                 title = "Training paused" if self.twin is None else f"Run {event.text[0]} paused"
                 self.notify(f"step {event.step}: {event.text}", title=title, severity="error", timeout=8)
-            elif event.kind == "share":
+            elif event.kind == "share" and event.path is not None:
                 self.notify(share_command(event.path), title="Shared: this command replays the run",
                             timeout=20)
             elif event.kind == "limit":
@@ -362,9 +373,9 @@ class TrainScreen(Screen):
             return self.fix is not None
         if action.startswith("answer_") or action == "skip_prediction":
             state = self.prediction
-            asked = state is not None and state.pending and self.session.watch is not None
-            return asked and (action == "skip_prediction"
-                              or int(action[-1]) <= len(state.prediction.answers))
+            if state is None or not state.pending or self.session.watch is None:
+                return False
+            return action == "skip_prediction" or int(action[-1]) <= len(state.prediction.answers)
         if action == "reveal_prediction":
             return self.prediction is not None and self.session.watch is not None
         return True
@@ -588,10 +599,11 @@ class TrainScreen(Screen):
         self.app.push_screen(HelpScreen("gradtui keys", training_rows(), GLOSSARY))
 
     def action_calculus(self) -> None:
-        self.app.open_calculus(self.app.objective)
+        app = host(self)
+        app.open_calculus(app.objective)
 
     def action_network(self) -> None:
-        self.app.open_network()
+        host(self).open_network()
 
     def action_gallery(self) -> None:
         from gradtui.tui.train.gallery import GalleryScreen  # not on the first screen: loaded when opened
@@ -636,7 +648,7 @@ class TrainScreen(Screen):
     @property
     def prediction(self) -> PredictionState | None:
         """The question of the scenario on show, as the learner has met it this session."""
-        return self.app.predictions.get(self.scenario.name) if self.scenario is not None else None
+        return host(self).predictions.get(self.scenario.name) if self.scenario is not None else None
 
     def _ask_prediction(self) -> None:
         """Put the scenario's question up (unless answered or skipped earlier this session)
@@ -644,15 +656,16 @@ class TrainScreen(Screen):
         scenario = self.scenario
         question = scenario.prediction if scenario is not None else None
         fresh = self.session.trainer.step_count == self.session.timeline.initial.step
-        if question is None or not fresh:
+        if scenario is None or question is None or not fresh:
             self.session.watch_prediction(None)
         else:
-            self.app.predictions.setdefault(scenario.name, PredictionState(question))
+            host(self).predictions.setdefault(scenario.name, PredictionState(question))
             self.session.watch_prediction(question)
         self._show_prediction()
 
     def _set_prediction(self, state: PredictionState) -> None:
-        self.app.predictions[self.scenario.name] = state
+        if self.scenario is not None:  # always, while a question is on show
+            host(self).predictions[self.scenario.name] = state
         self._show_prediction()
         self.refresh_bindings()
 

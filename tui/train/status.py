@@ -43,7 +43,8 @@ def status_text(name: str, dataset: str, architecture: str, frame: Frame, runnin
     }
     badge = state_badge(frame, running)
     for drop in (None, *OPTIONAL):
-        fields.pop(drop, None)
+        if drop is not None:
+            fields.pop(drop, None)
         line = " " + SEPARATOR.join(v for v in fields.values() if v)
         if len(badge[0]) + len(line) <= width:
             break
@@ -54,7 +55,7 @@ class StatusLine(StripsView):
     """Top line of the screen: a fixed-size widget, so an update never triggers a layout,
     and redrawn only when what it says changes."""
 
-    _parts: tuple | None = None
+    _parts: tuple[str, str, str, Frame, bool, str] | None = None
 
     def show(self, name: str, dataset: str, architecture: str, frame: Frame, running: bool,
              parameters: str = "") -> None:
@@ -66,5 +67,6 @@ class StatusLine(StripsView):
     def rows(self, width: int) -> list[Strip]:
         if self._parts is None:
             return [Strip.blank(width, self.base_style)]
-        *parts, parameters = self._parts
-        return [pieces_strip(status_text(*parts, width=width, parameters=parameters), width, self.base_style)]
+        name, dataset, architecture, frame, running, parameters = self._parts
+        pieces = status_text(name, dataset, architecture, frame, running, width=width, parameters=parameters)
+        return [pieces_strip(pieces, width, self.base_style)]

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -124,7 +125,7 @@ class Canvas:
         self._colours: list[str] = []
         self._glyphs: dict[tuple[int, int], tuple[str, str, bool]] = {}
 
-    def to_dots(self, points: np.ndarray) -> np.ndarray:
+    def to_dots(self, points: npt.ArrayLike) -> np.ndarray:
         """Data points (n, 2) as braille dot coordinates (n, 2): column, row from the top left."""
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
         (x0, x1), (y0, y1) = self.xlim, self.ylim
@@ -147,7 +148,8 @@ class Canvas:
     def polylines(self, paths: list[tuple[np.ndarray, str]]) -> None:
         """Several polylines (points (n, 2), colour) rasterised together, later ones on
         top where they share a cell: one set of NumPy calls however many there are."""
-        segs, tags = [], []
+        segs: list[np.ndarray] = []
+        path_tags: list[np.ndarray] = []
         for points, colour in paths:
             # Coordinates far outside (a diverged fit at 1e153) would overflow the integer
             # rasteriser; a million dots out is off any screen, and the slope barely moves.
@@ -157,14 +159,14 @@ class Canvas:
             if len(dots) < 2:
                 continue
             segs.append(np.hstack([dots[:-1], dots[1:]]))
-            tags.append(np.full(len(dots) - 1, self._colour_index(colour)))
+            path_tags.append(np.full(len(dots) - 1, self._colour_index(colour)))
         if not segs:
             return
         width, height = 2 * self.width, 4 * self.height
         clipped, keep = _clip(np.concatenate(segs), width, height)
         if not keep.any():
             return
-        ends, tags = _unique_rows(np.floor(clipped[keep]).astype(np.int64), np.concatenate(tags)[keep],
+        ends, tags = _unique_rows(np.floor(clipped[keep]).astype(np.int64), np.concatenate(path_tags)[keep],
                                   width, height)
         counts = np.abs(ends[:, 2:] - ends[:, :2]).max(axis=1) + 1
         which = np.repeat(np.arange(len(ends)), counts)
@@ -301,8 +303,8 @@ def framed(canvas: Canvas, yticks: list[tuple[float, str]], xticks: list[tuple[f
             rows[row] = (off, label)
     strips = []
     for r, segments in enumerate(canvas.rows()):
-        label = rows[r][1] if r in rows else None
-        text = (label or "")[: label_width - 1].rjust(label_width - 1) + ("│" if label is None else "┤")
+        tick = rows[r][1] if r in rows else None
+        text = (tick or "")[: label_width - 1].rjust(label_width - 1) + ("│" if tick is None else "┤")
         strips.append(Strip([Segment(text, AXIS), *segments], label_width + width))
     axis = [" "] * width
     free = 0

@@ -13,13 +13,16 @@ screen, and marks only the changed rows dirty, so Textual re-renders just those.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 Piece = tuple[str, str | None]
 """A run of text and its Rich style spec ("bold white on red", "rgb(30,70,40)", None)."""
@@ -76,6 +79,10 @@ class StripsView(Widget):
     rows_repainted = 0
     """Rows marked for repainting so far (a test counts them)."""
 
+    _labels_only = False
+    """True while ``set_labels`` sets the border's labels: ``refresh`` then only notes the request."""
+    _refresh_asked = False
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._rows: list[Strip] = []
@@ -112,16 +119,23 @@ class StripsView(Widget):
         """Set the border's title and subtitle, repainting only the border rows: Textual's
         setters repaint the whole pane, which a plot whose title names its bucket width
         did every few frames."""
-        repaints: list[bool] = []
-        self.refresh = lambda *regions, **kwargs: repaints.append(True) or self  # the setters' full repaint
+        self._labels_only, self._refresh_asked = True, False  # holds back the setters' full repaint
         try:
             self.border_title, self.border_subtitle = title, subtitle
         finally:
-            del self.refresh
-        if repaints:
+            self._labels_only = False
+        if self._refresh_asked:
             top, right, bottom, left = self.styles.gutter
             width, height = self.outer_size.width, self.size.height
             self.refresh(Region(-left, -top, width, top), Region(-left, height, width, bottom))
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """Textual's ``refresh``, except while ``set_labels`` holds it back."""
+        if self._labels_only:
+            self._refresh_asked = True
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_resize(self) -> None:
         self._rows = self.rows(self.size.width) if self.size.width else []
