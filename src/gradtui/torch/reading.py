@@ -1,15 +1,19 @@
 """One recorded step's numbers, gathered on the device and read back without stalling it.
 
-Every number of a step goes into one float64 tensor on the parameters' device: the loss,
-the clip total, per-layer squared gradient norms and, on probe steps, squared weight and
-update norms and each unit's state. On a GPU that tensor is copied to pinned host memory
-without blocking and a CUDA event marks when it lands; the watcher turns it into a row at
-a later ``step`` once the event has passed (``ready``), so the training loop never waits
-for the device because of gradtui. On the CPU the numbers are there at once.
+The device side of a step is a handful of ops: one ``torch._foreach_norm`` over the
+gradients (and, on probe steps, one over the weights and one over the updates), the unit
+masks of the activation hooks, and one ``stack``/``cat`` into a single tensor on the
+parameters' device. Nothing made on the host is copied to the device (a Python-float loss
+stays on the host), and nothing is read back until ``values``. On a GPU that tensor is
+copied to pinned host memory without blocking and a CUDA event marks when it lands; the
+watcher turns it into a row at a later ``step`` once the event has passed (``ready``), so
+the training loop never waits for the device because of gradtui. On the CPU the numbers
+are there at once. The per-layer sums of squares are added on the host, in float64.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -17,6 +21,8 @@ import torch
 
 from gradtui.engine.train.health import DEAD, SATURATED
 from gradtui.torch.layers import Layer
+
+NAN = math.nan
 
 
 class Values(NamedTuple):
@@ -29,49 +35,63 @@ class Values(NamedTuple):
 
 
 class DeviceReading:
-    """The numbers of step ``step``, on their way from the device to the host."""
+    """The numbers of step ``step``, on their way from the device to the host.
 
-    def __init__(self, step: int, loss: torch.Tensor | float, lrs: list[float], n_layers: int,
-                 clip: float | None) -> None:
+    ``owner`` gives each watched parameter's layer (a Python list: the sums per layer are
+    made on the host)."""
+
+    def __init__(self, step: int, loss: torch.Tensor | float, lrs: list[float], owner: Sequence[int],
+                 n_layers: int, clip: float | None) -> None:
         self.step, self.lrs, self.n, self.clip = step, lrs, n_layers, clip
-        self.loss = loss.detach() if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
+        self._owner = owner
+        self._loss: torch.Tensor | float = loss.detach() if isinstance(loss, torch.Tensor) else float(loss)
         self.clip_total: torch.Tensor | None = None
         self.measured = False
-        self._grad_sq: torch.Tensor | None = None
-        self._units: list[torch.Tensor | None] | None = None
+        self._with_grad: list[int] = []  # the parameters that had a gradient
+        self._norms: list[torch.Tensor] = []  # 0-d, on the device: gradients, then weights and updates
+        self._probed = False
+        self._took_units = False
+        self._masks: list[tuple[int, int, torch.Tensor]] = []  # (layer, DEAD or SATURATED, unit mask)
         self._host: torch.Tensor | None = None
         self._event: torch.cuda.Event | None = None
 
-    def measure_grads(self, params: Sequence[torch.Tensor], owner: torch.Tensor) -> None:
-        """Per-layer squared gradient norms, before any clipping (as the engine reports them)."""
-        self._grad_sq = _per_layer(params, owner, self.n, [p.grad for p in params])
+    def measure_grads(self, params: Sequence[torch.Tensor]) -> None:
+        """Each parameter's gradient norm, before any clipping (as the engine reports them)."""
+        self._with_grad = [i for i, p in enumerate(params) if p.grad is not None]
+        grads = [params[i].grad.detach() for i in self._with_grad]  # type: ignore[union-attr]
+        self._norms = list(torch._foreach_norm(grads)) if grads else []
 
     def take_units(self, layers: Sequence[Layer]) -> None:
         """The unit states the activation hooks marked on this step's batch."""
-        self._units = []
-        for layer in layers:
-            dead, saturated = layer.activation.take() if layer.activation is not None else (None, None)
-            mask = dead if dead is not None else saturated
-            if mask is None:
-                self._units.append(None)
+        self._took_units = True
+        for i, layer in enumerate(layers):
+            if layer.activation is None:
                 continue
-            self._units.append(mask.to(torch.float64) * (DEAD if dead is not None else SATURATED))
+            dead, saturated = layer.activation.take()
+            if dead is not None:
+                self._masks.append((i, DEAD, dead))
+            elif saturated is not None:
+                self._masks.append((i, SATURATED, saturated))
 
-    def finish_measuring(self, params: Sequence[torch.Tensor], owner: torch.Tensor,
-                         before: Sequence[torch.Tensor] | None) -> None:
-        """Add the weight and update norms (on probe steps, when ``before`` is given) and start
-        the copy to the host."""
-        device = params[0].device
-        nan = torch.full((self.n,), float("nan"), dtype=torch.float64, device=device)
-        weight_sq = update_sq = nan
+    def finish_measuring(self, params: Sequence[torch.Tensor], before: list[torch.Tensor] | None) -> None:
+        """Add the weight and update norms (on probe steps: ``before`` holds the weights before
+        the optimizer's step, and is overwritten with before - after) and start the copy to
+        the host."""
         if before is not None:
-            weight_sq = _per_layer(params, owner, self.n, list(params))
-            update_sq = _per_layer(params, owner, self.n, torch._foreach_sub([p.detach() for p in params], before))
-        total = self.clip_total if self.clip_total is not None else torch.tensor(float("nan"))
-        parts = [self.loss.reshape(1).to(device, torch.float64), total.reshape(1).to(device, torch.float64),
-                 self._grad_sq if self._grad_sq is not None else nan, weight_sq, update_sq]
-        parts += [u.to(device) for u in self._units or [] if u is not None]
-        packed = torch.cat(parts)
+            self._norms += torch._foreach_norm(params)
+            torch._foreach_sub_(before, params)  # ||before - after|| == ||after - before||, bit for bit
+            self._norms += torch._foreach_norm(before)
+            self._probed = True
+        device = params[0].device
+        scalars = ([self._loss] if isinstance(self._loss, torch.Tensor) else []) + (
+            [self.clip_total] if self.clip_total is not None else []) + self._norms
+        parts = [torch.stack([t if t.device == device else t.to(device) for t in scalars])] if scalars else []
+        parts += [mask.to(device) for _, _, mask in self._masks]
+        if not parts:
+            self.measured = True
+            return
+        dtype = parts[0].dtype if parts[0].is_floating_point() else torch.float32
+        packed = parts[0] if len(parts) == 1 else torch.cat([p.to(dtype) for p in parts])
         if packed.is_cuda:
             self._host = torch.empty(packed.shape, dtype=packed.dtype, pin_memory=True)
             self._host.copy_(packed, non_blocking=True)
@@ -89,33 +109,36 @@ class DeviceReading:
         """The numbers as Python floats (waits for the copy if it has not landed yet)."""
         if self._event is not None:
             self._event.synchronize()
-        flat = self._host.numpy()
-        n = self.n
+        flat = self._host.numpy() if self._host is not None else np.zeros(0)
+        head: list[float] = flat[:len(flat) - sum(len(m) for _, _, m in self._masks)].tolist()
+        at = 0
+        if isinstance(self._loss, torch.Tensor):
+            loss, at = head[0], 1
+        else:
+            loss = self._loss
+        clip_total = None
+        if self.clip_total is not None:
+            clip_total, at = head[at], at + 1
+        n_grads = len(self._with_grad)
+        grad_sq = self._per_layer(self._with_grad, head[at:at + n_grads])
+        weight_sq = update_sq = [NAN] * self.n
+        if self._probed:
+            every = range(len(self._owner))
+            at += n_grads
+            weight_sq = self._per_layer(every, head[at:at + len(self._owner)])
+            update_sq = self._per_layer(every, head[at + len(self._owner):at + 2 * len(self._owner)])
         units = None
-        if self._units is not None:
-            units, at = [], 3 * n + 2
-            for u in self._units:
-                if u is None:
-                    units.append(None)
-                    continue
-                units.append(flat[at:at + len(u)].astype(np.int8))
-                at += len(u)
-        clip_total = float(flat[1]) if self.clip_total is not None else None
-        return Values(float(flat[0]), clip_total, flat[2:2 + n].tolist(), flat[2 + n:2 + 2 * n].tolist(),
-                      flat[2 + 2 * n:2 + 3 * n].tolist(), units)
+        if self._took_units:
+            units = [None] * self.n
+            at = len(head)
+            for layer, state, mask in self._masks:
+                units[layer] = flat[at:at + len(mask)].astype(np.int8) * np.int8(state)
+                at += len(mask)
+        return Values(loss, clip_total, grad_sq, weight_sq, update_sq, units)
 
-
-def _per_layer(params: Sequence[torch.Tensor], owner: torch.Tensor, n: int,
-               tensors: Sequence[torch.Tensor | None]) -> torch.Tensor:
-    """Sum of squared L2 norms per layer (``owner``: each parameter's layer, on the device; a
-    parameter without a gradient counts 0)."""
-    device = params[0].device
-    out = torch.zeros(n, dtype=torch.float64, device=device)
-    present = [i for i, t in enumerate(tensors) if t is not None]
-    if not present:
+    def _per_layer(self, which: Sequence[int], norms: list[float]) -> list[float]:
+        """Sum of squared norms per layer, in float64 (a parameter without a gradient counts 0)."""
+        out = [0.0] * self.n
+        for i, norm in zip(which, norms):
+            out[self._owner[i]] += norm * norm
         return out
-    if len(present) < len(tensors):
-        owner = owner[present]
-    norms = torch._foreach_norm([tensors[i].detach() for i in present])  # type: ignore[union-attr]
-    squares = torch.stack([x if x.device == device else x.to(device) for x in norms]).double().square()
-    return out.index_add_(0, owner, squares)

@@ -26,6 +26,7 @@ from collections import deque
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -45,6 +46,14 @@ logger = logging.getLogger("gradtui.torch")
 
 FLUSH_EVERY = 1.0
 """Seconds between flushes of the record file."""
+ROWS_AT_ONCE = 8
+"""Readings turned into rows together (or ``ROWS_EVERY`` seconds after the last batch,
+whichever comes first): a batch of rows costs the training thread about half as much as
+the same rows made one at a time between the model's kernels, with their caches cold."""
+ROWS_EVERY = 0.1
+"""Seconds a viewer waits at most for a finished step's row on a slow run."""
+LATE = 2
+"""Readings beyond a full batch that may wait for their device copy before ``values`` waits."""
 THRESHOLDS = ("explode_norm", "explode_ratio", "vanish_ratio", "dead_fraction", "saturated_fraction",
               "saturation_grad")
 
@@ -71,14 +80,14 @@ class Watcher:
         self.step_count = 0
         self.paused = False
         self._params = [p for layer in self.layers for p in layer.params]
-        self._owner = torch.tensor([i for i, layer in enumerate(self.layers) for _ in layer.params],
-                                   device=self._params[0].device)
+        self._owner = [i for i, layer in enumerate(self.layers) for _ in layer.params]
         self._sync = ControlSync()
         self._publishing = self._sync.rank == 0
         self._readings: deque[DeviceReading] = deque()
-        self._before: list[torch.Tensor] | None = None
+        self._before: list[torch.Tensor] | None = None  # the weights before a probe step's update
+        self._probe_pending = False
         self._held: Snapshot | None = None  # the state to put back after this step (skipped)
-        self._changes: list[str] = []
+        self._changes: list[tuple[int, str]] = []  # (the step it is recorded with, what changed)
         self._units: list[tuple[int, int]] = [(0, 0)] * len(self.layers)
         self._inbox: deque[str] = deque()
         self._wake = threading.Condition()
@@ -95,7 +104,7 @@ class Watcher:
             self.info = new_run(name)
             self.name = self.info.name
         self._record: IO[str] | None = self._open_record(log) if self._publishing else None
-        self._flushed = time.monotonic()
+        self._flushed = self._rows_at = time.monotonic()
         self._hook = optimizer.register_step_post_hook(self._after_update) if optimizer is not None else None
         if listen and self._publishing:
             self.server = LiveServer(self.info, self.header(), self._control, self._viewers_now)
@@ -124,31 +133,42 @@ class Watcher:
         controls that arrived; blocks here while the run is paused."""
         if self._closed:
             raise RuntimeError("watch: step() after close()")
-        self._finish(wait=False)
+        self._settle()
+        if len(self._readings) >= ROWS_AT_ONCE or time.monotonic() - self._rows_at >= ROWS_EVERY:
+            self._finish(wait=False)
         self._steer()
         self.step_count += 1
         k = self.step_count
         recorded = k % self.every == 0 or k == 1
         probing = recorded and self._probe_count(k) % self.probe_every == 0
-        reading = (DeviceReading(k, loss, self.steering.lrs(), len(self.layers), self.steering.clip)
+        reading = (DeviceReading(k, loss, self.steering.lrs(), self._owner, len(self.layers), self.steering.clip)
                    if recorded else None)
         if reading is not None:
-            reading.measure_grads(self._params, self._owner)
+            reading.measure_grads(self._params)
             if probing:
                 reading.take_units(self.layers)
-                self._before = [p.detach().clone() for p in self._params]
+                self._keep_weights()
         if self.steering.clip is not None:
             total = nn.utils.clip_grad_norm_(self._params, self.steering.clip)
             if reading is not None:
                 reading.clip_total = total
         if self.steering.skip_nonfinite and self._held is None and not self._finite(loss):
             self._held = self.steering.hold(k)
-            self._changes.append(f"step {k} skipped: loss or gradients not finite")
+            self._changes.append((k, f"step {k} skipped: loss or gradients not finite"))
         if reading is not None:
             self._readings.append(reading)
-            if self.optimizer is None:
-                reading.finish_measuring(self._params, self._owner, None)
+            if self.optimizer is None or not probing:  # only a probe needs the update
+                reading.finish_measuring(self._params, None)
         self._arm(self._probe_count(k + 1) % self.probe_every == 0 and ((k + 1) % self.every == 0))
+
+    def _keep_weights(self) -> None:
+        """Copy the weights before a probe step's update, into buffers made once (the update
+        ratio needs them; allocating 2 copies' worth of memory on every probe cost more)."""
+        with torch.no_grad():
+            if self._before is None:
+                self._before = [torch.empty_like(p) for p in self._params]
+            torch._foreach_copy_(self._before, [p.detach() for p in self._params])
+        self._probe_pending = True
 
     def _probe_count(self, k: int) -> int:
         """Which recorded step ``k`` is (0 for the first), so probes fall on every probe_every-th."""
@@ -174,17 +194,26 @@ class Watcher:
                 self._held = None
             reading = self._readings[-1] if self._readings else None
             if reading is not None and reading.step == self.step_count and not reading.measured:
-                reading.finish_measuring(self._params, self._owner, self._before)
-                self._before = None
+                reading.finish_measuring(self._params, self._before if self._probe_pending else None)
+                self._probe_pending = False
+
+    def _settle(self) -> None:
+        """The optimizer did not step after the last ``w.step`` (none given, or a step it
+        skipped): that reading is complete without an update."""
+        if self._readings and not self._readings[-1].measured:
+            self._readings[-1].finish_measuring(self._params, None)
+        self._probe_pending = False
 
     def _finish(self, wait: bool) -> None:
-        """Turn the readings whose numbers reached the host into rows (all of them if ``wait``)."""
+        """Turn the readings whose numbers reached the host into rows (all of them if
+        ``wait``). Without ``wait``, a reading whose device copy has not landed is left for a
+        later step, unless more than ``ROWS_AT_ONCE + LATE`` are waiting (then the oldest is
+        waited for: the device is that many steps behind the loop)."""
+        self._rows_at = time.monotonic()
         rows = []
-        while self._readings and (wait or self._readings[0].step <= self.step_count):
+        while self._readings:
             reading = self._readings[0]
-            if not reading.measured:
-                reading.finish_measuring(self._params, self._owner, None)
-            if not (wait or reading.ready() or len(self._readings) > 2):
+            if not (wait or reading.ready() or len(self._readings) > ROWS_AT_ONCE + LATE):
                 break
             self._readings.popleft()
             rows.append(self._row(reading))
@@ -225,11 +254,11 @@ class Watcher:
                                "lr": reading.lrs[0] if reading.lrs else None,
                                "lrs": reading.lrs, "layers": layers,
                                "flags": [{"kind": f.kind, "layer": f.layer, "detail": f.detail} for f in flags],
-                               "changes": self._changes}
+                               "changes": [text for at, text in self._changes if at <= reading.step]}
         if values.units is not None:
-            row["units"] = {name: "".join(map(str, s.tolist())) for name, s in zip(names, values.units)
+            row["units"] = {name: _digits(s) for name, s in zip(names, values.units)
                             if s is not None}
-        self._changes = []
+        self._changes = [(at, text) for at, text in self._changes if at > reading.step]
         return row
 
     # --- controls -------------------------------------------------------------------------
@@ -262,6 +291,9 @@ class Watcher:
                 self._apply(action)
             if not self.paused:
                 return
+            self._finish(wait=True)  # while paused, the viewer and the record have every row
+            if self._record is not None:
+                self._record.flush()
             if self._publishing:
                 with self._wake:
                     if not self._inbox:
@@ -294,11 +326,9 @@ class Watcher:
                 self._held = self.steering.snapshot
         else:
             text = self.steering.apply(action, step)
-        self._changes.append(text)
+        self._changes.append((step + 1, text))
         if self.server is not None:
             self.server.note(step, text)
-        if self._record is not None and action in ("pause", "resume"):
-            self._record.flush()
 
     # --- the end --------------------------------------------------------------------------
 
@@ -306,6 +336,7 @@ class Watcher:
         """Write the last rows, stop listening, remove the hooks. Safe to call twice."""
         if self._closed:
             return
+        self._settle()
         self._finish(wait=True)
         self._closed = True
         if self._hook is not None:
@@ -318,7 +349,8 @@ class Watcher:
             remove_run(self.info)
         if self._record is not None:
             if self._changes:
-                self._record.write(json.dumps({"step": self.step_count, "changes": self._changes}) + "\n")
+                self._record.write(json.dumps({"step": self.step_count,
+                                               "changes": [text for _, text in self._changes]}) + "\n")
             self._record.close()
 
     def __enter__(self) -> "Watcher":
@@ -326,6 +358,11 @@ class Watcher:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _digits(states: np.ndarray) -> str:
+    """Unit states (small whole numbers) as a string of digits, one a unit."""
+    return (states.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
 
 
 def _num(value: float | None) -> float | None:
