@@ -51,6 +51,8 @@ EXPORTS = {
 
 def trainer_for(scenario: Scenario) -> Trainer:
     """A fresh Trainer for a network scenario."""
+    if scenario.config is None:
+        raise ValueError(f"{scenario.name} is a calculus scenario: it has no network to train")
     return Trainer(scenario.config)
 
 
@@ -84,9 +86,10 @@ class GradtuiApp(App):
         """Student mode (``--lock``): only the actions in ``LOCK_ALLOWS`` run (see keys.py)."""
         self.objective = "quadratic"
         """The calculus objective the ``c`` key opens: the last one shown."""
-        self._open_calculus_first = scenario is not None and scenario.is_calculus
-        if self._open_calculus_first:
-            self.objective = scenario.objective
+        calculus = scenario.objective if scenario is not None else None
+        self._open_calculus_first = calculus is not None
+        if calculus is not None:
+            self.objective = calculus
             scenario = SCENARIOS["default"] if trainer is None else None
         if trainer is None:
             scenario = scenario or SCENARIOS["default"]
@@ -164,7 +167,9 @@ class GradtuiApp(App):
 
     @property
     def train_screen(self) -> TrainScreen:
-        return self.screen_stack[0]
+        screen = self.screen_stack[0]
+        assert isinstance(screen, TrainScreen)  # the default screen, always at the bottom
+        return screen
 
     @property
     def session(self) -> Session:
@@ -189,7 +194,9 @@ class GradtuiApp(App):
 
         if not isinstance(self.screen, CalculusScreen):
             self.open_calculus(self.objective)
-        self.screen.show_function(function)
+        screen = self.screen
+        assert isinstance(screen, CalculusScreen)  # open_calculus pushed it
+        screen.show_function(function)
 
     def open_network(self) -> None:
         """Show the network view of the run the keys act on (training goes on underneath)."""
@@ -208,7 +215,7 @@ class GradtuiApp(App):
     def switch_scenario(self, name: str) -> None:
         """Train the scenario ``name`` from scratch (a calculus one opens calculus mode)."""
         scenario = SCENARIOS[name]
-        if scenario.is_calculus:
+        if scenario.objective is not None:  # a calculus scenario
             self.open_calculus(scenario.objective)
         else:
             self._install(scenario, partial(trainer_for, scenario))

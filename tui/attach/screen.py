@@ -8,6 +8,7 @@ the arrow keys). The panes are the training screen's own widgets, fed the same `
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Protocol
 
@@ -44,6 +45,7 @@ class RunSource(Protocol):
     """What the screen shows: a run's ``RunView`` behind a lock, and whether it is live."""
 
     view: RunView
+    lock: threading.Lock
     steerable: bool
     locked: bool
     connected: bool
@@ -132,7 +134,7 @@ class RunScreen(Screen):
     def show_latest(self) -> None:
         self._last_draw = time.monotonic()
         source = self.source
-        with getattr(source, "lock"):
+        with source.lock:
             view = source.view
             self.serial += 1
             frame = view.frame(self.serial, running=source.connected and not view.paused,

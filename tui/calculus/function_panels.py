@@ -159,7 +159,7 @@ def probe_text(view: FunctionView, rows: int = 40) -> Text:
     out = Text.assemble(("probe", "bold"), f" at {view.at}: f = {num(a.value)}\n")
     if len(a.variables) == 2:
         x, y = a.point
-        slices = (f"slope of the slice f(x, {num(y)})", f"slope of the slice f({num(x)}, y)")
+        slices: tuple[str, ...] = (f"slope of the slice f(x, {num(y)})", f"slope of the slice f({num(x)}, y)")
     else:
         slices = ("slope of the curve",)
     for i, (der, value, numeric, what) in enumerate(zip(a.derivations, a.gradient, a.numeric_gradient, slices)):

@@ -101,13 +101,14 @@ class CalculusCommands(Provider):
         if not isinstance(screen, CalculusScreen):
             return []
         locked = getattr(screen.app, "locked", False)
-        surfaces = [] if locked else [(f"Calculus: {name}", partial(screen.show_surface, name), cls.story)
+        surfaces: list[tuple[str, Callable[[], Any], str]] = [] if locked else [(f"Calculus: {name}", partial(screen.show_surface, name), cls.story)
                                       for name, cls in OBJECTIVES.items()]
-        presets = [] if locked else [(f"Function: {p.name}  {p.text}", partial(screen.show_preset, p), p.answer)
+        presets: list[tuple[str, Callable[[], Any], str]] = [] if locked else [(f"Function: {p.name}  {p.text}", partial(screen.show_preset, p), p.answer)
                                      for p in PRESETS.values()]
-        actions = [(f"Calculus: {b.tooltip}", partial(screen.run_action, b.action),
-                    f"key {b.key_display or b.key}") for b in CalculusScreen.BINDINGS
-                   if b.tooltip and (not locked or b.action.split("(")[0] in LOCK_ALLOWS)]
+        actions: list[tuple[str, Callable[[], Any], str]] = [
+            (f"Calculus: {b.tooltip}", partial(screen.run_action, b.action), f"key {b.key_display or b.key}")
+            for b in CalculusScreen.BINDINGS
+            if isinstance(b, Binding) and b.tooltip and (not locked or b.action.split("(")[0] in LOCK_ALLOWS)]
         return surfaces + presets + actions
 
     async def discover(self) -> Hits:
@@ -325,7 +326,8 @@ class CalculusScreen(Screen):
         self.remove_class("-typed")
 
     def action_help(self) -> None:
-        rows = [(self._keys_of(b), b.description, b.tooltip) for b in self.BINDINGS if b.tooltip]
+        rows = [(self._keys_of(b), b.description, b.tooltip) for b in self.BINDINGS
+                if isinstance(b, Binding) and b.tooltip]
         self.app.push_screen(HelpScreen("calculus keys", rows, CALCULUS_NOTES))
 
     def _keys_of(self, binding: Binding) -> str:
@@ -343,8 +345,10 @@ class CalculusScreen(Screen):
             return False
         if action in ("answer", "skip_question"):  # only while the surface's question waits
             state = self.question
-            return (state is not None and state.pending
-                    and (action == "skip_question" or int(parameters[0]) < len(state.prediction.answers)))
+            if state is None or not state.pending:
+                return False
+            index = parameters[0] if parameters else None
+            return action == "skip_question" or (isinstance(index, int) and index < len(state.prediction.answers))
         if action == "reveal_answer":
             return self.question is not None
         if action in ("step", "toggle_run"):
@@ -395,9 +399,13 @@ class CalculusScreen(Screen):
 
     @property
     def _answers(self) -> dict[str, PredictionState]:
-        if not hasattr(self.app, "predictions"):
-            self.app.predictions = {}
-        return self.app.predictions
+        """The app's ``predictions`` (``GradtuiApp``'s; an app without them, as in a test,
+        is given a place for them)."""
+        answers: dict[str, PredictionState] | None = getattr(self.app, "predictions", None)
+        if answers is None:
+            answers = {}
+            setattr(self.app, "predictions", answers)
+        return answers
 
     def _follow_question(self) -> None:
         """Feed the question's watch the new steps of the run it is about (sgd at the
@@ -405,21 +413,20 @@ class CalculusScreen(Screen):
         state, session = self.question, self.session
         lane = session.lanes.get("sgd")
         objective = session.objective
-        default = (state is not None and lane is not None and session.lrs["sgd"] == objective.lrs["sgd"]
-                   and np.array_equal(session.start, np.asarray(objective.start, dtype=float)))
-        if default:
+        if (state is not None and lane is not None and session.lrs["sgd"] == objective.lrs["sgd"]
+                and np.array_equal(session.start, np.asarray(objective.start, dtype=float))):  # the default run
             key = (objective.name, lane.descent)
-            if self._watched != key and (self._watch is None or self._watched[0] != objective.name
-                                         or not self._watch.revealed):
+            if self._watched != key and (self._watch is None or self._watched is None
+                                         or self._watched[0] != objective.name or not self._watch.revealed):
                 self._watch, self._watched, self._seen = state.prediction.watch(), key, 0
-            if self._watched == key:
+            if self._watched == key and self._watch is not None:  # the watch and what it follows are set together
                 trajectory = lane.descent.trajectory
                 for row in trajectory[self._seen + 1:]:
                     if self._watch.see(lane.descent, row):
                         break
                 self._seen = len(trajectory) - 1
-        same = self._watch is not None and self._watched[0] == objective.name
-        self.query_one(PredictionPanel).show(state, self._watch.reveal if same else None)
+        watch = self._watch if self._watched is not None and self._watched[0] == objective.name else None
+        self.query_one(PredictionPanel).show(state, watch.reveal if watch is not None else None)
 
     def _set_question(self, state: PredictionState) -> None:
         self._answers[self.session.objective.name] = state
@@ -511,8 +518,9 @@ class CalculusScreen(Screen):
         assert self.function is not None
         box = self.query_one("#calc-function", Static)
         point = tuple(float(v) for v in self.session.focus.last.x)
-        interval = self.interval or tuple(float(v) for v in self.session.bounds[0])
-        window = tuple(tuple(float(v) for v in row) for row in self.session.bounds)
+        low, high = self.session.bounds[0]
+        interval = self.interval or (float(low), float(high))
+        window = tuple((float(a), float(b)) for a, b in self.session.bounds)
         if isinstance(self.function, TypedVector):
             box.update(jacobian_text(self.function, point, max(1, box.size.height - 1), max(20, box.size.width - 2)))
             return

@@ -276,11 +276,11 @@ class CalculusSession(Publisher):
     def headline(self, events: list[str]) -> str:
         """What a tick's events say, led (in a race) by whoever reached a minimum first:
         a later tick's arrivals never hide an earlier winner."""
-        arrived = [lane for lane in self.lanes.values() if lane.reached is not None]
+        arrived = {lane.name: lane.reached for lane in self.lanes.values() if lane.reached is not None}
         if not (self.racing and arrived):
             return "; ".join(events[-2:])
-        step = min(lane.reached for lane in arrived)
-        first = [lane.name for lane in arrived if lane.reached == step]
+        step = min(arrived.values())
+        first = [name for name, reached in arrived.items() if reached == step]
         head = f"{' and '.join(first)} reached the minimum first, at step {step}"
         rest = [e for e in events if not any(e.startswith(f"{name} reached") for name in first)]
         return "; ".join([head, *rest[-1:]])

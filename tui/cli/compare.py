@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 from gradtui.engine import Twin, TwinSummary
 from gradtui.engine.train.runner import Row
@@ -57,8 +58,13 @@ def paired_columns() -> list[Column]:
         for side in ("A", "B"):
             header = f"{name} {side}"
             shown = max(width, len(header)) if width else (FLAGS_WIDTH if side == "A" else 0)
-            columns.append((header, shown, lambda row, fmt=fmt, side=side: fmt(row[side])))
+            columns.append((header, shown, partial(_side, fmt, side)))
     return columns
+
+
+def _side(fmt: Callable[[Row], str], side: str, row: Row) -> str:
+    """One run's cell of a paired row (``row[side]``, side "A" or "B"), as ``fmt`` shows it."""
+    return fmt(row[side])
 
 
 def _show(value: Any) -> str:
@@ -82,13 +88,14 @@ def _changes(texts: list[str]) -> dict[str, Any]:
 def _twin(args: argparse.Namespace, changes: dict[str, Any]) -> tuple[Twin, str]:
     """The twin the arguments ask for, and the line that describes run A."""
     prepared = prepare(args)
-    if prepared.descent is not None:
+    trainer = prepared.trainer
+    if trainer is None:
         raise UsageError(f"compare trains networks; {prepared.scenario.name!r} is a calculus scenario "
                          "(race optimizers on it in the app's calculus screen)")
     with as_usage_error("--change: "):
         if hasattr(args, "load"):
-            return Twin.from_trainer(prepared.trainer, **changes), describe_run(prepared)
-        return Twin(prepared.trainer.config, **changes), describe_run(prepared)
+            return Twin.from_trainer(trainer, **changes), describe_run(prepared)
+        return Twin(trainer.config, **changes), describe_run(prepared)
 
 
 def command(args: argparse.Namespace) -> int:

@@ -68,6 +68,8 @@ def check_inspection(args: argparse.Namespace, prepared: Prepared) -> None:
 
 def inspect_after_run(args: argparse.Namespace, trainer: Trainer | None) -> None:
     """Print the --trace table and save the --landscape file, as of the end of the run."""
+    if trainer is None:  # a calculus run: check_inspection refused both
+        return
     if args.trace is not None:
         print()
         print("\n".join(trace_lines(trainer.trace(args.trace), trainer.step_count)))

@@ -37,7 +37,7 @@ from gradtui import __version__
 from gradtui.engine import ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OBJECTIVES, OPTIMIZERS, SCENARIOS
 from gradtui.engine.textsafe import visible
 from gradtui.engine.train.replay import PlannedChangeError
-from gradtui.engine.train.runner import Row, run_descent, run_trainer
+from gradtui.engine.train.runner import DescentSummary, Row, TrainSummary, run_descent, run_trainer
 from gradtui.engine.train.stop import Stopper, parse_until
 
 from gradtui.tui.cli import compare, diff
@@ -195,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
     print("\n" + "\n".join(summary.lines()))
     if curves is not None:
         print("\n" + curves.render(colour=sys.stdout.isatty()))
-    if args.save:
+    if args.save and prepared.trainer is not None:  # a calculus run was refused --save above
         with writing("--save", args.save):
             prepared.trainer.save(args.save)
         print(f"saved checkpoint {args.save} at step {prepared.trainer.step_count}")
@@ -209,7 +209,7 @@ def _columns(prepared: Prepared) -> list[Column]:
 
 
 def _train(args: argparse.Namespace, prepared: Prepared, writer: Any,
-           curves: RunCurves | None) -> tuple[Any, Row | None, int | None]:
+           curves: RunCurves | None) -> tuple[TrainSummary | DescentSummary, Row | None, int | None]:
     """Run the steps, printing the table and feeding ``writer`` and ``curves`` (when
     there are); returns (summary, last row, the step of the last row shown in the table)."""
     table = Table(_columns(prepared), sys.stdout)
@@ -239,11 +239,13 @@ def _train(args: argparse.Namespace, prepared: Prepared, writer: Any,
     every = args.every if writer is not None else interval
     prediction = prepared.scenario.prediction
     watch = prediction.watch() if prediction is not None else None
+    summary: TrainSummary | DescentSummary
     try:
-        if prepared.descent is None:
+        if prepared.trainer is not None:  # else a descent
             summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until, watch=watch,
                                   on_step=curves.add if curves is not None else None)
         else:
+            assert prepared.descent is not None  # a run is a trainer or a descent
             summary = run_descent(prepared.descent, args.steps, every, sink, bar, watch=watch)
     except PlannedChangeError as exc:  # the settings file planned a change that does not fit
         raise UsageError(str(exc)) from None

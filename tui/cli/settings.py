@@ -329,9 +329,10 @@ def prepare(args: argparse.Namespace) -> Prepared:
         return _prepare_checkpoint(args)
     with as_usage_error():
         scenario = get_scenario(getattr(args, "scenario", "default"))
-    if scenario.is_calculus:
-        return _prepare_descent(args, scenario)
+    if scenario.objective is not None:  # a calculus scenario
+        return _prepare_descent(args, scenario, scenario.objective)
     config = scenario.config
+    assert config is not None  # a scenario is an objective or a network config
     if hasattr(args, "config"):
         values = _one_data_source(read_toml(args.config), f"{args.config}: give dataset or data, not both")
         with as_usage_error(f"{args.config}: "):
@@ -412,7 +413,7 @@ def _prepare_checkpoint(args: argparse.Namespace) -> Prepared:
     return Prepared(scenario, trainer=trainer, rebuild=partial(_reload, args.load, changes))
 
 
-def _prepare_descent(args: argparse.Namespace, scenario: Scenario) -> Prepared:
+def _prepare_descent(args: argparse.Namespace, scenario: Scenario, objective: str) -> Prepared:
     stray = [k for k in (*SETTINGS, "config") if hasattr(args, k) and k not in CALCULUS_SETTINGS]
     if stray:
         raise UsageError(f"{flag_name(stray[0])} does not apply to the calculus scenario "
@@ -421,7 +422,7 @@ def _prepare_descent(args: argparse.Namespace, scenario: Scenario) -> Prepared:
     if not 0 <= momentum < 1:
         raise UsageError(f"momentum must be at least 0 and below 1, got {momentum}")
     with as_usage_error():
-        descent = Descent(get_objective(scenario.objective), getattr(args, "optimizer", "sgd"),
+        descent = Descent(get_objective(objective), getattr(args, "optimizer", "sgd"),
                           getattr(args, "lr", None), momentum=momentum)
     if any(hasattr(args, k) for k in CALCULUS_SETTINGS):  # the question is about the default run
         scenario = dataclasses.replace(scenario, prediction=None)
@@ -435,6 +436,7 @@ def describe_run(prepared: Prepared) -> str:
         start = " ".join(repr(float(v)) for v in d.start)
         return f"{d.objective.name}: {d.optimizer_name} lr {d.lr!r} from x = {start}"
     t = prepared.trainer
+    assert t is not None  # no descent: a network run
     c = t.config
     act = c.activation if isinstance(c.activation, str) else ",".join(c.activation)
     task = f"{t.data.n_classes} classes" if t.is_classification else "regression"

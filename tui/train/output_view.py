@@ -210,23 +210,23 @@ def misread_text(misread: tuple[Misread, ...], width: int) -> Text:
     if not misread:
         return Text("no test sample misread\n", style="green")
     text = Text("misread (label→predicted)\n", style="bold")
-    images = [m for m in misread if m.image is not None and m.image.shape[0] <= 16]
-    if not images:
+    pictured = [(m, m.image) for m in misread if m.image is not None and m.image.shape[0] <= 16]
+    if not pictured:
         text.append("  ".join(f"{m.label}→{m.predicted}" for m in misread) + "\n")
         return text
-    side = images[0].image.shape[0]
+    side = pictured[0][1].shape[0]
     per_row = max(1, (width - 2) // (side + 2))
-    for start in range(0, len(images), per_row):
-        group = images[start:start + per_row]
+    for start in range(0, len(pictured), per_row):
+        group = pictured[start:start + per_row]
         for r in range(0, side, 2):
-            for m in group:
+            for _, image in group:
                 for c in range(side):
-                    top, bottom = pixel_grey(m.image, r, c), pixel_grey(m.image, r + 1, c)
+                    top, bottom = pixel_grey(image, r, c), pixel_grey(image, r + 1, c)
                     text.append("▀", style=Style(color=Color.from_rgb(top, top, top),
                                                  bgcolor=Color.from_rgb(bottom, bottom, bottom)))
                 text.append("  ")
             text.append("\n")
-        text.append("".join(f"{f'{m.label}→{m.predicted}':<{side + 2}}" for m in group) + "\n")
+        text.append("".join(f"{f'{m.label}→{m.predicted}':<{side + 2}}" for m, _ in group) + "\n")
     return text
 
 

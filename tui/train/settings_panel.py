@@ -44,12 +44,10 @@ class OnOff(Checkbox):
 
     def __init__(self, value: bool, **kwargs) -> None:
         super().__init__("on" if value else "off", value, **kwargs)
-
-    @property
-    def BUTTON_INNER(self) -> str:  # read by ToggleButton._button at each render
-        return "X" if self.value else " "
+        self.BUTTON_INNER = "X" if value else " "  # read by ToggleButton._button at each render
 
     def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
         self.label = "on" if self.value else "off"
         super().watch_value()
 

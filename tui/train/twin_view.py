@@ -58,18 +58,20 @@ def standing(frames: dict[str, Frame]) -> str:
         (bad, frame), = halted.items()
         good = "A" if bad == "B" else "B"
         return f"{good} never went non-finite; {bad} hit NaN/Inf at step {frame.step}"
-    evals = {side: f.evaluation for side, f in frames.items()}
-    if any(e is None for e in evals.values()):
+    evals = {side: f.evaluation for side, f in frames.items() if f.evaluation is not None}
+    if len(evals) < len(frames):
         return "no evaluation yet"
-    if all(e.test_accuracy is not None for e in evals.values()):
-        score = {side: e.test_accuracy for side, e in evals.items()}
+    accuracies = {side: e.test_accuracy for side, e in evals.items() if e.test_accuracy is not None}
+    score: dict[str, float]
+    if len(accuracies) == len(evals):
+        score = accuracies
         what, fmt, higher = "test accuracy", "{:.1%}", True
     else:
         score = {side: (e.test_loss if e.test_loss is not None else e.train_loss) for side, e in evals.items()}
         what, fmt, higher = "loss", "{:.4g}", False
     if score["A"] == score["B"]:
         return f"A and B are level: {what} {fmt.format(score['A'])}"
-    ahead = max(score, key=score.get) if higher else min(score, key=score.get)
+    ahead = max(score, key=score.__getitem__) if higher else min(score, key=score.__getitem__)
     behind = "A" if ahead == "B" else "B"
     return (f"{ahead} is ahead: {what} {fmt.format(score[ahead])} against "
             f"{fmt.format(score[behind])} ({behind})")

@@ -29,7 +29,7 @@ ACTIONS = ("pause", "resume", "lr_up", "lr_down", "clip_toggle", "clip_up", "cli
            "snapshot", "rollback", "skip_nonfinite")
 """What a viewer can ask of the run, at the next step boundary."""
 
-TYPES = {"hello": {"run": str, "layers": list, "thresholds": dict, "steerable": bool},
+TYPES: dict[str, dict[str, type]] = {"hello": {"run": str, "layers": list, "thresholds": dict, "steerable": bool},
          "rows": {"rows": list},
          "event": {"step": int, "text": str},
          "control": {"action": str, "token": str}}
