@@ -22,6 +22,8 @@ from gradtui.engine import OBJECTIVES, SCENARIOS, Scenario, Trainer
 if TYPE_CHECKING:  # the symbolic engine loads with calculus mode, not at startup
     from gradtui.engine.symbolic import TypedFunction
 
+    from gradtui.tui.train.host import Host
+
 from gradtui.tui.learn.course import COURSE, LESSONS, Lesson
 from gradtui.tui.learn.progress import Progress, load as load_progress
 from gradtui.tui.learn.screens import CourseScreen, LessonIntro, LessonResult, next_lesson
@@ -279,3 +281,7 @@ class GradtuiApp(App):
         if not self.locked:
             for name, scenario in SCENARIOS.items():
                 yield SystemCommand(f"Scenario: {name}", scenario.story, partial(self.switch_scenario, name))
+
+
+if TYPE_CHECKING:  # mypy checks that the app is what the screens take it for (``host``)
+    _SCREENS_HOST: type[Host] = GradtuiApp
