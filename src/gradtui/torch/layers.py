@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from gradtui.engine import get_activation
+from gradtui.engine.nn.activations import Activation
 from gradtui.engine.train.health import dead_units, saturated_units
 
 DYING = (nn.ReLU, nn.ReLU6)
@@ -31,6 +32,7 @@ class Layer:
     name: str
     params: list[nn.Parameter]
     width: int
+    module: nn.Module
     activation: "UnitProbe | None" = None
 
 
@@ -51,12 +53,31 @@ def find_layers(model: nn.Module) -> list[Layer]:
     for name, module in model.named_modules():
         params = [p for p in module.parameters(recurse=False) if p.requires_grad]
         if params:
-            layers.append(Layer(name or type(module).__name__.lower(), params, _width(module, params)))
+            layers.append(Layer(name or type(module).__name__.lower(), params, _width(module, params), module))
         elif isinstance(module, DYING + tuple(SATURATING)) and layers and layers[-1].activation is None:
-            layers[-1].activation = UnitProbe(module)
+            layers[-1].activation = UnitProbe(module, source=name)
     if not layers:
         raise ValueError(f"watch: {type(model).__name__} has no trainable parameters to watch")
     return layers
+
+
+def probed(output: object) -> bool:
+    """An activation's output whose units (dimension 1) can be marked."""
+    return isinstance(output, torch.Tensor) and output.dim() >= 2 and output.is_floating_point()
+
+
+def unit_masks(output: torch.Tensor, engine: Activation | None,
+               saturation_grad: float) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """(dead, saturated) unit masks of one activation's output on a batch, by the engine's
+    rules, on the tensor's device: ``engine`` None for the ReLU family (dead: no positive
+    output), else the engine activation that knows f' (saturated)."""
+    with torch.no_grad():
+        a = output.detach()
+        if engine is None:
+            others = [d for d in range(a.dim()) if d != 1]
+            return dead_units(a.sum(dim=others)), None
+        grad = engine.local_grad(None, a if a.dim() == 2 else a.movedim(1, -1).reshape(-1, a.shape[1]))
+        return None, saturated_units(grad, engine.max_local_grad, saturation_grad)
 
 
 @dataclass
@@ -64,6 +85,7 @@ class UnitProbe:
     """A forward hook on one activation module that marks dead or saturated units while ``armed``."""
 
     module: nn.Module
+    source: str = ""  # the module's qualified name, as the record names where the units were seen
     armed: bool = True
     saturation_grad: float = 0.05
     dead: torch.Tensor | None = field(default=None, repr=False)
@@ -76,18 +98,8 @@ class UnitProbe:
         self._handle = self.module.register_forward_hook(self._hook)
 
     def _hook(self, module: nn.Module, inputs: object, output: torch.Tensor) -> None:
-        if not (self.armed and module.training and torch.is_grad_enabled()
-                and isinstance(output, torch.Tensor) and output.dim() >= 2):
-            return
-        with torch.no_grad():
-            a = output.detach()
-            if self._engine is None:
-                others = [d for d in range(a.dim()) if d != 1]
-                self.dead, self.saturated = dead_units(a.sum(dim=others)), None
-            else:
-                grad = self._engine.local_grad(None, a if a.dim() == 2 else a.movedim(1, -1).reshape(-1, a.shape[1]))
-                self.dead, self.saturated = None, saturated_units(grad, self._engine.max_local_grad,
-                                                                  self.saturation_grad)
+        if self.armed and module.training and torch.is_grad_enabled() and probed(output):
+            self.dead, self.saturated = unit_masks(output, self._engine, self.saturation_grad)
 
     def take(self) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """The masks of the last probed batch (then forgotten)."""

@@ -23,6 +23,8 @@ from gradtui.engine.train.health import DEAD, SATURATED
 from gradtui.torch.layers import Layer
 
 NAN = math.nan
+Marked = dict[int, tuple[str, "torch.Tensor | None", "torch.Tensor | None"]]
+"""Per layer index: where its units were seen, the dead mask, the saturated mask."""
 
 
 class Values(NamedTuple):
@@ -52,6 +54,7 @@ class DeviceReading:
         self._probed = False
         self._took_units = False
         self._masks: list[tuple[int, int, torch.Tensor]] = []  # (layer, DEAD or SATURATED, unit mask)
+        self.sources: dict[int, str] = {}  # per layer index: the activation its units were seen through
         self._host: torch.Tensor | None = None
         self._event: torch.cuda.Event | None = None
 
@@ -61,13 +64,16 @@ class DeviceReading:
         grads = [params[i].grad.detach() for i in self._with_grad]  # type: ignore[union-attr]
         self._norms = list(torch._foreach_norm(grads)) if grads else []
 
-    def take_units(self, layers: Sequence[Layer]) -> None:
-        """The unit states the activation hooks marked on this step's batch."""
+    def take_units(self, layers: Sequence[Layer], functional: Marked) -> None:
+        """The unit states the activation hooks marked on this step's batch: a layer's
+        activation module's, else a functional activation's (``FunctionalProbe.take``)."""
         self._took_units = True
         for i, layer in enumerate(layers):
-            if layer.activation is None:
-                continue
-            dead, saturated = layer.activation.take()
+            dead, saturated = layer.activation.take() if layer.activation is not None else (None, None)
+            if dead is not None or saturated is not None:
+                self.sources[i] = layer.activation.source  # type: ignore[union-attr]
+            elif i in functional:
+                self.sources[i], dead, saturated = functional[i]
             if dead is not None:
                 self._masks.append((i, DEAD, dead))
             elif saturated is not None:

@@ -38,6 +38,7 @@ from gradtui.live.record import RECORD_KIND
 from gradtui.live.rundir import new_run, remove_run
 from gradtui.live.server import LiveServer
 from gradtui.torch.distributed import SLOTS, ControlSync
+from gradtui.torch.functional import FunctionalProbe
 from gradtui.torch.layers import Layer, find_layers
 from gradtui.torch.reading import DeviceReading
 from gradtui.torch.steering import Snapshot, Steering
@@ -65,7 +66,7 @@ class Watcher:
                  log: str | Path | None = None, every: int = 1, probe_every: int = 10,
                  name: str | None = None, listen: bool = True, thresholds: Thresholds | None = None,
                  clip: float | None = None, skip_nonfinite: bool = False, snapshot_bytes: int = 0,
-                 overwrite: bool = False) -> None:
+                 functional: bool = True, overwrite: bool = False) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"watch: expected a torch.nn.Module, got {type(model).__name__}")
         for label, value in (("every", every), ("probe_every", probe_every)):
@@ -96,6 +97,9 @@ class Watcher:
         for layer in self.layers:
             if layer.activation is not None:
                 layer.activation.saturation_grad = self.thresholds.saturation_grad
+        self._functional = (FunctionalProbe(model, self.layers, self.thresholds.saturation_grad)
+                            if functional else None)
+        self._next_probe = False  # armed in the training thread, from the first step on
         if log is not None and Path(log).exists() and not overwrite:
             raise FileExistsError(f"watch: log {log} already exists; give another name or overwrite=True")
         self.name = name or "torch"
@@ -133,6 +137,8 @@ class Watcher:
         controls that arrived; blocks here while the run is paused."""
         if self._closed:
             raise RuntimeError("watch: step() after close()")
+        if self._functional is not None:
+            self._functional.disarm()
         self._settle()
         if len(self._readings) >= ROWS_AT_ONCE or time.monotonic() - self._rows_at >= ROWS_EVERY:
             self._finish(wait=False)
@@ -146,7 +152,7 @@ class Watcher:
         if reading is not None:
             reading.measure_grads(self._params)
             if probing:
-                reading.take_units(self.layers)
+                reading.take_units(self.layers, self._functional.take() if self._functional is not None else {})
                 self._keep_weights()
         if self.steering.clip is not None:
             total = nn.utils.clip_grad_norm_(self._params, self.steering.clip)
@@ -159,7 +165,10 @@ class Watcher:
             self._readings.append(reading)
             if self.optimizer is None or not probing:  # only a probe needs the update
                 reading.finish_measuring(self._params, None)
-        self._arm(self._probe_count(k + 1) % self.probe_every == 0 and ((k + 1) % self.every == 0))
+        self._next_probe = self._probe_count(k + 1) % self.probe_every == 0 and (k + 1) % self.every == 0
+        self._arm(self._next_probe)
+        if self.optimizer is None:
+            self._arm_functional()
 
     def _keep_weights(self) -> None:
         """Copy the weights before a probe step's update, into buffers made once (the update
@@ -179,6 +188,12 @@ class Watcher:
             if layer.activation is not None:
                 layer.activation.armed = on
 
+    def _arm_functional(self) -> None:
+        """Before a probe step's forward (after the update, so the optimizer's own calls do not
+        pass through it), start seeing functional activations; the next ``w.step`` stops."""
+        if self._functional is not None and self._next_probe:
+            self._functional.arm()
+
     def _finite(self, loss: torch.Tensor | float) -> bool:
         """True when the loss and every gradient are finite (reads the device: this option syncs)."""
         grads = [p.grad for p in self._params if p.grad is not None]
@@ -196,6 +211,7 @@ class Watcher:
             if reading is not None and reading.step == self.step_count and not reading.measured:
                 reading.finish_measuring(self._params, self._before if self._probe_pending else None)
                 self._probe_pending = False
+        self._arm_functional()
 
     def _settle(self) -> None:
         """The optimizer did not step after the last ``w.step`` (none given, or a step it
@@ -258,6 +274,7 @@ class Watcher:
         if values.units is not None:
             row["units"] = {name: _digits(s) for name, s in zip(names, values.units)
                             if s is not None}
+            row["activations"] = {names[i]: source for i, source in sorted(reading.sources.items())}
         self._changes = [(at, text) for at, text in self._changes if at > reading.step]
         return row
 
@@ -339,6 +356,8 @@ class Watcher:
         self._settle()
         self._finish(wait=True)
         self._closed = True
+        if self._functional is not None:
+            self._functional.disarm()
         if self._hook is not None:
             self._hook.remove()
         for layer in self.layers:
@@ -380,6 +399,7 @@ def watch(model: nn.Module, optimizer: torch.optim.Optimizer | None = None, **op
     (the run's name for ``gradtui attach``), ``listen`` (False: no socket), ``thresholds``
     (a ``TrainConfig`` or any object with the flag thresholds), ``clip`` (norm clipping from
     the start), ``skip_nonfinite`` (leave out a step whose loss or gradients are not finite;
-    reads the device every step), ``snapshot_bytes`` (memory a snapshot may take; 0: none).
+    reads the device every step), ``snapshot_bytes`` (memory a snapshot may take; 0: none),
+    ``functional`` (False: do not look for ``F.relu``-style calls on probe steps).
     """
     return Watcher(model, optimizer, **options)
