@@ -1,18 +1,23 @@
 """No line on any screen is cut mid-word (issue 21 item 10): at 80x24, 120x40 and 200x60 each
 screen (training, twin, settings, help, network view, calculus, present, lock) is painted as a
-terminal would show it, and a word running into a pane's right border is a cut. Text that
-does not fit is shortened at a word boundary with an ellipsis (…), or wraps, instead."""
+terminal would show it, and a word running into a pane's right border is a cut, as is a line
+of a pane that stops inside its padding where the text it was given goes on, or a pane whose
+text goes on below what it shows with no way to scroll to it (``screen_text.cuts``). Text
+that does not fit is shortened at a word boundary with an ellipsis (…), or wraps, instead."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import textwrap
 
 import pytest
 from textual.screen import ModalScreen
 
+from gradtui.engine import SCENARIOS
 from gradtui.tui.app import GradtuiApp
 
+from screen_text import cuts
 from terminal import painted
 
 SIZES = [(80, 24), (120, 40), (200, 60)]
@@ -54,6 +59,7 @@ async def test_no_screen_cuts_a_word_at_a_border(name, size):
         await pilot.pause()
         await asyncio.sleep(0.2)
         assert cut_lines(app, terminal.text) == [], terminal.text
+        assert cuts(app, terminal.grid) == [], terminal.text
 
 
 def test_the_check_catches_the_cuts_the_issue_saw():
@@ -65,3 +71,125 @@ def test_the_check_catches_the_cuts_the_issue_saw():
              "│ ━ train  ━ test ─╯"]
     app = type("App", (), {"screen": None})()
     assert cut_lines(app, "\n".join([*cut, *whole, "footer"])) == cut
+
+
+async def test_the_pane_check_sees_the_inspectors_cuts_inside_its_padding():
+    """The issue's inspector lines at 80x24 ("… 1 mor", "largest: k=11 contributes 1.826e-")
+    stop inside the panel's padding, where the border check cannot see them; the pane check
+    can, and it passes the same lines whole. With the inspector laid out wider than its
+    panel (the bug put back: it cropped what did not fit) the sweep's check fails."""
+    from gradtui.tui.network import widgets
+    from gradtui.tui.network.widgets import NeuronInspector
+
+    app = GradtuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("0", "s", "n")
+        inspector = app.screen.query_one(NeuronInspector)
+        await terminal.wait_for(lambda text: "dL/da" in text)
+        assert cuts(app, terminal.grid) == []
+        width = inspector.content_region.width
+        shown = {"+ 0.5255×0.05157 + … 1 mor": "e = -0.08189", "largest: k=11 contributes 1.826e-": "01"}
+        inspector.say("\n".join(line.rjust(width) + rest for line, rest in shown.items()))
+        await terminal.wait_for(lambda text: "largest: k=11" in text)
+        found = [c for c in cuts(app, terminal.grid) if "is cut" in c]
+        assert len(found) == 2 and all(f"{line}' is cut" in c for line, c in zip(shown, found)), found
+        inspector.say("\n".join(textwrap.fill(line + rest, width) for line, rest in shown.items()))
+        await terminal.wait_for(lambda text: "contributes 1.826e-01" in text or "contributes" not in text)
+        assert cuts(app, terminal.grid) == [], terminal.text  # wrapped at words: whole
+
+    real = widgets.inspector_text
+    widgets.inspector_text = lambda *args, width, **kwargs: real(*args, width=width + 12, **kwargs)
+    try:
+        app = GradtuiApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            terminal = await painted(pilot)
+            await terminal.type("0", "s", "n")
+            await terminal.wait_for(lambda text: "dL/da" in text)
+            assert [c for c in cuts(app, terminal.grid) if "NeuronInspector" in c], terminal.text
+    finally:
+        widgets.inspector_text = real
+
+
+def badged(frame, layer: int, *kinds: str):
+    """``frame`` with ``layer`` carrying badges of ``kinds``, each flag holding now."""
+    import dataclasses
+
+    from gradtui.engine import Flag
+
+    view = frame.layers[layer]
+    flags = tuple(Flag(kind, view.name, "") for kind in kinds)
+    layers = list(frame.layers)
+    layers[layer] = dataclasses.replace(view, badges=flags, held=(None,) * len(flags))
+    return dataclasses.replace(frame, layers=tuple(layers))
+
+
+async def test_badges_stay_whole_in_present_mode_and_twin_mode_at_80x24(monkeypatch):
+    """`--present` at 80x24 cut a badge to "VANISH"; twin mode's narrow panes lost the dead and
+    sat columns and the badges (issue 21 item 10). Two badges on a layer, as dying-relu gives
+    them: the pane check passes, and each pane shows the dead and sat columns and both badges
+    whole; with the long badge words forced and no column giving way (the bug put back) the
+    check finds the cut."""
+    from gradtui.tui.train import health_view
+    from gradtui.tui.train.health_view import LayerHealth
+
+    for options, keys in (({"present": True}, ("0", "s")), ({}, ("0", "s", "t"))):
+        app = GradtuiApp(**options)
+        async with app.run_test(size=(80, 24)) as pilot:
+            terminal = await painted(pilot)
+            await terminal.type(*keys)
+            await asyncio.sleep(0.3)
+            panes = [pane for pane in app.screen.query(LayerHealth) if pane.display]
+            frame = badged(app.session.frame, 1, "dead", "vanishing")
+            for pane in panes:
+                pane.show(frame)
+            text = await terminal.wait_for(lambda text: text.count("VANISH") == len(panes))
+            assert cuts(app, terminal.grid) == [], text
+            for pane in panes:
+                rows = "\n".join(row[pane.region.x:pane.region.right] for row in text.splitlines())
+                assert "dead" in rows and "sat" in rows and " DEAD " in rows and " VANISH" in rows, rows
+            monkeypatch.setattr(health_view, "SHORT_BADGES", {"dead": "DEAD 0/16", "vanishing": "VANISHING"})
+            monkeypatch.setattr(health_view, "GIVE_WAY", ())
+            for pane in panes:
+                pane.show(badged(frame, 1, "vanishing", "dead"))
+            await terminal.wait_for(lambda text: all(pane.text.splitlines()[2].rstrip() in text for pane in panes))
+            assert [c for c in cuts(app, terminal.grid) if "LayerHealth" in c], terminal.text
+            monkeypatch.undo()
+
+
+async def test_the_calculus_hint_is_whole_at_80x24(monkeypatch):
+    """The calculus hint stopped at "x jumps back and forth across" at 80x24 (the panel hid
+    the rest below its edge). It comes right after the surface's name, in a panel that
+    scrolls what it cannot show; with the old order in a panel that does not scroll (the
+    bug put back) the pane check finds the hidden rest."""
+    from rich.console import Group
+
+    from gradtui.tui.calculus import screen as calculus
+
+    async def hint_shown():
+        app = GradtuiApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            terminal = await painted(pilot)
+            await terminal.type("c")
+            text = await terminal.wait_for(lambda text: "Try:" in text or "minimum at" in text)
+            await asyncio.sleep(0.2)
+            side = app.screen.query_one("#calc-side")
+            pane = " ".join(row[side.region.x:side.region.right].strip("▏ ▇▁█")
+                            for row in terminal.text.splitlines()[side.region.y:side.region.bottom])
+            return " ".join(pane.split()), cuts(app, terminal.grid), app
+
+    pane, found, app = await hint_shown()
+    hint = " ".join(f"Try: {SCENARIOS['quadratic'].hint}".split())
+    assert hint in pane and found == [], pane
+
+    real = calculus.surface_info
+
+    def old_order(*args, **kwargs):
+        title, hint, key, minima, story = real(*args, **kwargs).renderables
+        return Group(title, story, minima, key, hint)
+
+    monkeypatch.setattr(calculus, "surface_info", old_order)
+    monkeypatch.setattr(calculus.CalculusScreen, "CSS", "#calc-side { overflow-y: hidden; }")
+    pane, found, _ = await hint_shown()
+    assert hint not in pane and [c for c in found if "calc-surface" in c], (pane, found)
+

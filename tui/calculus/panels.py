@@ -35,8 +35,8 @@ def fmt_vector(values: np.ndarray, width: int) -> str:
 
 
 def surface_info(session: CalculusSession, derivative: bool = False) -> RenderableType:
-    """The surface's name, its one-line story, what the marks on the picture mean, and the
-    scenario's hint: what to try on it."""
+    """The surface's name, the scenario's hint (what to try on it: first, so that a short
+    panel still shows it whole), what the marks on the picture mean, and its one-line story."""
     obj = session.objective
     title = Text.assemble((obj.name, "bold"), f"  ({obj.dim}-D)")
     if obj.minima:
@@ -55,8 +55,8 @@ def surface_info(session: CalculusSession, derivative: bool = False) -> Renderab
         key = Text.assemble(("○", MARK), " start  ", ("●", MARK), " now  ", *minimum,
                             (direction, TANGENT if obj.dim == 1 else MARK), style="dim")
     scenario = SCENARIOS.get(obj.name)
-    hint = Text.assemble(("Try: ", "italic"), scenario.hint) if scenario is not None else Text()
-    return Group(title, Text(obj.story, style="italic"), minima, key, hint)
+    hint = [Text.assemble(("Try: ", "italic"), scenario.hint)] if scenario is not None else []
+    return Group(title, *hint, key, minima, Text(obj.story, style="italic"))
 
 
 def lane_legend(session: CalculusSession) -> RenderableType:

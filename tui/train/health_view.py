@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.text import Text
 from textual.strip import Strip
 
 from gradtui.engine.run.frame import DEAD, SATURATED, Frame, LayerView
-from gradtui.tui.widgets.strips import Piece, StripsView, pieces_strip
+from gradtui.tui.widgets.fitting import fitting
+from gradtui.tui.widgets.strips import Piece, StripsView, pieces_strip, plain
 
 BAR_DECADES = (-8.0, 4.0)
 """The log10 range the gradient-norm bar spans: 1e-8 (empty) to 1e4 (full)."""
@@ -123,13 +125,37 @@ FADED = "italic grey70 on grey23"
 """A badge whose flag no longer holds (it clears after 25 clean steps): never drawn as current."""
 
 
-def header(width: int) -> list[Piece]:
+GIVE_WAY = ("units", "names", "update/w", "norm", "strip")
+"""What a narrow pane gives up, in this order, so that every row keeps its dead and sat
+counts and its badges whole: the units column (the architecture is in the status line), the
+names' common prefix ("layers."), the update ratio, the norm, and last the neuron strip."""
+
+
+def short_names(names: list[str]) -> list[str]:
+    """``names`` without the prefix they all share up to a dot ("layers.0" -> "0")."""
+    prefix = names[0].rpartition(".")[0] + "." if names and "." in names[0] else ""
+    if not prefix or not all(name.startswith(prefix) and len(name) > len(prefix) for name in names):
+        return names
+    return [name[len(prefix):] for name in names]
+
+
+def name_width(names: list[str], dropped: tuple[str, ...]) -> int:
+    """The name column: the usual 13 cells, or what short names need (with " out")."""
+    if "names" not in dropped:
+        return NAME_WIDTH
+    return max(len("layer"), max(len(name) for name in short_names(names)) + len(" out")) + 1
+
+
+def header(width: int, dropped: tuple[str, ...] = (), names_width: int = NAME_WIDTH) -> list[Piece]:
     """Column captions, so every number on a layer's row says what it is; nothing is cut
-    mid-word (the neuron caption shortens to fit)."""
-    bar = f"{'|grad| 1e-8…1e4':^{BAR_WIDTH + 2}}" if width >= WIDE else " "
-    columns = f"{'layer':<{NAME_WIDTH}}{'units':>5} {bar}{'norm':>9} {'update/w':>9} {'dead':>5} {'sat':>4}  "
-    legend = next((text for text in NEURON_LEGENDS if len(columns) + len(text) <= width), "")
-    return [((columns + legend)[:width].rstrip(), "dim")]
+    mid-word (the neuron caption shortens to fit, columns give way: ``GIVE_WAY``)."""
+    bar = f"{'|grad| 1e-8…1e4':^{BAR_WIDTH + 2}}" if width >= WIDE and "units" not in dropped else ""
+    columns = (f"{'layer':<{names_width}}" + ("" if "units" in dropped else f"{'units':>5} ") + bar
+               + ("" if "norm" in dropped else f"{'norm':>9} ")
+               + ("" if "update/w" in dropped else f"{'update/w':>9} ") + f"{'dead':>5} {'sat':>4}  ")
+    legend = "" if "strip" in dropped else next(
+        (text for text in NEURON_LEGENDS if len(columns) + len(text) <= width), "")
+    return [(fitting([Text(columns + legend)], width).plain.rstrip(), "dim")]
 
 
 def badge_state(frame: Frame) -> list[tuple]:
@@ -156,19 +182,23 @@ def badge(kind: str, layer: LayerView, held: int | None, fit: int = 0) -> Piece:
     return (f" {word} @{held:,} " if fit < 2 else f" {word} "), FADED
 
 
-def layer_row(layer: LayerView, width: int, last: bool) -> list[Piece]:
-    """One line per layer: numbers around a log bar, then the neuron strip and the badges."""
-    name = f"{layer.name}{' out' if last else ''}"
+def layer_row(layer: LayerView, width: int, last: bool, dropped: tuple[str, ...] = (),
+              name: str | None = None, names_width: int = NAME_WIDTH) -> list[Piece]:
+    """One line per layer: numbers around a log bar, then the neuron strip and the badges
+    (without the ``dropped`` columns; ``name`` in place of the layer's own, shortened)."""
+    name = f"{layer.name if name is None else name}{' out' if last else ''}"
     ratio, norm = number(layer.update_ratio, 1), number(layer.grad_norm, 2)
     held = dict(zip((f.kind for f in layer.badges), layer.held or (None,) * len(layer.badges)))
     kinds = {kind for kind, step in held.items() if step is None}
     bar_style = "red" if "exploding" in kinds else VANISH_STYLE if "vanishing" in kinds else "green"
-    row: list[Piece] = [(f"{name:<{NAME_WIDTH}}{layer.width:>5} ", None)]
-    if width >= WIDE:
+    row: list[Piece] = [(f"{name:<{names_width}}" + ("" if "units" in dropped else f"{layer.width:>5} "), None)]
+    if width >= WIDE and "units" not in dropped:
         row += [("▕", "dim"), (log_bar(layer.grad_norm, BAR_WIDTH), bar_style), ("▏", "dim")]
-    row.append((f"{norm:>9} {ratio:>9} {layer.dead:>5} {layer.saturated:>4}  ", None))
+    numbers = ("" if "norm" in dropped else f"{norm:>9} ") + ("" if "update/w" in dropped else f"{ratio:>9} ")
+    row.append((f"{numbers}{layer.dead:>5} {layer.saturated:>4}  ", None))
     used = sum(len(text) for text, _ in row)
     least = layer.width if layer.width <= MIN_STRIP else 4 + len(f" ({layer.width}→4)")  # squeezed: 4 cells
+    least = 0 if "strip" in dropped else least
     for fit in range(3):  # the longest badges that leave the strip its cells
         badges: list[Piece] = []
         for kind, step in held.items():
@@ -178,7 +208,9 @@ def layer_row(layer: LayerView, width: int, last: bool) -> list[Piece]:
             break
     room = max(room, least)
     codes = unit_codes(layer)
-    if layer.width > room:  # squeezed: each cell shows the worst of its group, and says so
+    if "strip" in dropped:
+        row[-1] = (row[-1][0].rstrip(), None)  # (the badges bring their own space)
+    elif layer.width > room:  # squeezed: each cell shows the worst of its group, and says so
         cells = max(room - len(f" ({layer.width}→{room})"), 4)
         row += strip(codes, cells) + [(f" ({layer.width}→{cells})", "dim")]
     else:
@@ -190,6 +222,7 @@ HEALTHY_LEGENDS = (
     "healthy: norm between 1e-3×out and 1e3 · update/w near 1e-3 · dead and sat 0 · hover or ? explains",
     "healthy: norm 1e-3×out…1e3 · update/w ≈1e-3 · dead/sat 0 · ? explains",
     "healthy: update/w ≈1e-3 · ? explains",
+    "healthy: dead/sat 0 · ? explains",
 )
 """The pane's bottom line, longest first: the longest that fits whole is shown."""
 
@@ -216,6 +249,19 @@ class LayerHealth(StripsView):
     def rows(self, width: int) -> list[Strip]:
         if self._frame is None:
             return []
-        layers, base = self._frame.layers, self.base_style
-        rows = [header(width)] + [layer_row(layer, width, i == len(layers) - 1) for i, layer in enumerate(layers)]
-        return [pieces_strip(row, width, base) for row in rows]
+        return [pieces_strip(row, width, self.base_style) for row in table(self._frame.layers, width)]
+
+
+def table(layers: tuple[LayerView, ...], width: int) -> list[list[Piece]]:
+    """The header and one row per layer, with the fewest columns given way (``GIVE_WAY``)
+    that let every row fit ``width`` whole."""
+    names = [layer.name for layer in layers]
+    for given in range(len(GIVE_WAY) + 1):
+        dropped = GIVE_WAY[:given]
+        shown = short_names(names) if "names" in dropped else names
+        cells = name_width(names, dropped)
+        rows = [layer_row(layer, width, i == len(layers) - 1, dropped, shown[i], cells)
+                for i, layer in enumerate(layers)]
+        if all(len(plain(row)) <= width for row in rows):
+            break
+    return [header(width, dropped, cells)] + rows

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from gradtui.engine import TrainConfig
 
 from gradtui.engine.run.frame import Frame
+from gradtui.tui.widgets.fitting import fitting
 from gradtui.engine.train.changes import show_setting
 
 SIDE_STYLES = {"A": "bold black on rgb(80,170,255)", "B": "bold black on rgb(255,120,60)"}
@@ -77,12 +78,15 @@ def standing(frames: dict[str, Frame]) -> str:
             f"{fmt.format(score[behind])} ({behind})")
 
 
-def twin_markup(frames: dict[str, Frame], running: dict[str, bool], selected: str) -> str:
-    """One line: each run's settings and state, and which run the keys change."""
+def twin_markup(frames: dict[str, Frame], running: dict[str, bool], selected: str) -> tuple[str, ...]:
+    """One line: each run's settings and state, and which run the keys change; in wordings
+    from longest to shortest (the bar shows the longest that fits)."""
     other = "A" if selected == "B" else "B"
     parts = [f"[{SIDE_STYLES[side]}] {side} [/] {escape(run_settings(frames, side))} · "
              f"{escape(run_state(frames[side], running[side]))}" for side in ("A", "B")]
-    return f"[b]keys change {selected}[/b] (y: {other}, t: leave)   {'   '.join(parts)}"
+    return (f"[b]keys change {selected}[/b] (y: {other}, t: leave)   {'   '.join(parts)}",
+            f"[b]keys → {selected}[/b] (y: {other}, t: leave)  {'  '.join(parts)}",
+            f"[b]keys → {selected}[/b]  {'  '.join(parts)}")
 
 
 class TwinBar(Widget):
@@ -90,15 +94,16 @@ class TwinBar(Widget):
     never a new layout of the screen (as ``Static.update`` would be, on every frame)."""
 
     DEFAULT_CSS = "TwinBar { height: 1; }"
-    _markup = ""
+    _markups: tuple[str, ...] = ("",)
 
-    def show(self, markup: str) -> None:
-        if markup != self._markup:
-            self._markup = markup
+    def show(self, markups: tuple[str, ...]) -> None:
+        if markups != self._markups:
+            self._markups = markups
             self.refresh()
 
     def render(self) -> Text:
-        text = Text.from_markup(self._markup, overflow="ellipsis")
+        """The longest wording that fits whole (else the shortest, cut at a word with …)."""
+        text = fitting([Text.from_markup(markup) for markup in self._markups], self.content_size.width)
         text.no_wrap = True
         return text
 
