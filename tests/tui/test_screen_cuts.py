@@ -193,3 +193,30 @@ async def test_the_calculus_hint_is_whole_at_80x24(monkeypatch):
     pane, found, _ = await hint_shown()
     assert hint not in pane and [c for c in found if "calc-surface" in c], (pane, found)
 
+async def test_the_loss_legend_says_what_each_colour_is_at_80x24(monkeypatch):
+    """At 80x24 the loss legend showed only "━ batch min–max …": the train and test colours
+    were never explained. It names each line in a word in the line's colour; with the full
+    legend forced (the bug put back) the words are gone."""
+    from gradtui.tui.train import plots
+
+    async def legend():
+        app = GradtuiApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            terminal = await painted(pilot)
+            await terminal.type("0", "s", "s")
+            await asyncio.sleep(0.3)
+            pane = app.screen.query_one("#loss")
+            text = await terminal.wait_for(lambda text: "╰" in text.splitlines()[pane.region.bottom - 1])
+            bottom = text.splitlines()[pane.region.bottom - 1][pane.region.x:pane.region.right]
+            cells = [app.screen.get_style_at(x, pane.region.bottom - 1).color.triplet.hex
+                     for x in range(pane.region.x, pane.region.right)]
+            return bottom, cells
+
+    bottom, cells = await legend()
+    assert bottom.split()[1:-1] == ["batch", "train", "test"], bottom
+    colours = {word: cells[bottom.index(word)] for word in ("batch", "train", "test")}
+    assert colours == {"batch": plots.BATCH, "train": plots.TRAIN, "test": plots.TEST}, colours
+
+    monkeypatch.setattr(plots.HistoryPlot, "legend", lambda self: "  ".join(self._legend))
+    bottom, _ = await legend()
+    assert "train" not in bottom and "test" not in bottom, bottom

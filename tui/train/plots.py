@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.text import Text
 
 from gradtui.engine.run.frame import Frame
 from gradtui.engine.run.sharpness import CROSSED, line_name
+from gradtui.tui.widgets.fitting import fitting
 from gradtui.tui.widgets.lineplot import (Chart, LinePlot, Series, Ticks, linear_ticks, log_ticks,
                                          nice_spacing, tick_label)
 
@@ -114,6 +116,7 @@ class HistoryPlot(LinePlot):
         self._log = log
         self._legend: list[str] = []
         self._legend_cells = 0  # the legend's width on screen so far, separators included
+        self._short: list[str] = []  # the legend's entries in a word each (``legend``)
         self._series: list[Series] = []
         self._hlines: list[tuple[float, str]] = []
         self._vlines: list[tuple[float, str]] = []
@@ -123,7 +126,7 @@ class HistoryPlot(LinePlot):
         self._training = frame.running
         self._right = axis_end(max(frame.step, twin.step if twin is not None else 0), frame.running)
         title = self.draw(frame) if twin is None else self.draw_twins(frame, twin)
-        legend = "  ".join(self._legend)
+        legend = self.legend()
         if (title, legend) != self._titles:
             self._titles = (title, legend)
             self.set_labels(title, legend)
@@ -137,6 +140,23 @@ class HistoryPlot(LinePlot):
     def draw(self, frame: Frame) -> str:
         """Add the frame's series, rules and legend entries; return the title."""
         raise NotImplementedError
+
+    def entry(self, markup: str, short: str | None = None) -> None:
+        """A legend entry, and its short form (``markup`` itself if None) for a narrow pane."""
+        self._legend.append(markup)
+        self._short.append(markup if short is None else short)
+
+    def legend(self) -> str:
+        """The legend under the plot: every entry in full where it fits, else the first
+        entries in a word each (the word in its line's colour says what the colour is) until
+        it fits, else as many of those words as fit, then an ellipsis: never an entry cut
+        mid-word."""
+        room = self.outer_size.width - 6  # inside "╰─ … ─╯"
+        wordings = ["  ".join(self._short[:n] + self._legend[n:]) for n in range(len(self._legend) + 1)]
+        wordings.append(" ".join(self._short))
+        if not room:
+            return wordings[0]
+        return fitting([Text.from_markup(markup) for markup in wordings], room).markup
 
     def draw_twins(self, a: Frame, b: Frame) -> str:
         """``draw`` for twin mode: runs A and B in one chart, each in its colour."""
@@ -171,25 +191,27 @@ class HistoryPlot(LinePlot):
         if finite.size:
             self._yrange = [min(self._yrange[0], float(finite.min())), max(self._yrange[1], float(finite.max()))]
 
-    def line(self, x: np.ndarray, y: np.ndarray, colour: str, label: str | None = None) -> None:
-        """A series through its finite points (on a log axis, its positive ones)."""
+    def line(self, x: np.ndarray, y: np.ndarray, colour: str, label: str | None = None,
+             short: str | None = None) -> None:
+        """A series through its finite points (on a log axis, its positive ones); ``label``
+        in the legend (``short``, a word, where the pane is narrow)."""
         y = self._to_axis(y)
         ok = np.isfinite(y)
         if ok.any():
             self._include(y[ok])
             self._series.append(Series(np.asarray(x, dtype=float)[ok], y[ok], colour))
         if label:
-            self._legend.append(f"[{colour}]━ {label}[/]")
+            self.entry(f"[{colour}]━ {label}[/]", f"[{colour}]{short or label}[/]")
             self._legend_cells += len(label) + 4
 
-    def hline(self, value: float, colour: str, label: str) -> None:
+    def hline(self, value: float, colour: str, label: str, short: str | None = None) -> None:
         """A rule across the plot, left out (legend kept) where the axis is clamped short of it."""
         y = self._to_axis(np.array([value]), clamp=False)
         band = self._clamp or (-math.inf, math.inf)
         if np.isfinite(y[0]) and band[0] <= y[0] <= band[1]:
             self._include(y)
             self._hlines.append((float(y[0]), colour))
-        self._legend.append(f"[{colour}]━ {label}[/]")
+        self.entry(f"[{colour}]━ {label}[/]", f"[{colour}]{short or label}[/]")
         self._legend_cells += len(label) + 4
 
     def vline(self, step: float, colour: str) -> None:
@@ -228,11 +250,11 @@ class LossPlot(HistoryPlot):
         steps, evals = frame.steps, frame.evals
         for step in frame.marks:
             self.vline(step, MARK)
-        self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), BATCH, "batch min–max")
+        self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), BATCH, "batch min–max", "batch")
         self.line(evals.steps.astype(float), evals.last[:, 0], TRAIN, "train")
         self.line(evals.steps.astype(float), evals.last[:, 1], TEST, "test")
         if frame.marks:
-            self._legend.append(f"[{MARK}]│ control changed[/]")
+            self.entry(f"[{MARK}]│ control changed[/]", f"[{MARK}]│ changed[/]")
         if frame.lr_curve is not None:
             self._lr(*frame.lr_curve)
         bucket = f", {steps.width} steps/bucket" if steps.width > 1 else ""
@@ -249,7 +271,7 @@ class LossPlot(HistoryPlot):
             lo, hi = 0.0, 1.0
         self._series.append(Series(steps, lo + (hi - lo) * lrs / peak, LR))
         self._right = max(self._right, float(steps[-1]))
-        self._legend.append(f"[{LR}]━ lr (peak {peak:.3g})[/]")
+        self.entry(f"[{LR}]━ lr (peak {peak:.3g})[/]", f"[{LR}]lr[/]")
 
     def draw_twins(self, a: Frame, b: Frame) -> str:
         """Each run's minibatch band (dim) and full-set train loss (bright), in its colour,
@@ -259,8 +281,8 @@ class LossPlot(HistoryPlot):
         for side, frame in (("A", a), ("B", b)):
             steps, evals = frame.steps, frame.evals
             self.line(*envelope(steps.steps, steps.lo[:, 0], steps.hi[:, 0]), RUN_BANDS[side])
-            self.line(evals.steps.astype(float), evals.last[:, 0], RUN_COLOURS[side], f"{side} train")
-        self._legend.append("dim: minibatch")
+            self.line(evals.steps.astype(float), evals.last[:, 0], RUN_COLOURS[side], f"{side} train", side)
+        self.entry("dim: minibatch", "dim: batch")
         return f"loss of A and B ({'log' if self._log else 'linear'} scale)"
 
 
@@ -283,12 +305,12 @@ class GradPlot(HistoryPlot):
     def draw(self, frame: Frame) -> str:
         steps, cfg = frame.steps, frame.config
         self._clamp_around(cfg.explode_norm)
-        self.hline(cfg.explode_norm, EXPLODE, f"explode {cfg.explode_norm:g}")
+        self.hline(cfg.explode_norm, EXPLODE, f"explode {cfg.explode_norm:g}", "explode")
         out_norm = frame.layers[-1].grad_norm
         if len(frame.layers) > 1 and out_norm is not None:
-            self.hline(cfg.vanish_ratio * out_norm, VANISH, f"vanish {cfg.vanish_ratio:g}×out")
+            self.hline(cfg.vanish_ratio * out_norm, VANISH, f"vanish {cfg.vanish_ratio:g}×out", "vanish")
         if cfg.clip_mode == "norm":
-            self.hline(cfg.clip, CLIP, f"clip {cfg.clip:g}")
+            self.hline(cfg.clip, CLIP, f"clip {cfg.clip:g}", "clip")
         full = self._legend_cells + sum(len(layer.name) + 4 for layer in frame.layers)
         short = len(frame.layers) > SHORT_LABELS_ABOVE or full > self.outer_size.width - 6
         colours = [LAYER_COLOURS[i % len(LAYER_COLOURS)] for i in range(len(frame.layers))]
@@ -296,7 +318,7 @@ class GradPlot(HistoryPlot):
             label = None if short else layer.name
             self.line(steps.steps.astype(float), steps.hi[:, 2 + i], colours[i], label)
         if short:  # deep nets: one entry, each layer's index in its colour, so every label fits
-            self._legend.append("layers " + " ".join(f"[bold {c}]{i}[/]" for i, c in enumerate(colours)))
+            self.entry("layers " + " ".join(f"[bold {c}]{i}[/]" for i, c in enumerate(colours)))
         bucket = f"max per {steps.width} steps" if steps.width > 1 else "per step"
         return f"gradient norm per layer (log scale, {bucket})"
 
@@ -304,13 +326,13 @@ class GradPlot(HistoryPlot):
         """Each run's total gradient norm in its colour, the explode line, and each run's
         clip threshold when it clips by norm."""
         self._clamp_around(a.config.explode_norm)
-        self.hline(a.config.explode_norm, EXPLODE, f"explode {a.config.explode_norm:g}")
+        self.hline(a.config.explode_norm, EXPLODE, f"explode {a.config.explode_norm:g}", "explode")
         for side, frame in (("A", a), ("B", b)):
             if frame.config.clip_mode == "norm":
-                self.hline(frame.config.clip, CLIP, f"{side} clips at {frame.config.clip:g}")
+                self.hline(frame.config.clip, CLIP, f"{side} clips at {frame.config.clip:g}", f"{side} clip")
         for side, frame in (("A", a), ("B", b)):
             steps = frame.steps
-            self.line(steps.steps.astype(float), steps.hi[:, 1], RUN_COLOURS[side], f"{side} total")
+            self.line(steps.steps.astype(float), steps.hi[:, 1], RUN_COLOURS[side], f"{side} total", side)
         return "gradient norm of A and B (log scale, max per bucket)"
 
     def _clamp_around(self, explode_norm: float) -> None:
@@ -338,7 +360,7 @@ class SharpnessPlot(HistoryPlot):
         self.line(steps, history.last[:, 0], SHARPNESS, f"λmax {history.last[-1, 0]:.4g}")
         if frame.noise_scale is not None:
             batch = frame.config.batch_size
-            self._legend.append(f"noise scale {frame.noise_scale:.3g} · batch {batch if batch else 'full'}")
+            self.entry(f"noise scale {frame.noise_scale:.3g} · batch {batch if batch else 'full'}")
         if frame.stability_line is None:
             return f"sharpness λmax (no 2/lr line for {optimizer}: it rescales each step)"
         if frame.above_line:
