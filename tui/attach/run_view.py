@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradtui.engine import Flag, TrainConfig
+from gradtui.engine.textsafe import visible
 from gradtui.live.record import RECORD_KIND
 
 from gradtui.engine.run.frame import Frame, LayerView
@@ -144,7 +145,7 @@ class RunView:
             if whole or (grad_norm is not None and not math.isfinite(grad_norm)):
                 badges += (Flag("nonfinite", name, "loss or gradient is NaN/Inf"),)
                 held += (None,)
-            views.append(LayerView(name, len(state), grad_norm, self.ratios.get(name),
+            views.append(LayerView(visible(name), len(state), grad_norm, self.ratios.get(name),
                                    int(row.get("dead", 0) or 0), int(row.get("saturated", 0) or 0), state,
                                    np.full(len(state), np.nan), badges, held))
         return tuple(views)

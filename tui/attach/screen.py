@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Protocol
 
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from textual.widgets import Footer, Static
 
 from gradtui.tui.attach.run_view import RunView
 from gradtui.engine.run.frame import Frame
+from gradtui.engine.textsafe import visible
 from gradtui.tui.train.health_view import LayerHealth
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.widgets.event_log import EventLog
@@ -159,11 +161,11 @@ class RunScreen(Screen):
         if self.replay:
             state = "[b black on cyan] REPLAY [/]"
         elif not source.connected:
-            state = f"[b white on red] ENDED [/] {source.ended or ''}"
+            state = f"[b white on red] ENDED [/] {escape(visible(source.ended or ''))}"
         else:
             state = "[b black on yellow] PAUSED [/]" if paused else "[b black on green] RUNNING [/]"
         lr = ",".join(f"{x:g}" for x in sorted(set(lrs))[:3]) or "?"
-        parts = [state, source.view.name, f"lr {lr}", f"clip {'off' if clip is None else f'norm {clip:g}'}",
+        parts = [state, escape(visible(source.view.name)), f"lr {lr}", f"clip {'off' if clip is None else f'norm {clip:g}'}",
                  f"step {frame.step:,}"]
         if not self.replay and source.connected and not paused:
             parts.append(f"{source.steps_per_s:,.0f} steps/s")
@@ -182,8 +184,8 @@ class RunScreen(Screen):
                 flag.get("kind"), flag.get("layer"), flag.get("detail", ""))
             if text:
                 text.append("\n")
-            text.append(str(kind).upper(), style="bold red")
-            text.append(f" {layer}: {detail}\n")
+            text.append(visible(str(kind).upper()), style="bold red")
+            text.append(f" {visible(str(layer))}: {visible(str(detail))}\n")
             text.append(f"  {EXPLANATIONS.get(str(kind), '')}", style="italic")
         return text
 

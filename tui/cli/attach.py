@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from gradtui.engine.textsafe import visible
 from gradtui.live.record import RecordError
 from gradtui.live.rundir import RunDirError, list_runs
 
@@ -43,7 +44,7 @@ def attach(args: argparse.Namespace) -> int:
             raise UsageError("no live runs to attach to; a script that calls gradtui.torch.watch(...) starts one")
         for run in runs:
             started = time.strftime("%H:%M:%S", time.localtime(run.started))
-            print(f"{run.name}  (pid {run.pid}, started {started})")
+            print(f"{visible(run.name)}  (pid {run.pid}, started {started})")
         if len(runs) > 1:
             print("open one with: gradtui attach NAME")
             return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.markup import escape
 from rich.text import Text
 
 from gradtui.engine.run.frame import Frame
@@ -201,7 +202,8 @@ class HistoryPlot(LinePlot):
             self._include(y[ok])
             self._series.append(Series(np.asarray(x, dtype=float)[ok], y[ok], colour))
         if label:
-            self.entry(f"[{colour}]━ {label}[/]", f"[{colour}]{short or label}[/]")
+            # a layer's name is text, not markup
+            self.entry(f"[{colour}]━ {escape(label)}[/]", f"[{colour}]{escape(short or label)}[/]")
             self._legend_cells += len(label) + 4
 
     def hline(self, value: float, colour: str, label: str, short: str | None = None) -> None:
