@@ -118,6 +118,7 @@ class RunScreen(Screen):
         self.query_one("#health").border_title = "layer health"
         self.source.attach(self)
         self.show_latest()
+        self.call_after_refresh(self.show_latest)  # again once laid out: a legend fits the pane's width
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.STEERING:
