@@ -224,44 +224,61 @@ async def test_twin_mode_opens_with_a_fresh_picture_of_a():
         assert left.rstrip("│") == right.rstrip("│"), line  # the same picture in both panes
 
 
-def test_decision_regions_stay_apart_in_256_colours_and_help_names_them_by_role():
-    """Also: under 256 colours (tmux's default) the regions turn olive/teal/maroon where help
-    said orange/blue. Help now describes them by role (the dots say which colour is which
-    class), and that holds: at every shade, the nearest xterm-256 colours of classes 0 and 1
-    differ, and each class's dots keep a colour of their own."""
-    import numpy as np
+HUE_FAMILIES = {"orange": (20, 45), "blue": (195, 245), "green": (90, 150), "purple": (270, 310),
+                "red": (-15, 15), "cyan": (170, 190), "yellow": (45, 65), "pink": (310, 345),
+                "violet": (245, 270)}
+"""Hue angles (degrees) of each colour name help uses; grey has no hue."""
+
+
+def family(rgb) -> str:
+    """The colour name ``rgb`` belongs to (``HUE_FAMILIES``, or grey), "" for none."""
+    import colorsys
+
+    hue, saturation, value = colorsys.rgb_to_hsv(*(channel / 255 for channel in rgb))
+    if saturation == 0:
+        return "grey"
+    degrees = hue * 360 - (360 if hue * 360 > 345 else 0)
+    return next((name for name, (lo, hi) in HUE_FAMILIES.items() if lo <= degrees < hi and saturation > 0.25), "")
+
+
+def in_256_colours(rgb) -> tuple[int, int, int]:
+    """What a 256-colour terminal shows for ``rgb``: Textual sends rich's nearest xterm entry."""
     from rich.color import Color, ColorSystem
 
+    return Color.from_rgb(*map(int, rgb)).downgrade(ColorSystem.EIGHT_BIT).get_truecolor()[:3]
+
+
+def test_decision_region_colours_are_256_colour_entries_of_the_hue_help_names():
+    """Also: under 256 colours (tmux's default) the regions turned olive/teal/maroon where help
+    said orange/blue. Every shade of every class, and every dot, is an entry of the xterm
+    256-colour palette (a 256-colour terminal shows it unchanged) of the hue help names for
+    that class: orange class 0, blue class 1, then green, purple, red, cyan."""
     from gradtui.tui.train import output_view
     from gradtui.tui.train.help import OUTPUT_NOTES
 
-    def xterm(rgb) -> tuple[int, int, int]:
-        colour = Color.from_rgb(*map(int, rgb)).downgrade(ColorSystem.EIGHT_BIT).get_truecolor()
-        return colour.red, colour.green, colour.blue
-
-    assert "orange class 0, blue class 1" not in OUTPUT_NOTES and "the dots say which colour is which class" in OUTPUT_NOTES
-    colours = output_view.CLASS_COLOURS
-    for t in np.linspace(0, 1, output_view.SHADES)[1:]:
-        zero, one = (output_view.BACKGROUND + (c * 0.6 - output_view.BACKGROUND) * (0.25 + 0.75 * t)
-                     for c in colours[:2])
-        assert xterm(zero) != xterm(one), t
-    dots = np.clip(colours * 0.5 + 255 * 0.5, 0, 255)
-    assert len({xterm(dot) for dot in dots[:4]}) == 4
+    assert "orange class 0, blue class 1, then green, purple, red, cyan" in OUTPUT_NOTES
+    assert output_view.HUES[:6] == ("orange", "blue", "green", "purple", "red", "cyan")
+    for hue, shades, dot in zip(output_view.HUES, output_view.REGION_SHADES, output_view.DOT_COLOURS):
+        for rgb in (*shades, dot):
+            assert in_256_colours(rgb) == tuple(map(int, rgb)), (hue, rgb)
+            assert family(in_256_colours(rgb)) == hue, (hue, rgb, family(rgb))
+    assert len({tuple(dot) for dot in output_view.DOT_COLOURS}) == len(output_view.DOT_COLOURS)
 
 
-async def test_u_after_a_settings_change_says_it_takes_the_new_shape_back():
-    """Also: `u` right after a settings change went back to the old network shape while the
-    log said only "controls kept". It says what it restored, and the controls it keeps are kept."""
+async def test_the_regions_picture_keeps_orange_and_blue_in_256_colours():
+    """The cells the regions view draws on the spiral (classes 0 and 1), at 80x24 after a few
+    steps: every cell's colours, as a 256-colour terminal shows them, are orange or blue (the
+    blended shades it drew before came out olive, teal and maroon)."""
+    from gradtui.tui.train.output_view import RegionsView
+
     app = GradtuiApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         terminal = await painted(pilot)
-        await terminal.type("0", "s", "s", "right_square_bracket")
-        await terminal.wait_for(lambda t: "lr 0.03" in t.splitlines()[0])
-        app.screen.target.change(lambda config: {"hidden": (16, 32)})  # what the settings panel hands over
-        await terminal.wait_for(lambda t: "16,32" in t)
-        await terminal.type("u")
-        await terminal.wait_for(lambda t: "rewound from step 2" in t)
-        assert app.session.trainer.config.hidden == (16, 16) and app.session.trainer.config.lr == 0.03
-        assert logged(app, "rewind")[-1] == ("rewound from step 2 to step 0 (the weights as they were, and with "
-                                             "them hidden 16,32 -> 16,16), controls kept (lr, activation, "
-                                             "optimizer, clipping, batch)")
+        await terminal.type("0", "s", "s", "s")
+        await terminal.wait_for(lambda text: "step 3" in text)
+        view = app.screen.query_one(RegionsView)
+        colours = {colour.get_truecolor()[:3] for y in range(view.size.height)
+                   for segment in view.render_line(y) for colour in (segment.style.color, segment.style.bgcolor)}
+        assert len(colours) > 4
+        shown = {family(in_256_colours(rgb)) for rgb in colours}
+        assert shown == {"orange", "blue"}, {rgb: family(in_256_colours(rgb)) for rgb in colours}

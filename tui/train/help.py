@@ -61,10 +61,10 @@ SHARPNESS_NOTES = (
 )
 OUTPUT_NOTES = (
     "[b]Output[/b]: decision regions, each point of the plane in the colour of the class the "
-    "network predicts there, each class its own colour (orange, blue, green, purple, ... on a "
-    "full-colour terminal; a 256-colour one, as tmux by default, shows the nearest shades), paler "
-    "where it is less sure; the dots are the test points in their true class's colour, so the "
-    "dots say which colour is which class, and a dot on another colour is a mistake. The title's test accuracy is the share of test "
+    "network predicts there (orange class 0, blue class 1, then green, purple, red, cyan, ...: "
+    "entries of the 256-colour palette, so a 256-colour terminal such as tmux shows them too), "
+    "darker where it is less sure; the dots are the test points in their true class's colour, so "
+    "the dots say which colour is which class, and a dot on another colour is a mistake. The title's test accuracy is the share of test "
     "points classified right (chance is 1 in the number of classes). For a 1-D fit: the data "
     "and the fitted curve."
 )

@@ -30,24 +30,41 @@ from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks
 CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),
                           (220, 70, 70), (60, 190, 190), (200, 200, 70), (150, 150, 150),
                           (240, 120, 170), (120, 120, 240)], dtype=float)
+"""A class's colour where a picture blends it (the network view's tiles)."""
 BACKGROUND = np.array((22, 22, 26), dtype=float)
-UNKNOWN = (70, 70, 70)
-SHADES = 6
+
+
+def xterm(*indices: int) -> list[tuple[int, int, int]]:
+    """The RGB of entries of the xterm 256-colour palette."""
+    return [Color.from_ansi(index).get_truecolor()[:3] for index in indices]
+
+
+HUES = ("orange", "blue", "green", "purple", "red", "cyan", "yellow", "grey", "pink", "violet")
+"""Each class's colour by name, as help says it."""
+REGION_SHADES = np.array([xterm(94, 130, 166), xterm(17, 18, 25), xterm(22, 28, 34), xterm(53, 54, 91),
+                          xterm(52, 88, 124), xterm(23, 30, 37), xterm(58, 100, 142), xterm(236, 239, 242),
+                          xterm(89, 125, 162), xterm(56, 57, 99)], dtype=np.uint8)
+"""Each class's region colour from unsure to sure: entries of the xterm 256-colour palette,
+so that a 256-colour terminal (tmux by default), to which Textual sends the nearest entry,
+shows these very colours and not olive, teal or maroon in place of orange and blue."""
+DOT_COLOURS = np.array(xterm(223, 117, 120, 177, 210, 123, 228, 246, 218, 141), dtype=np.int64)
+"""A test point's dot: a pale palette entry of its class's hue."""
+UNKNOWN = xterm(238)[0]
+SHADES = REGION_SHADES.shape[1]
 """Confidence levels per class: few enough that a handful of styles serve every cell."""
 
 
 def region_colours(regions: Regions) -> np.ndarray:
-    """RGB per grid point, (rows, cols, 3) uint8: class colour scaled by confidence."""
+    """RGB per grid point, (rows, cols, 3) uint8: the class's shade for its confidence."""
     k = max(regions.n_classes, 2)
     conf = regions.confidence
     with np.errstate(invalid="ignore"):
         t = np.clip((conf - 1 / k) / (1 - 1 / k), 0, 1)
-    t = np.round(t * (SHADES - 1)) / (SHADES - 1)
-    classes = np.clip(regions.classes, 0, len(CLASS_COLOURS) - 1)
-    base = CLASS_COLOURS[classes] * 0.6
-    rgb = BACKGROUND + (base - BACKGROUND) * (0.25 + 0.75 * t)[..., None]
+    level = np.round(np.nan_to_num(t) * (SHADES - 1)).astype(int)
+    classes = np.clip(regions.classes, 0, len(REGION_SHADES) - 1)
+    rgb = REGION_SHADES[classes, level]
     rgb[~np.isfinite(conf)] = UNKNOWN
-    return rgb.astype(np.uint8)
+    return rgb
 
 
 def point_cells(regions: Regions, cols: int, rows: int) -> dict[tuple[int, int], int]:
@@ -127,8 +144,7 @@ class RegionsView(Widget):
         packed = (rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])[row_idx][:, col_idx]
         top, bottom = packed[0::2], packed[1::2]
         keys = top << 24 | bottom  # a half block: upper colour over lower colour
-        bright = np.clip(CLASS_COLOURS * 0.5 + 255 * 0.5, 0, 255).astype(np.int64)
-        bright = bright[:, 0] << 16 | bright[:, 1] << 8 | bright[:, 2]
+        bright = DOT_COLOURS[:, 0] << 16 | DOT_COLOURS[:, 1] << 8 | DOT_COLOURS[:, 2]
         for (x, y), label in point_cells(regions, width, height).items():  # a point: bold dot over the upper colour
             keys[y, x] = 1 << 48 | bright[min(label, len(bright) - 1)] << 24 | top[y, x]
         changes = np.diff(keys, axis=1) != 0
