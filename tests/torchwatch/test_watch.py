@@ -265,3 +265,11 @@ def test_without_torch_the_import_says_what_to_install():
 def test_gradtui_engine_still_loads_numpy_alone():
     code = "import sys, gradtui.engine, gradtui.live.record, gradtui.live.protocol; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_the_watcher_imports_nothing_of_the_tui():
+    """gradtui.torch runs inside the user's training script: the engine's rules and ladders,
+    never Textual or the screens (the ladders moved from tui/widgets to engine/train)."""
+    code = ("import sys, gradtui.torch, gradtui.torch.steering, gradtui.torch.functional; "
+            "print(sorted(m for m in sys.modules if m.startswith(('gradtui.tui', 'textual', 'rich', 'plotext'))))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
