@@ -49,7 +49,7 @@ class DeviceReading:
         self._loss: torch.Tensor | float = loss.detach() if isinstance(loss, torch.Tensor) else float(loss)
         self.clip_total: torch.Tensor | None = None
         self.measured = False
-        self._with_grad: list[int] = []  # the parameters that had a gradient
+        self._with_grad: Sequence[int] = []  # the parameters that had a gradient
         self._norms: list[torch.Tensor] = []  # 0-d, on the device: gradients, then weights and updates
         self._probed = False
         self._took_units = False
@@ -60,9 +60,14 @@ class DeviceReading:
 
     def measure_grads(self, params: Sequence[torch.Tensor]) -> None:
         """Each parameter's gradient norm, before any clipping (as the engine reports them)."""
-        self._with_grad = [i for i, p in enumerate(params) if p.grad is not None]
-        grads = [params[i].grad.detach() for i in self._with_grad]  # type: ignore[union-attr]
-        self._norms = list(torch._foreach_norm(grads)) if grads else []
+        grads = [p.grad for p in params]
+        if any(g is None for g in grads):
+            self._with_grad = [i for i, g in enumerate(grads) if g is not None]
+            grads = [grads[i] for i in self._with_grad]
+        else:
+            self._with_grad = range(len(grads))
+        with torch.no_grad():
+            self._norms = list(torch._foreach_norm(grads)) if grads else []  # type: ignore[arg-type]
 
     def take_units(self, layers: Sequence[Layer], functional: Marked) -> None:
         """The unit states the activation hooks marked on this step's batch: a layer's

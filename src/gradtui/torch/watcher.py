@@ -296,6 +296,8 @@ class Watcher:
 
     def _steer(self) -> None:
         """Apply the controls that arrived, at this step boundary; wait here while paused."""
+        if not (self._inbox or self.paused or self._sync.active):
+            return  # the usual step: nothing to apply (a control arriving now waits for the next)
         while True:
             with self._wake:
                 actions = list(self._inbox)
