@@ -71,6 +71,12 @@ async def test_the_keys_steer_a_real_loop_in_another_process(tmp_path):
             await until(pilot, lambda: last(client, "clip") == 1.0)
             await pilot.press("right_curly_bracket")
             await until(pilot, lambda: last(client, "clip") == 3.0)
+            await pilot.press("left_curly_bracket")
+            await until(pilot, lambda: last(client, "clip") == 1.0)
+            await pilot.press("right_square_bracket")
+            await until(pilot, lambda: last(client, "lrs") == [0.1])
+            await pilot.press("n")
+            await until(pilot, lambda: any("skip non-finite steps on" in e.text for e in client.view.events))
             await pilot.press("s")
             await until(pilot, lambda: any("snapshot at step" in e.text for e in client.view.events))
             await pilot.press("u")
@@ -83,6 +89,7 @@ async def test_the_keys_steer_a_real_loop_in_another_process(tmp_path):
     changes = [c for line in log.read_text().splitlines()[1:] for c in json.loads(line).get("changes", [])]
     assert changes[:2] == [f"paused before step {held + 1}", "resumed"]
     assert "lr 0.1 -> 0.03" in changes and "clip norm 1 on (clip_grad_norm_)" in changes and "clip 1 -> 3" in changes
+    assert "clip 3 -> 1" in changes and "lr 0.03 -> 0.1" in changes and "skip non-finite steps on" in changes
 
 
 async def test_a_locked_viewer_watches_but_cannot_steer(tmp_path):
