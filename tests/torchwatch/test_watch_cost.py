@@ -113,7 +113,7 @@ def test_nothing_made_on_the_host_is_sent_to_the_device():
 def test_rows_wait_for_their_readings_and_the_wait_is_bounded(monkeypatch):
     """A reading becomes a row only once its copy reached the host (``ready``), unless more
     than ``ROWS_AT_ONCE + LATE`` wait: then the oldest is waited for."""
-    behind = {"steps": 10**9}
+    behind = {"steps": 0}
     state = {"now": 0}
     read_early = []
     real_values = reading_module.DeviceReading.values
@@ -130,30 +130,25 @@ def test_rows_wait_for_their_readings_and_the_wait_is_bounded(monkeypatch):
     monkeypatch.setattr(watcher_module, "ROWS_EVERY", 1e9)
     model = mlp()
     opt = torch.optim.SGD(model.parameters(), 0.1)
-    most_waiting = 0
+
+    def most_waiting(w, behind_by):
+        """Train 40 steps with the device ``behind_by`` steps behind; the most readings pending."""
+        behind["steps"] = behind_by
+        read_early.clear()
+        most = 0
+        for X, y in batches(model, 40):
+            state["now"] = w.step_count
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(X), y).backward()
+            w.step(torch.zeros(()))
+            opt.step()
+            most = max(most, len(w._readings))
+        return most
     with watch(model, opt, listen=False) as w:
-        for X, y in batches(model, 40):
-            state["now"] = w.step_count
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(X), y).backward()
-            w.step(torch.zeros(()))
-            opt.step()
-            most_waiting = max(most_waiting, len(w._readings))
-        never_ready = read_early
-        assert most_waiting == watcher_module.ROWS_AT_ONCE + watcher_module.LATE + 1
-        assert len(never_ready) > 20  # the device never caught up: the oldest was waited for
-        read_early = []
-        behind["steps"] = 3
-        most_waiting = 0
-        for X, y in batches(model, 40):
-            state["now"] = w.step_count
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(X), y).backward()
-            w.step(torch.zeros(()))
-            opt.step()
-            most_waiting = max(most_waiting, len(w._readings))
+        assert most_waiting(w, 10**9) == watcher_module.ROWS_AT_ONCE + watcher_module.LATE + 1
+        assert len(read_early) > 20  # the device never caught up: the oldest was waited for
+        assert most_waiting(w, 3) == watcher_module.ROWS_AT_ONCE
         assert read_early == []  # three steps behind: each row waited for its copy, none waited on
-        assert most_waiting == watcher_module.ROWS_AT_ONCE
 
 
 def test_a_change_is_recorded_with_the_step_it_came_before(tmp_path):
