@@ -5,8 +5,8 @@ The header is ``{"v": 1, "kind": "gradtui-torch-record", "run": ..., "layers": [
 (``step``, ``loss``, ``grad_norm``, ``clipped``, ``lr``, ``layers`` with each layer's
 ``name``, ``grad_norm``, ``update_ratio``, ``dead``, ``saturated``; ``flags``; ``changes``)
 and adds ``lrs`` (every param group), ``weight_norm`` per layer and, on probe steps,
-``units`` (each unit's state as a digit string) and ``activations`` (where they were seen). ``read_record`` checks a file before a
-screen opens on it.
+``units`` (each unit's state as a digit string) and ``activations`` (where they were
+seen). ``read_record`` checks a file before a screen opens on it.
 """
 
 from __future__ import annotations
