@@ -139,12 +139,17 @@ async def test_a_gradient_norm_of_exactly_zero_runs_along_the_bottom_edge_at_200
                 break
             await asyncio.sleep(0.02)
         await terminal.type("space")
-        text = await terminal.wait_for(lambda t: "PAUSED" in t)
+        await terminal.wait_for(lambda t: "PAUSED" in t)
         assert (app.session.frame.steps.hi[:, 2:] == 0).any()  # buckets whose every step had norm 0
-        edge = next((line for line in text.splitlines() if "≤1e-13┤" in line), None)
-        assert edge is not None, text
-        plot = edge.split("┤", 1)[1].split("│", 1)[0]
-        assert plot.strip(), edge  # the vanished layer's line is on the bottom edge
+
+        def edge(text: str) -> str:
+            """The plot's cells along the bottom edge marked ≤ ("" if not painted yet)."""
+            line = next((line for line in text.splitlines() if "≤1e-13┤" in line), "")
+            return line.split("┤", 1)[1].split("│", 1)[0].strip() if line else ""
+
+        # (the paused frame reaches the terminal a repaint after the status says PAUSED)
+        text = await terminal.wait_for(lambda t: bool(edge(t)))
+        assert edge(text), text  # the vanished layer's line is on the bottom edge
 
 
 async def test_the_prediction_line_answers_while_the_run_goes_on():
