@@ -114,3 +114,28 @@ def test_a_mode_the_user_left_on_is_not_popped(tmp_path, caplog):
         train(net, opt, data[2:], w)
     assert torch._C._len_torch_function_stack() == 0
     assert "functional activations are not seen" in caplog.text
+
+
+def test_a_functional_relu_after_a_convolution_marks_its_channels(tmp_path):
+    class ConvNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 6, 3)
+            self.out = nn.Linear(6 * 8 * 8, 5)
+
+        def forward(self, x):
+            h = self.conv(x).relu()
+            self.seen = h.detach().clone()
+            return self.out(h.flatten(1).relu())  # 384 wide after the linear's input: not the conv's 6
+    torch.manual_seed(0)
+    net = ConvNet()
+    with torch.no_grad():
+        net.conv.bias[:4] = -100.0
+    opt = torch.optim.SGD(net.parameters(), 0.01)
+    seen = {}
+    with watch(net, opt, log=tmp_path / "run.jsonl", listen=False, probe_every=1) as w:
+        train(net, opt, batches(net, 3), w, each=lambda i, loss: seen.setdefault(i + 1, net.seen))
+    row = rows(tmp_path / "run.jsonl")[2]
+    dead = (seen[3] > 0).sum(dim=(0, 2, 3)) == 0
+    assert row["units"] == {"conv": digits(dead, "1")} and dead.tolist()[:4] == [True] * 4
+    assert row["activations"] == {"conv": "convnet.relu"}

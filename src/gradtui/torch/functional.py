@@ -117,7 +117,8 @@ class FunctionalProbe:
                 self._last_layer = self._layer_of[id(module)]
 
     def _seen(self, func: Any, out: Any) -> None:
-        if not (self.armed and self._running and self._last_layer is not None and torch.is_grad_enabled() and probed(out)):
+        if not (self.armed and self._running and self._last_layer is not None
+                and torch.is_grad_enabled() and probed(out)):
             return
         running = self._running[-1]
         if running in self._activation_modules or not self._modules[running].training:

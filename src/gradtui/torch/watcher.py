@@ -3,10 +3,11 @@
 ``w.step(loss)`` comes after ``loss.backward()`` and before ``optimizer.step()``. It
 measures on the tensors' own device (per-layer gradient norms every recorded step; weight
 norms, update/weight ratios and dead/saturated units on probe steps, every
-``probe_every`` recorded steps as the engine probes), and reads the numbers back one step
-late without waiting for the device (``DeviceReading``). The flags come from the engine's
-rules (``gradient_flags``, ``unit_flags``, ``nonfinite_flags``): one implementation for
-gradtui's own networks and for yours. With no control used the watcher only reads: the
+``probe_every`` recorded steps as the engine probes; functional activations through
+``FunctionalProbe``), and turns the numbers into rows a batch at a time, each once its
+copy reached the host, without waiting for the device (``DeviceReading``). The flags come
+from the engine's rules (``gradient_flags``, ``unit_flags``, ``nonfinite_flags``): one
+implementation for gradtui's own networks and for yours. With no control used the watcher only reads: the
 weights come out bit-identical to a run without it.
 
 Controls from a viewer (``gradtui attach``) are applied at the next ``w.step``: a pause
