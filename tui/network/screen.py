@@ -15,6 +15,7 @@ loss surface, ``escape`` back.
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 from textual.app import ComposeResult
@@ -40,12 +41,20 @@ each redraw of them costs the UI thread (and, where training shares the app's pr
 training thread: the UI thread holds the GIL)."""
 
 
-def parameters_line(model: MLP) -> str:
-    """Each layer's parameter count and the total: "layers.0 2×3: 6 W + 3 b = 9 · total ..."."""
+def parameters_line(model: MLP, width: int = 10_000, rows: int = 2) -> str:
+    """Each layer's parameter count and the total: "layers.0 2×3: 6 W + 3 b = 9 · total ...",
+    in ``rows`` lines of ``width`` cells: a deep network's layers by their sums alone
+    ("layers.0 9"), else the total alone, rather than a line cut short."""
     sizes = model.sizes
-    layers = [f"{layer.name} {n_in}×{n_out}: {count_text(*counts)}" for layer, n_in, n_out, counts
-              in zip(model.layers, sizes[:-1], sizes[1:], parameter_counts(sizes, model.batchnorm))]
-    return "parameters " + " · ".join(layers) + f" · total {total_count_text(sizes, model.batchnorm)}"
+    counts = parameter_counts(sizes, model.batchnorm)
+    shapes = list(zip(model.layers, sizes[:-1], sizes[1:], counts))
+    total = f"total {total_count_text(sizes, model.batchnorm)}"
+    wordings = [" · ".join([f"{layer.name} {n_in}×{n_out}: {count_text(*c)}" for layer, n_in, n_out, c in shapes]
+                           + [total]),
+                " · ".join([total] + [f"{layer.name} {sum(c)}" for layer, _, _, c in shapes]),
+                total]
+    return next((f"parameters {line}" for line in wordings
+                 if len(textwrap.wrap(f"parameters {line}", max(width, 1))) <= rows), f"parameters {total}")
 
 
 class NetworkScreen(Screen):
@@ -167,7 +176,8 @@ class NetworkScreen(Screen):
         self.query_one(StatusLine).show(
             f"[b]network[/b] {trainer.model.architecture} · {shown} · {run} · "
             f"sample {self.sample}/{len(trainer.data.X_train)} · {what} · matrices {matrices}")
-        self.query_one("#net-params", StatusLine).show(parameters_line(trainer.model))
+        params = self.query_one("#net-params", StatusLine)
+        params.show(parameters_line(trainer.model, params.content_region.width))
 
     def _clamped(self, selected: tuple[int, int]) -> tuple[int, int]:
         layers = self.session.trainer.model.sizes[1:]
