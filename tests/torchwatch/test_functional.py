@@ -139,3 +139,20 @@ def test_a_functional_relu_after_a_convolution_marks_its_channels(tmp_path):
     dead = (seen[3] > 0).sum(dim=(0, 2, 3)) == 0
     assert row["units"] == {"conv": digits(dead, "1")} and dead.tolist()[:4] == [True] * 4
     assert row["activations"] == {"conv": "convnet.relu"}
+
+
+def test_a_compiled_model_is_not_made_to_recompile(caplog):
+    """A function mode on probe steps only would change dynamo's guards at every probe: it
+    recompiles until its limit, then runs the model uncompiled. The watcher leaves it off."""
+    from torch._dynamo.utils import counters
+
+    torch._dynamo.reset()
+    counters.clear()
+    net = functional_net()
+    compiled_net = torch.compile(net, backend="eager")
+    opt = torch.optim.SGD(net.parameters(), 0.05)
+    with watch(compiled_net, opt, listen=False, probe_every=1) as w:
+        train(compiled_net, opt, batches(net, 12), w)
+        assert w._functional is None and torch._C._len_torch_function_stack() == 0
+    assert counters["stats"]["unique_graphs"] <= 2  # the hooks' armed/unarmed states: cached
+    assert "torch.compile'd" in caplog.text

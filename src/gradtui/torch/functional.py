@@ -10,12 +10,14 @@ hooks do) when its output's dimension 1 is as wide as that layer and that layer'
 were not marked yet on this forward. The call is named after the module whose forward made
 it and the function: ``block.relu``, with ``#k`` for the k-th call of that function in the
 same module (``net.tanh#2``); the root module is named by its class, as in ``find_layers``.
-Calls made inside an activation module (``nn.ReLU`` calls ``F.relu``) are its hook's.
+Calls made inside an activation module (``nn.ReLU`` calls ``F.relu``) are its hook's. A
+``torch.compile``d model is left alone (``compiled``).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, Callable, Sequence
 
 import torch
@@ -37,6 +39,16 @@ ACTIVATIONS: dict[Callable[..., Any], str] = {
     **{f: "tanh" for f in (torch.tanh, F.tanh, torch.Tensor.tanh)},
 }
 """The functions seen, with the name they are recorded under."""
+
+
+def compiled(model: nn.Module) -> bool:
+    """True when ``torch.compile`` wrapped the model or one of its modules (``torch.compile(m)``
+    or ``m.compile()``): a function mode entered on some steps only would make dynamo
+    recompile at each probe until it gives up and runs the model uncompiled."""
+    eval_frame = sys.modules.get("torch._dynamo.eval_frame")  # imported by torch.compile
+    wrapper = getattr(eval_frame, "OptimizedModule", ()) if eval_frame is not None else ()
+    return any(isinstance(m, wrapper) or getattr(m, "_compiled_call_impl", None) is not None
+               for m in model.modules())
 
 
 class _Calls(TorchFunctionMode):

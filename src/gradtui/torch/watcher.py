@@ -39,7 +39,7 @@ from gradtui.live.record import RECORD_KIND
 from gradtui.live.rundir import new_run, remove_run
 from gradtui.live.server import LiveServer
 from gradtui.torch.distributed import SLOTS, ControlSync
-from gradtui.torch.functional import FunctionalProbe
+from gradtui.torch.functional import FunctionalProbe, compiled
 from gradtui.torch.layers import Layer, find_layers
 from gradtui.torch.reading import DeviceReading
 from gradtui.torch.steering import Snapshot, Steering
@@ -98,6 +98,10 @@ class Watcher:
         for layer in self.layers:
             if layer.activation is not None:
                 layer.activation.saturation_grad = self.thresholds.saturation_grad
+        if functional and compiled(model):
+            functional = False
+            logger.warning("gradtui: %s is torch.compile'd: functional activations (F.relu...) are not "
+                           "looked for (it would recompile); activation modules still are", type(model).__name__)
         self._functional = (FunctionalProbe(model, self.layers, self.thresholds.saturation_grad)
                             if functional else None)
         self._next_probe = False  # armed in the training thread, from the first step on
