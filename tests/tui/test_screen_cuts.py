@@ -222,3 +222,31 @@ async def test_the_loss_legend_says_what_each_colour_is_at_80x24(monkeypatch):
     monkeypatch.setattr(plots.HistoryPlot, "legend", lambda self: "  ".join(self._legend))
     bottom, _ = await legend()
     assert "train" not in bottom and "test" not in bottom, bottom
+
+
+async def test_the_newest_event_line_ends_in_an_ellipsis_when_it_does_not_fit(monkeypatch):
+    """At 80x24 the event log gives way to its newest line (two rows at most): exploding's NaN
+    event ("… then space: a change made now applies from step 0, before the blow-up ...") ran on
+    below them, hidden. It keeps the words that fit and ends in "…"; with the line shown
+    whole (the bug put back) the pane check finds the hidden rest."""
+    from gradtui.engine.run.events import Event
+    from gradtui.tui.widgets import event_log
+    from gradtui.tui.widgets.event_log import LatestEvent
+
+    nan = ("NaN/Inf in loss: loss is nan; update skipped. Paused. Way out: x (clip) or [ (lower lr), "
+           "then space: a change made now applies from step 0, before the blow-up began")
+
+    async def newest_shown():
+        app = GradtuiApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            terminal = await painted(pilot)
+            await terminal.type("0", "s")
+            app.screen.query_one(LatestEvent).add([Event(40, "nan", nan)])
+            text = await terminal.wait_for(lambda text: "Way out" in text)
+            return text, cuts(app, terminal.grid)
+
+    text, found = await newest_shown()
+    assert found == [] and "Way out: x (clip)" in text and "…" in text, (found, text)
+    monkeypatch.setattr(event_log, "shorten_rows", lambda text, width, rows: text)
+    text, found = await newest_shown()
+    assert [c for c in found if "LatestEvent" in c], text

@@ -9,6 +9,7 @@ from textual.widgets import RichLog, Static
 
 from gradtui.engine.run.events import EVENTS_KEPT, Event
 from gradtui.engine.textsafe import visible
+from gradtui.tui.widgets.fitting import shorten_rows
 
 STYLES = {
     "raised": "bold red",
@@ -55,13 +56,21 @@ class LatestEvent(Static):
     comes into view."""
 
     _newest: Event | None = None
+    ROWS = 2
+    """The rows it may take (its max-height): a longer event ends in "…" (the log has it whole)."""
 
     def add(self, events: list[Event]) -> None:
         if events:
             self._newest = events[-1]
             if self.display:
-                self.update(event_line(self._newest))
+                self._show_newest()
 
     def on_show(self) -> None:
+        self._show_newest()
+
+    def on_resize(self) -> None:  # (after the layout in progress: an update now would upset it)
+        self.call_after_refresh(self._show_newest)
+
+    def _show_newest(self) -> None:
         if self._newest is not None:
-            self.update(event_line(self._newest))
+            self.update(shorten_rows(event_line(self._newest), self.content_region.width, self.ROWS))

@@ -4,6 +4,7 @@ Textual crops a line that is too long at the pane's edge, mid-word and without a
 
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 from rich.text import Text
@@ -35,3 +36,16 @@ def fitting(wordings: Sequence[Text], width: int) -> Text:
         if text.cell_len <= width:
             return text
     return shorten(wordings[-1], width)
+
+
+def shorten_rows(text: Text, width: int, rows: int) -> Text:
+    """``text`` if it wraps into at most ``rows`` lines of ``width`` cells, else its longest
+    run of whole words that does with an ellipsis after it."""
+    plain = text.plain
+    if width < 1 or len(textwrap.wrap(plain, width)) <= rows:
+        return text
+    ends = [i for i, char in enumerate(plain) if char == " "]
+    end = next((i for i in reversed(ends) if len(textwrap.wrap(f"{plain[:i].rstrip()} {ELLIPSIS}", width)) <= rows), 0)
+    kept = text[:end]
+    kept.rstrip()
+    return kept.append(f" {ELLIPSIS}" if kept.plain else ELLIPSIS)
