@@ -25,6 +25,7 @@ from gradtui.engine import Evaluation
 
 from gradtui.engine.run.drawing import cell_point
 from gradtui.engine.run.outputs import Bars, Curve, Misread, Output, Regions
+from gradtui.tui.widgets.fitting import fitting, shorten
 from gradtui.tui.widgets.lineplot import Chart, LinePlot, Series, linear_ticks
 
 CLASS_COLOURS = np.array([(245, 147, 34), (8, 119, 189), (80, 180, 80), (190, 90, 200),
@@ -192,7 +193,7 @@ def bars_text(bars: Bars, width: int) -> Text:
     """One bar per row (the pane's border carries the title, see ``output_title``), then the
     confusion matrix and the misread samples when there are more than two classes."""
     if bars.confusion is not None:
-        return confusion_text(bars.confusion, bars.rows) + misread_text(bars.misread, width)
+        return confusion_text(bars.confusion, bars.rows, width) + misread_text(bars.misread, width)
     text = Text()
     bar_width = max(width - 28, 5)
     for label, value, detail in bars.rows:
@@ -204,11 +205,14 @@ def bars_text(bars: Bars, width: int) -> Text:
     return text
 
 
-def confusion_text(matrix: np.ndarray, rows: tuple[tuple[str, float, str], ...]) -> Text:
+def confusion_text(matrix: np.ndarray, rows: tuple[tuple[str, float, str], ...], width: int = 10_000) -> Text:
     """The confusion matrix: a row per label with its accuracy, a column per predicted class;
-    the diagonal (right) in green, every other non-zero count (a mix-up) in red."""
+    the diagonal (right) in green, every other non-zero count (a mix-up) in red. Where its
+    columns do not fit ``width``: each label's accuracy and its mix-ups, the largest first."""
     k = len(matrix)
     cell = max(3, len(str(int(matrix.max()))) + 1)
+    if 6 + k * cell + 6 > width:
+        return mixups_text(matrix, rows, width)
     text = Text("  l╲p " + "".join(f"{j:>{cell}}" for j in range(k)) + "\n", style="dim")
     for i in range(k):
         text.append(f"{i:>5} ", style="dim")
@@ -217,6 +221,23 @@ def confusion_text(matrix: np.ndarray, rows: tuple[tuple[str, float, str], ...])
             style = "green" if i == j else "bold red" if n else "grey30"
             text.append(f"{n if n or i == j else '·':>{cell}}", style=style)
         text.append(f" {rows[i][1]:5.0%}\n" if i < len(rows) else "\n")
+    return text
+
+
+def mixups_text(matrix: np.ndarray, rows: tuple[tuple[str, float, str], ...], width: int) -> Text:
+    """The confusion matrix for a narrow pane: per label its accuracy, then the classes it is
+    taken for, the most often first ("5:58" is 58 test samples predicted 5)."""
+    text = Text(fitting([Text("label  acc  taken for (count)"), Text("label acc")], width).plain + "\n",
+                style="dim")
+    for i in range(len(matrix)):
+        row = Text(f"{i:>5} ", style="dim")
+        row.append(f"{rows[i][1]:4.0%}  " if i < len(rows) else "      ")
+        mixed = sorted((j for j in range(len(matrix)) if j != i and matrix[i, j]), key=lambda j: -matrix[i, j])
+        for j in mixed:
+            row.append(f"{j}:{int(matrix[i, j])} ", style="bold red")
+        row.rstrip()
+        text.append_text(shorten(row, width))
+        text.append("\n")
     return text
 
 
@@ -329,7 +350,7 @@ class OutputView(Vertical):
             curve.show(output)
         elif isinstance(output, Bars) and output is not self._bars:
             self._bars = output
-            bars.update(bars_text(output, self.size.width))
+            bars.update(bars_text(output, self.size.width - 1))  # (a column for the scrollbar)
 
     @property
     def grid_size(self) -> tuple[int, int]:
