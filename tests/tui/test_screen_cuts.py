@@ -33,6 +33,7 @@ SCREENS = {
     "network-deep": (("0", "s", "n"), {"scenario": SCENARIOS["vanishing"]}),  # eight layers' counts
     "calculus-2d": ((), {"scenario": SCENARIOS["rosenbrock"]}),  # a status that wraps at 120
     "digits": (("0", "s", "s"), {"scenario": SCENARIOS["digits"]}),  # the confusion matrix
+    "curvature": (("c",), {"scenario": SCENARIOS["rosenbrock"]}),  # eigenvectors in a narrow panel
 }
 CUT = re.compile(r"[A-Za-z]{2}(?=▏|[│┃](?:$|[^ ]))")
 """Two letters touching a pane's right edge (▏, or a border followed by the line's end or the

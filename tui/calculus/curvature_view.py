@@ -104,7 +104,7 @@ def curvature_readout(session: CalculusSession, width: int = 40) -> RenderableTy
     if session.objective.dim == 2:
         for i, (value, vector) in enumerate(zip(here.eigenvalues, here.eigenvectors.T)):
             lines.append(Text.assemble((f"λ{i + 1} ", UP if value > 0 else DOWN), f"{short(value):>8} along "
-                                       f"({short(vector[0], 6)}, {short(vector[1], 6)})", no_wrap=True))
+                                       f"({short(vector[0], 6)}, {short(vector[1], 6)})"))  # (wraps at a word in a narrow panel)
         name = "λmax/λmin" if here.eigenvalues[0] > 0 else "|λ|max/|λ|min"
         lines.append(Text(f"condition number {short(here.condition_number)} ({name})"))
     lines += _limit_lines(session)
