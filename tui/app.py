@@ -35,8 +35,8 @@ from gradtui.tui.train.screen import TrainScreen
 
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold Python's GIL while another waits (CPython's default is 0.005).
-Where training runs in a thread of the app (macOS, Windows; on Linux it has a process of its
-own, ``train.apart``) it never blocks, so the UI gets the GIL only when the interpreter makes
+Where training runs in a thread of the app (``worker="thread"``; by default it has a process
+of its own) it never blocks, so the UI gets the GIL only when the interpreter makes
 it switch: a shorter interval lets a key press or a redraw through in about a
 millisecond instead of five, and cuts the worst delay from space to a stopped run from
 over 100 ms to about 10 ms, at no measurable cost in steps/s (see benchmarks/bench_tui.py)."""
@@ -74,8 +74,11 @@ class GradtuiApp(App):
     def __init__(self, trainer: Trainer | None = None, scenario: Scenario | None = None,
                  rebuild: Callable[[], Trainer] | None = None, present: bool = False,
                  locked: bool = False, function: TypedFunction | None = None,
-                 course: Progress | None = None, lesson: str | None = None) -> None:
+                 course: Progress | None = None, lesson: str | None = None, worker: str = "process") -> None:
         super().__init__()
+        self.worker = worker
+        """Where runs train: "process" (a process of their own, so drawing never slows them)
+        or "thread" (``gradtui.engine.run.worker``)."""
         self.function = function
         self.course = course
         """The learner's progress when the app runs the course (``gradtui learn``), else None."""
@@ -107,7 +110,7 @@ class GradtuiApp(App):
     def get_default_screen(self) -> Screen:
         trainer, scenario = self._start
         name = scenario.name if scenario is not None else "custom"
-        return TrainScreen(Session(trainer, name), scenario)
+        return TrainScreen(Session(trainer, name, worker=self.worker), scenario)
 
     def on_mount(self) -> None:
         self._switch_interval = sys.getswitchinterval()
@@ -239,7 +242,7 @@ class GradtuiApp(App):
             return
         self._back_to_training()
         self._rebuild = rebuild
-        self.train_screen.install(Session(trainer, scenario.name), scenario)
+        self.train_screen.install(Session(trainer, scenario.name, worker=self.worker), scenario)
 
     def _back_to_training(self) -> None:
         """Close every screen above the training screen (calculus mode, help)."""

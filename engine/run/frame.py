@@ -48,6 +48,32 @@ class LayerView:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """What the run is, as the screen names it: the network and the data it trains on."""
+
+    architecture: str
+    sizes: tuple[int, ...]
+    layer_names: tuple[str, ...]
+    batchnorm: bool
+    data_name: str
+    task: str
+    n_classes: int | None
+    n_features: int
+    n_train: int
+    n_probe: int
+    first_step: int
+    """The step the run started from (0, or a loaded checkpoint's): reset goes back there."""
+
+
+def shape_of(trainer: Trainer, timeline: Timeline) -> Shape:
+    """The run's ``Shape`` as it stands."""
+    model, data = trainer.model, trainer.data
+    return Shape(model.architecture, tuple(model.sizes), tuple(layer.name for layer in model.layers),
+                 bool(model.batchnorm), data.name, data.task, data.n_classes, data.n_features,
+                 len(data.X_train), len(trainer.X_probe), timeline.initial.step)
+
+
+@dataclass(frozen=True)
 class Frame:
     """Everything the screen shows, as of one moment of the run.
 
@@ -91,6 +117,8 @@ class Frame:
     """What the run showed of the scenario's prediction so far (None: not yet, or no
     question). In the frame, not read off the session: a run training apart watches in its
     own process, and the app's copy of the watch learns of the reveal only at a pause."""
+    shape: Shape | None = None
+    """The network and the data (None only in frames made up by tests)."""
 
 
 Z_RANGE = 6.0
@@ -135,6 +163,7 @@ def build_frame(serial: int, trainer: Trainer, timeline: Timeline, *, running: b
         sharpness=timeline.sharpness.history.view(points) if sharpness else None,
         stability_line=stability_line(trainer), above_line=timeline.sharpness.above,
         noise_scale=timeline.sharpness.noise_scale if sharpness else None, reveal=reveal,
+        shape=shape_of(trainer, timeline),
     )
 
 

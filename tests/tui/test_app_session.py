@@ -12,24 +12,25 @@ from textual.app import App
 
 from gradtui.engine import Flag, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
+from gradtui.engine.train.ladders import LR_LADDER, Climb
 from gradtui.engine.run.frame import build_frame
 from gradtui.tui.train.output_view import OutputView, output_title
 from gradtui.engine.run.outputs import Bars, Curve, Regions, compute_output
-from gradtui.tui.train.session import EVALUATE_SHARE, Session, View, next_due
+from gradtui.engine.run.run import EVALUATE_SHARE, next_due
+from gradtui.tui.train.session import Session, View
 from gradtui.engine.run import timeline as timeline_module
 from gradtui.engine.run.timeline import SNAPSHOTS_KEPT, FlagTracker, Timeline, snapshot_bytes, thin
 from gradtui.tui.widgets.publisher import FrameReady, Publisher
 
 
 def run_in_thread(session: Session, steps: int) -> None:
-    """Run the worker loop in this process's thread until ``steps`` steps are done (its stop
-    test reads the Trainer between steps; training apart is tested in test_apart.py)."""
-    session.apart = False
+    """Train until step ``steps`` (a "run until" stop, exact), or a halt before it."""
+    session.run_until(f"step>={steps}")
     assert session.start()
-    thread = threading.Thread(target=session.run, args=(lambda: session.trainer.step_count >= steps,))
+    thread = threading.Thread(target=session.run, args=(lambda: False,))
     thread.start()
-    thread.join(timeout=30)
-    session.pause()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
 
 
 def test_worker_loop_matches_the_plain_trainer_bit_for_bit():
@@ -43,35 +44,27 @@ def test_worker_loop_matches_the_plain_trainer_bit_for_bit():
 
 def test_changes_queued_while_running_apply_between_steps_in_order():
     session = Session(Trainer(TrainConfig()))
-    session.apart = False  # the presses are made from the stop test, between two steps here
     assert session.start()
-    done = threading.Event()
-
-    def stop() -> bool:
-        if session.trainer.step_count == 50:
-            session.change(lambda c: {"lr": c.lr * 10})
-            session.change(lambda c: {"lr": c.lr * 10})
-        return session.trainer.step_count >= 60
-
-    thread = threading.Thread(target=lambda: (session.run(stop), done.set()))
-    thread.start()
-    assert done.wait(30)
+    up = Climb(LR_LADDER, "lr", up=True)
+    for _ in range(4):  # sent without waiting, applied between two steps, in order
+        session.change(up)
+    session.pause()
     assert session.trainer.config.lr == 1.0
     texts = [e.text for e in session.drain_events() if e.kind == "control"]
-    assert texts == ["lr 0.01 -> 0.1", "lr 0.1 -> 1"]
+    assert texts == ["lr 0.01 -> 0.03", "lr 0.03 -> 0.1", "lr 0.1 -> 0.3", "lr 0.3 -> 1"]
 
 
 def test_a_change_when_paused_applies_at_once_and_publishes_a_frame():
     session = Session(Trainer(TrainConfig()), clock=FakeClock())
     serial = session.frame.serial
-    session.change(lambda c: {"optimizer": "sgd"})
+    session.change({"optimizer": "sgd"})
     assert session.trainer.config.optimizer == "sgd"
     assert session.frame.serial > serial and session.frame.config.optimizer == "sgd"
 
 
 def test_an_invalid_change_is_logged_not_raised():
     session = Session(Trainer(TrainConfig()), clock=FakeClock())
-    session.change(lambda c: {"lr": -1.0})
+    session.change({"lr": -1.0})
     (event,) = session.drain_events()
     assert event.kind == "error" and "lr" in event.text
     assert session.trainer.config.lr == 0.01
@@ -131,7 +124,7 @@ def test_the_worker_spends_a_bounded_share_of_its_time_evaluating(monkeypatch):
         return compute_output(*args)
 
     trainer.step, trainer.evaluate = step, evaluate
-    monkeypatch.setattr("gradtui.tui.train.session.compute_output", output)
+    monkeypatch.setattr("gradtui.engine.run.run.compute_output", output)
     session = Session(trainer, clock=clock)
     run_in_thread(session, 10_000)
     running = np.array(starts[:-1])  # the last one is the evaluation on pausing
@@ -140,8 +133,8 @@ def test_the_worker_spends_a_bounded_share_of_its_time_evaluating(monkeypatch):
     assert session.frame.evals.steps[-1] == 10_000
 
 
-def test_costly_evaluation_when_paused_leaves_the_calling_thread_and_presses_queue(monkeypatch):
-    monkeypatch.setattr("gradtui.tui.train.session.QUIET", 0.0)
+def test_a_costly_evaluation_when_paused_is_the_workers_and_later_presses_follow_it(monkeypatch):
+    monkeypatch.setattr("gradtui.engine.run.worker.QUIET", 0.0)
     clock = FakeClock()
     trainer = Trainer(TrainConfig())
     real_evaluate = trainer.evaluate
@@ -158,19 +151,18 @@ def test_costly_evaluation_when_paused_leaves_the_calling_thread_and_presses_que
     session = Session(trainer, clock=clock)
     release.clear()
     session.step()
-    assert session.frame.step == 1 and session.busy  # shown at once, evaluated elsewhere
+    assert session.frame.step == 1  # shown at once; evaluated in a quiet moment, by the worker
     wait_until(lambda: len(threads) == 2)
-    session.step()  # pressed during that evaluation: queued, not waited on
-    assert trainer.step_count == 1
-    release.set()
-    wait_until(lambda: not session.busy)
+    assert threads[1] is not threading.main_thread()
+    threading.Timer(0.1, release.set).start()
+    session.step()  # pressed during that evaluation: applied right after it, in order
     assert trainer.step_count == 2 and session.frame.step == 2
+    wait_until(lambda: not session.busy)
     assert session.frame.evals.steps[-1] == 2 and session.frame.evaluation is not None
-    assert threading.main_thread() not in threads[1:]
 
 
 def test_presses_in_a_burst_are_applied_before_the_costly_evaluation(monkeypatch):
-    monkeypatch.setattr("gradtui.tui.train.session.QUIET", 30.0)
+    monkeypatch.setattr("gradtui.engine.run.worker.QUIET", 30.0)
     clock = FakeClock()
     trainer = Trainer(TrainConfig())
     real_evaluate, evaluated = trainer.evaluate, []
@@ -186,7 +178,7 @@ def test_presses_in_a_burst_are_applied_before_the_costly_evaluation(monkeypatch
     session.step()  # within the quiet time: applied by the waiting thread, no evaluation
     wait_until(lambda: session.frame.step == 2)
     assert evaluated == [0] and session.busy
-    monkeypatch.setattr("gradtui.tui.train.session.QUIET", 0.0)
+    monkeypatch.setattr("gradtui.engine.run.worker.QUIET", 0.0)
     session.step()  # wakes it; it evaluates at once now
     wait_until(lambda: not session.busy)
     assert evaluated == [0, 3] and session.frame.evals.steps[-1] == 3
@@ -445,7 +437,7 @@ def test_a_change_at_a_nan_pause_applies_from_before_the_blow_up_and_trains_on()
     assert session.frame.halted is not None and session.trainer.step_count == 14
     (nan,) = [e.text for e in session.drain_events() if e.kind == "nan"]
     assert "applies from step 0, before the blow-up" in nan and "u rewind" not in nan
-    session.change(lambda c: {"clip_mode": "norm"})
+    session.change({"clip_mode": "norm"})
     wait_until(lambda: not session.busy)
     events = session.drain_events()
     assert [e.kind for e in events] == ["rewind", "control"]
@@ -480,7 +472,7 @@ def test_steps_taken_at_a_nan_pause_neither_snapshot_ruined_weights_nor_move_the
     wait_until(lambda: not session.busy)  # steps may queue for a background evaluation
     assert session.trainer.step_count == 314
     assert session.snapshot_steps == [0] and session.timeline.exploding_since == 10
-    session.change(lambda c: {"lr": 0.03})
+    session.change({"lr": 0.03})
     wait_until(lambda: not session.busy)
     assert session.trainer.step_count == 0
 

@@ -47,7 +47,7 @@ async def settled(pilot) -> None:
 def test_default_scenario_paused_at_step_1500(snap_compare, monkeypatch):
     # Every press is evaluated on the spot, as on an idle machine: on a loaded one a costly
     # refresh moves to a background thread and the train/test curve gets fewer points.
-    monkeypatch.setattr("gradtui.tui.train.session.UI_BUDGET", float("inf"))
+    monkeypatch.setattr("gradtui.engine.run.run.UI_BUDGET", float("inf"))
 
     async def train(pilot) -> None:
         await pilot.pause()

@@ -24,7 +24,8 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from gradtui.engine import MLP, count_text, parameter_counts, total_count_text
+from gradtui.engine import count_text, parameter_counts, total_count_text
+from gradtui.engine.run.frame import Shape
 
 from gradtui.tui.train.host import host
 from gradtui.tui.network.diagram import shown_matrices
@@ -41,17 +42,17 @@ each redraw of them costs the UI thread (and, where training shares the app's pr
 training thread: the UI thread holds the GIL)."""
 
 
-def parameters_line(model: MLP, width: int = 10_000, rows: int = 2) -> str:
+def parameters_line(shape: Shape, width: int = 10_000, rows: int = 2) -> str:
     """Each layer's parameter count and the total: "layers.0 2×3: 6 W + 3 b = 9 · total ...",
     in ``rows`` lines of ``width`` cells: a deep network's layers by their sums alone
     ("layers.0 9"), else the total alone, rather than a line cut short."""
-    sizes = model.sizes
-    counts = parameter_counts(sizes, model.batchnorm)
-    shapes = list(zip(model.layers, sizes[:-1], sizes[1:], counts))
-    total = f"total {total_count_text(sizes, model.batchnorm)}"
-    wordings = [" · ".join([f"{layer.name} {n_in}×{n_out}: {count_text(*c)}" for layer, n_in, n_out, c in shapes]
+    sizes = list(shape.sizes)
+    counts = parameter_counts(sizes, shape.batchnorm)
+    shapes = list(zip(shape.layer_names, sizes[:-1], sizes[1:], counts))
+    total = f"total {total_count_text(sizes, shape.batchnorm)}"
+    wordings = [" · ".join([f"{name} {n_in}×{n_out}: {count_text(*c)}" for name, n_in, n_out, c in shapes]
                            + [total]),
-                " · ".join([total] + [f"{layer.name} {sum(c)}" for layer, _, _, c in shapes]),
+                " · ".join([total] + [f"{name} {sum(c)}" for name, _, _, c in shapes]),
                 total]
     return next((f"parameters {line}" for line in wordings
                  if len(textwrap.wrap(f"parameters {line}", max(width, 1))) <= rows), f"parameters {total}")
@@ -161,7 +162,7 @@ class NetworkScreen(Screen):
 
     def _show_status(self) -> None:
         frame = self.session.frame
-        trainer = self.session.trainer
+        shape = frame.shape
         picture = self.picture
         run = f"{frame.steps_per_s:,.0f} steps/s" if frame.running else "paused"
         if frame.halted is not None:
@@ -171,16 +172,16 @@ class NetworkScreen(Screen):
                     else f"{shown_matrices(placement, self.gradients)[0]} (g: W/dW, too narrow for both)")
         shown = f"step {picture.step}" if picture is not None else "…"  # (one line at 120 columns: no
         # new layout of the screen on every frame as the figures change width)
-        what = ("neurons over the input plane" if trainer.data.n_features == 2
-                else f"outputs over {len(trainer.X_probe)} probe samples")
+        what = ("neurons over the input plane" if shape.n_features == 2
+                else f"outputs over {shape.n_probe} probe samples")
         self.query_one(StatusLine).show(
-            f"[b]network[/b] {trainer.model.architecture} · {shown} · {run} · "
-            f"sample {self.sample}/{len(trainer.data.X_train)} · {what} · matrices {matrices}")
+            f"[b]network[/b] {shape.architecture} · {shown} · {run} · "
+            f"sample {self.sample}/{shape.n_train} · {what} · matrices {matrices}")
         params = self.query_one("#net-params", StatusLine)
-        params.show(parameters_line(trainer.model, params.content_region.width))
+        params.show(parameters_line(shape, params.content_region.width))
 
     def _clamped(self, selected: tuple[int, int]) -> tuple[int, int]:
-        layers = self.session.trainer.model.sizes[1:]
+        layers = self.session.frame.shape.sizes[1:]
         layer = min(max(selected[0], 0), len(layers) - 1)
         return layer, min(max(selected[1], 0), layers[layer] - 1)
 
@@ -192,7 +193,7 @@ class NetworkScreen(Screen):
         self._draw()
 
     def action_sample(self, delta: int) -> None:
-        n = len(self.session.trainer.data.X_train)
+        n = self.session.frame.shape.n_train
         self.sample = (self.sample + delta) % n
         self.previous = None
         self._ask()

@@ -106,7 +106,7 @@ class RangeTestScreen(ModalScreen[None]):
     def run_test(self) -> None:
         try:
             test = self.session.lr_range_test(STEPS, START, END)
-            step = self.session.trainer.step_count  # paused: the run's own state, handed back
+            step = self.session.frame.step  # paused: the step the test forked from
         except Exception as exc:  # an engine failure is a line on the screen, not a crash
             self.app.call_from_thread(self._failed, exc)
             return

@@ -41,7 +41,8 @@ from gradtui.engine.run.outputs import Regions
 from gradtui.tui.train.plots import GradPlot, LossPlot, SharpnessPlot
 from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
 from gradtui.engine.run.frame import Frame
-from gradtui.tui.train.session import Session, share_command
+from gradtui.engine.run.files import share_command
+from gradtui.tui.train.session import Session
 from gradtui.tui.train.settings_panel import Settings, SettingsScreen
 from gradtui.tui.train.status import StatusLine
 from gradtui.tui.train.twin import TwinRuns
@@ -93,8 +94,8 @@ def story_markup(scenario: Scenario | None, session: Session) -> str:
     """The story line; a story may quote file paths, so it is escaped, not parsed as markup, and
     a data set's name is shown with its unprintable characters escaped (``visible``)."""
     if scenario is None:
-        trainer = session.trainer
-        return f"[b]custom run[/b]: {escape(trainer.model.architecture)} on {escape(visible(trainer.data.name))}."
+        shape = session.frame.shape
+        return f"[b]custom run[/b]: {escape(shape.architecture)} on {escape(visible(shape.data_name))}."
     return f"[b]{escape(scenario.name)}[/b]: {escape(scenario.story)}"
 
 
@@ -302,7 +303,7 @@ class TrainScreen(Screen):
         if (health_due or self._badges_changed(health, frame)) and self._fresh(health, frame):
             health_view.show(frame)
         if self._fresh(output, frame):
-            output_view.show(frame.output, visible(session.trainer.data.name), frame.evaluation, prefix)
+            output_view.show(frame.output, visible(frame.shape.data_name), frame.evaluation, prefix)
         room = output_view.size.width - 6 if output_view.size.width else 1000  # inside "╰─ … ─╯"
         drawable = isinstance(frame.output, Regions) and not self.locked  # a locked app draws no points
         hint = drawing_hint(session.draw_class, room) if drawable else ""
@@ -325,16 +326,15 @@ class TrainScreen(Screen):
 
     def _show_status(self) -> None:
         target = self.target
-        trainer, name = target.trainer, target.name
+        shape, name = target.frame.shape, target.name
         if self.twin is not None:
             name = f"{self.session.name} · keys → {self.twin.side}"
             frames = {"A": self.session.frame, "B": self.twin.b.frame}
             running = {side: session.running for side, session in self.twin.sessions.items()}
             self.query_one(TwinBar).show(twin_markup(frames, running, self.twin.side))
-        model = trainer.model
-        self.query_one(StatusLine).show(name, visible(trainer.data.name), model.architecture,
+        self.query_one(StatusLine).show(name, visible(shape.data_name), shape.architecture,
                                         target.frame, target.running,
-                                        total_count_text(model.sizes, model.batchnorm))
+                                        total_count_text(list(shape.sizes), shape.batchnorm))
 
     def _announce(self, events: list[Event]) -> None:
         for event in events:
@@ -373,11 +373,11 @@ class TrainScreen(Screen):
             return self.fix is not None
         if action.startswith("answer_") or action == "skip_prediction":
             state = self.prediction
-            if state is None or not state.pending or self.session.watch is None:
+            if state is None or not state.pending or not self.session.watching:
                 return False
             return action == "skip_prediction" or int(action[-1]) <= len(state.prediction.answers)
         if action == "reveal_prediction":
-            return self.prediction is not None and self.session.watch is not None
+            return self.prediction is not None and self.session.watching
         return True
 
     @property
@@ -444,8 +444,8 @@ class TrainScreen(Screen):
         self._change(Cycle((False, True), "batchnorm"))
 
     def action_cycle_loss(self) -> None:
-        data = self.target.trainer.data
-        self._change(NextLoss(fitting_losses(data.task, data.n_classes)))
+        shape = self.target.frame.shape
+        self._change(NextLoss(fitting_losses(shape.task, shape.n_classes)))
 
     def action_run_until(self) -> None:
         self.action_settings("until")
@@ -465,8 +465,8 @@ class TrainScreen(Screen):
     def action_settings(self, focus: str | None = None) -> None:
         """Open the settings panel (``focus``: the id of the field to start in)."""
         target = self.target
-        trainer = target.trainer
-        panel = SettingsScreen(target.frame.config, (trainer.model.sizes[0], trainer.model.sizes[-1]),
+        sizes = target.frame.shape.sizes
+        panel = SettingsScreen(target.frame.config, (sizes[0], sizes[-1]),
                                target.check_until, focus)
         self.app.push_screen(panel, lambda settings: self._apply_settings(target, settings))
 
@@ -474,7 +474,7 @@ class TrainScreen(Screen):
         if settings is None:
             return
         if settings.changes:
-            target.change(lambda c: settings.changes)
+            target.change(dict(settings.changes))
         if settings.until:
             target.run_until(settings.until)
             if not self.driver.running:
@@ -564,11 +564,11 @@ class TrainScreen(Screen):
         self.twin = TwinRuns(self.session, b)
         b.attach(self)
         self.add_class("-twin")
-        step = self.session.trainer.step_count
+        step = self.session.frame.step
         self.session.events.append(Event(step, "scenario", f"twin mode: B is an exact copy of A at step "
                                          f"{step}; the keys change B (y: A), t leaves"))
         if changes:
-            b.change(lambda config: changes)
+            b.change(dict(changes))
         if running and self.twin.start():
             self.train(self.twin)
         self.redraw()
@@ -637,9 +637,9 @@ class TrainScreen(Screen):
         self.query_one("#story", Static).update(story_markup(self.scenario, self.session))
         self.query_one("#hint", Static).update(LOCKED_HINT if self.locked else hint_markup(self.scenario))
         self._ask_prediction()
-        trainer = self.session.trainer
-        self.session.events.append(Event(trainer.step_count, "scenario", f"{self.session.name}: "
-                                         f"{trainer.model.architecture} on {trainer.data.name}; "
+        frame = self.session.frame
+        self.session.events.append(Event(frame.step, "scenario", f"{self.session.name}: "
+                                         f"{frame.shape.architecture} on {frame.shape.data_name}; "
                                          "space trains, ? shows the keys"))
         self.show_latest()
 
@@ -655,12 +655,13 @@ class TrainScreen(Screen):
         and have the session watch the run for its evidence."""
         scenario = self.scenario
         question = scenario.prediction if scenario is not None else None
-        fresh = self.session.trainer.step_count == self.session.timeline.initial.step
+        frame = self.session.frame
+        fresh = frame.step == frame.shape.first_step
         if scenario is None or question is None or not fresh:
             self.session.watch_prediction(None)
         else:
             host(self).predictions.setdefault(scenario.name, PredictionState(question))
-            self.session.watch_prediction(question)
+            self.session.watch_prediction(scenario.name)
         self._show_prediction()
 
     def _set_prediction(self, state: PredictionState) -> None:
@@ -671,7 +672,7 @@ class TrainScreen(Screen):
 
     def _show_prediction(self) -> None:
         """The question's panel, with what the newest frame says the run has shown."""
-        state = self.prediction if self.session.watch is not None else None
+        state = self.prediction if self.session.watching else None
         self.query_one(PredictionPanel).show(state, self.session.frame.reveal if state is not None else None)
 
     def _answer(self, index: int) -> None:

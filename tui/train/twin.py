@@ -1,38 +1,32 @@
-"""Twin mode's driver: runs A and B, two Sessions trained in lockstep by one worker.
+"""Twin mode's driver: runs A and B, two runs of one worker trained in lockstep.
 
 Run B is a fork of run A (``Session.fork``: the same weights, optimizer state, batch order
-and past), so whatever differs between them from then on is what was changed. Each run
-keeps its own Timeline, frames, events, rewind, save and NaN halt: a run that goes
-non-finite stops alone, and the other trains on, unless ``pause_together`` is set. The
-keys that change a run go to ``selected`` (``side``, switched with ``switch``).
-
-Threading: the worker ``claim``s both sessions, then calls each running one's ``tick`` in
-turn (A, then B: lockstep), and ``release``s a run as soon as it stops, so the keys
-pressed for a stopped run are applied at once rather than when the other one stops.
-While both run, B publishes a frame exactly when A does, after the same step, and only
-B's wakes the screen: one redraw per pair of frames, the two at the same step.
+and past, made inside the worker), so whatever differs between them from then on is what
+was changed. Each run keeps its own Timeline, frames, events, rewind, save and NaN halt:
+a run that goes non-finite stops alone, and the other trains on, unless
+``pause_together`` is set. The keys that change a run go to ``selected`` (``side``,
+switched with ``switch``). The worker steps A, then B, and B makes a frame exactly when
+A does, after the same step; the screen is woken once for both.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from gradtui.tui.train import apart
+from gradtui.engine.run import commands as c
 from gradtui.tui.train.session import Session
 
 SIDES = ("A", "B")
 
 
 class TwinRuns:
-    """Sessions A and B, and which of them the keys change."""
+    """Sessions A and B (one worker's two runs), and which of them the keys change."""
 
     def __init__(self, a: Session, b: Session, side: str = "B") -> None:
         self.sessions = {"A": a, "B": b}
-        a.follower = b  # B publishes with A, one frame of each per pair of steps
         self.side = side
         """The run the control keys change: "A" or "B"."""
-        self.pause_together = False
-        """When True, a run halted by NaN/Inf pauses the other as well."""
+        self._together = False
 
     @property
     def a(self) -> Session:
@@ -47,9 +41,18 @@ class TwinRuns:
         """The session the control keys change."""
         return self.sessions[self.side]
 
+    @property
+    def pause_together(self) -> bool:
+        """When True, a run halted by NaN/Inf pauses the other as well."""
+        return self._together
+
+    @pause_together.setter
+    def pause_together(self, on: bool) -> None:
+        self._together = on
+        self.a.worker.send(self.a.run_id, c.PauseTogether(on), wait=True)
+
     def part(self) -> None:
-        """Leaving twin mode: each session goes on (or is dropped) on its own."""
-        self.a.follower = None
+        """Leaving twin mode: the two runs go on (or are dropped) on their own."""
 
     def switch(self) -> str:
         """Send the control keys to the other run; returns its side."""
@@ -63,19 +66,20 @@ class TwinRuns:
     def running(self) -> bool:
         return any(s.running for s in self.sessions.values())
 
-    @property
-    def busy(self) -> bool:
-        return any(s.busy for s in self.sessions.values())
-
     def start(self) -> bool:
-        """Mark both runs running (one already running stays so); True if either is now."""
+        """Start both runs from the same step boundary; True if either runs now."""
+        started = self.a.worker.send(self.a.run_id, c.Start(everyone=True), wait=True)
         for session in self.sessions.values():
-            session.start()
+            if session.run_id in started:
+                session.began(started[session.run_id])
         return self.running
 
     def pause(self) -> None:
-        for session in self.sessions.values():
-            session.pause()
+        """Pause both runs after the same step."""
+        if self.running:
+            for session in self.sessions.values():
+                session.paused()
+            self.a.worker.send(self.a.run_id, c.Pause(everyone=True), wait=True)
 
     def step(self) -> None:
         """One step of each run (when paused)."""
@@ -83,31 +87,6 @@ class TwinRuns:
             session.step()
 
     def run(self, cancelled: Callable[[], bool]) -> None:
-        """Train both runs in lockstep until both stop or ``cancelled()`` (worker thread)."""
-        claimed = [(s, run_id) for s in self.sessions.values()
-                   if (run_id := s.claim()) is not None]
-        try:
-            with self.a.trainer.blas_limit, self.b.trainer.blas_limit:  # once for the loop
-                while claimed and not cancelled():
-                    apart.drive(claimed, lambda stop: self._lockstep(claimed, stop), cancelled)
-                    for session, run_id in list(claimed):
-                        if session.is_current(run_id):
-                            continue
-                        claimed.remove((session, run_id))
-                        session.release(run_id)
-                        if self.pause_together and session.halted is not None:
-                            self.pause()
-        finally:
-            for session, run_id in claimed:
-                session.release(run_id)
-
-    @staticmethod
-    def _lockstep(claimed: list[tuple[Session, int]], stop: Callable[[], bool]) -> None:
-        """A step of each run in turn until one of them stops (or ``stop()``): B publishes
-        when A did, after the same step."""
-        while not stop() and all(session.is_current(run_id) for session, run_id in claimed):
-            published = None  # whether A made a frame in this pair: B then does too
-            for session, _ in claimed:
-                published = session.tick(published)
-        for session, _ in claimed:
-            session.note_stop()
+        """Wait (a screen's worker thread) until both runs stop, or pause them when ``cancelled()``."""
+        for session in self.sessions.values():
+            session.run(lambda: cancelled() and (self.pause() or True))
