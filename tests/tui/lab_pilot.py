@@ -21,3 +21,10 @@ def logged(app, kind: str) -> list[str]:
     """The texts of the event log's lines of one kind."""
     app.screen.show_latest()
     return [e.text for e in app.screen.query_one(EventLog).events if e.kind == kind]
+
+
+def advance(session, steps: int) -> None:
+    """Train ``session`` to step ``steps`` exactly (a "run until" stop), from the test's thread."""
+    session.run_until(f"step>={steps}")
+    assert session.start()
+    session.run(lambda: False)

@@ -149,10 +149,10 @@ async def test_ladder_keys_move_one_rung_and_stop_at_the_ends(up, down, field, l
         assert value() == ladder[rung + 1]
         await pilot.press(down, down)
         assert value() == ladder[rung - 1]
-        app.session.change(lambda c: {field: ladder[-2]})
+        app.session.change({field: ladder[-2]})
         await pilot.press(up, up)
         assert value() == ladder[-1]
-        app.session.change(lambda c: {field: ladder[1]})
+        app.session.change({field: ladder[1]})
         await pilot.press(down, down)
         assert value() == ladder[0]
 

@@ -18,13 +18,14 @@ def blas_threads() -> set[int]:
     return {lib["num_threads"] for lib in threadpool_info() if lib["filepath"] in ours}
 
 
-async def test_a_run_in_the_app_sets_the_thread_count_once_and_restores_it(monkeypatch):
+async def test_a_run_in_the_apps_thread_sets_the_thread_count_once_and_restores_it(monkeypatch):
+    """The fallback where the run trains in a thread of the app's process."""
     sets = []
     original = blas._set
     monkeypatch.setattr(blas, "_set", lambda counts: (sets.append(list(counts)), original(counts)))
     with threadpool_limits(2, user_api="blas"):
         before = blas_threads()
-        app = GradtuiApp()
+        app = GradtuiApp(worker="thread")
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("space")
             while app.session.frame.step < 200:
@@ -39,3 +40,15 @@ async def test_a_run_in_the_app_sets_the_thread_count_once_and_restores_it(monke
     # once for the run, and once per evaluation or output view computed while paused (before and
     # after): a handful, not one per step (3,030 sets for these 200+ steps when set per step)
     assert len([c for c in sets if c == [1] * len(c)]) <= 16
+
+
+async def test_a_run_in_its_own_process_leaves_the_apps_thread_count_alone():
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        app = GradtuiApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("space")
+            while app.session.frame.step < 200:
+                await asyncio.sleep(0.01)
+            assert blas_threads() == before  # the process that trains limits its own
+            await pilot.press("space")

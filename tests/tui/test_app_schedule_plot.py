@@ -35,7 +35,7 @@ async def test_the_loss_plot_draws_the_schedule_and_names_its_peak():
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(8):
             app.session.step()
-        app.session.change(lambda c: {"schedule": "step:0.5:4", "warmup": 4})
+        app.session.change({"schedule": "step:0.5:4", "warmup": 4})
         for _ in range(4):
             app.session.step()
         for _ in range(200):

@@ -53,7 +53,7 @@ async def test_every_field_is_reachable_with_tab_alone():
 async def test_the_panel_shows_the_current_values():
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
-        app.session.change(lambda c: {"lr": 0.07, "optimizer": "sgd", "batch_size": None})
+        app.session.change({"lr": 0.07, "optimizer": "sgd", "batch_size": None})
         panel = await open_panel(pilot, app)
         assert panel.query_one("#set-lr", Input).value == "0.07"
         assert panel.query_one("#set-hidden", Input).value == "16,16"
@@ -73,7 +73,7 @@ async def test_a_bad_typed_value_is_refused_with_a_message_and_nothing_applied()
         assert panel.query_one("#set-hidden", Input).has_class("-invalid")
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is panel and app.session.trainer.config is config
+        assert app.screen is panel and app.session.trainer.config == config
         await type_into(pilot, "16,32")
         panel.query_one("#set-lr", Input).focus()
         await type_into(pilot, "-1")
@@ -83,7 +83,7 @@ async def test_a_bad_typed_value_is_refused_with_a_message_and_nothing_applied()
         await pilot.press("escape")
         await pilot.pause()
         await settle(app)
-        assert app.session.trainer.config is config and logged(app, "control") == []
+        assert app.session.trainer.config == config and logged(app, "control") == []
         np.testing.assert_array_equal(app.session.trainer.model.flat_value, weights)
 
 
@@ -199,7 +199,7 @@ async def test_shift_walks_each_cycle_backwards(forward, back, field, options):
 async def test_a_ladder_end_says_so(key, field, end, word):
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
-        app.session.change(lambda c: {field: end})
+        app.session.change({field: end})
         await settle(app)
         await pilot.press(key)
         await settle(app)

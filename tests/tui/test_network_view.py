@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from textual import events
 
+from lab_pilot import advance
 from gradtui.engine import SCENARIOS, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
 from gradtui.engine.inspect.trace import chain_terms
@@ -92,7 +93,7 @@ async def test_arrows_move_the_selection_and_stop_at_the_edges():
 async def test_the_inspector_shows_the_traces_numbers(selection):
     app = GradtuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.session.trainer.run(150)  # some training, while nothing else touches the trainer
+        advance(app.session, 150)  # some training, while nothing else touches the trainer
         screen = await open_network(app, pilot)
         await pilot.press(*["full_stop"] * 3)
         layer, unit = selection
@@ -180,7 +181,7 @@ async def test_it_fits(size):
 async def test_the_loss_surface_is_computed_in_the_background():
     app = GradtuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.session.trainer.run(50)
+        advance(app.session, 50)
         screen = await open_network(app, pilot)
         await pilot.press("L")
         await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
@@ -268,7 +269,7 @@ async def test_a_deep_network_on_a_narrow_screen_and_a_diverged_run_still_draw()
 async def test_w_and_dw_side_by_side_where_they_fit_and_taking_turns_where_not():
     app = GradtuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.session.trainer.run(50)
+        advance(app.session, 50)
         screen = await open_network(app, pilot)
         await pilot.press("s")
         await until(lambda: screen.picture.step == 51)
@@ -329,7 +330,7 @@ async def test_digits_neurons_are_readable_histograms(size):
 async def test_at_80x24_the_inspector_shows_its_essentials_without_scrolling(selection):
     app = GradtuiApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.session.trainer.run(150)
+        advance(app.session, 150)
         screen = await open_network(app, pilot)
         layer, unit = selection
         await pilot.press(*["right"] * layer, *["down"] * unit)

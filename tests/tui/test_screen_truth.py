@@ -287,3 +287,21 @@ async def test_the_regions_picture_keeps_orange_and_blue_in_256_colours():
         assert len(colours) > 4
         shown = {family(in_256_colours(rgb)) for rgb in colours}
         assert shown == {"orange", "blue"}, {rgb: family(in_256_colours(rgb)) for rgb in colours}
+
+
+async def test_u_after_a_settings_change_says_it_takes_the_new_shape_back():
+    """Also: `u` right after a settings change went back to the old network shape while the
+    log said only "controls kept". It says what it restored, and the controls it keeps are kept."""
+    app = GradtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        terminal = await painted(pilot)
+        await terminal.type("0", "s", "s", "right_square_bracket")
+        await terminal.wait_for(lambda t: "lr 0.03" in t.splitlines()[0])
+        app.screen.target.change({"hidden": (16, 32)})  # what the settings panel hands over
+        await terminal.wait_for(lambda t: "16,32" in t)
+        await terminal.type("u")
+        await terminal.wait_for(lambda t: "rewound from step 2" in t)
+        assert app.session.trainer.config.hidden == (16, 16) and app.session.trainer.config.lr == 0.03
+        assert logged(app, "rewind")[-1] == ("rewound from step 2 to step 0 (the weights as they were, and with "
+                                             "them hidden 16,32 -> 16,16), controls kept (lr, activation, "
+                                             "optimizer, clipping, batch)")

@@ -66,6 +66,11 @@ class TwinRuns:
     def running(self) -> bool:
         return any(s.running for s in self.sessions.values())
 
+    @property
+    def busy(self) -> bool:
+        """Whether the worker still has work for either run."""
+        return any(s.busy for s in self.sessions.values())
+
     def start(self) -> bool:
         """Start both runs from the same step boundary; True if either runs now."""
         started = self.a.worker.send(self.a.run_id, c.Start(everyone=True), wait=True)
