@@ -73,7 +73,7 @@ def save_points(trainer: Trainer, run: str, directory: str) -> Said:
 
 
 def new_file(trainer: Trainer, run: str, what: str, directory: str, suffix: str,
-             write: Callable[[str], None]) -> tuple[str, Said | None]:
+             write: Callable[[str], object]) -> tuple[str, Said | None]:
     """A new file ``gradtui-<run>-step<N><suffix>`` in ``directory`` (never an existing one),
     filled by ``write(path)``: its path and None, or an error to say (the system refused,
     or a name the file's format cannot hold, such as a path that is not UTF-8 in TOML)."""

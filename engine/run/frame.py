@@ -65,6 +65,10 @@ class Shape:
     """The step the run started from (0, or a loaded checkpoint's): reset goes back there."""
 
 
+NO_SHAPE = Shape("", (), (), False, "", "", None, 0, 0, 0, 0)
+"""The shape of a frame that is not of a gradtui run (a replayed record)."""
+
+
 def shape_of(trainer: Trainer, timeline: Timeline) -> Shape:
     """The run's ``Shape`` as it stands."""
     model, data = trainer.model, trainer.data
@@ -117,8 +121,8 @@ class Frame:
     """What the run showed of the scenario's prediction so far (None: not yet, or no
     question). In the frame, not read off the session: a run training apart watches in its
     own process, and the app's copy of the watch learns of the reveal only at a pause."""
-    shape: Shape | None = None
-    """The network and the data (None only in frames made up by tests)."""
+    shape: Shape = NO_SHAPE
+    """The network and the data (``NO_SHAPE`` in a frame of a run gradtui did not make: a replay)."""
 
 
 Z_RANGE = 6.0

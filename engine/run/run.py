@@ -264,7 +264,7 @@ class Run:
         """One training step, recorded; a non-finite step halts the run."""
         stats = self.trainer.step(probe=probe)
         self.events.extend(self.timeline.record_step(stats))
-        if self.watch is not None and self.watch.see(self.trainer, stats):
+        if self.watch is not None and self.watch.see(self.trainer, stats) and self.watch.reveal is not None:
             self.say("prediction", f"the run shows the answer: {self.watch.reveal.evidence}")
         if not stats.applied:
             self._halt(stats.flagged("nonfinite")[0])

@@ -87,6 +87,7 @@ class Host:
         self._active: set[int] = set()
         self._sent: dict[int, tuple[Frame, int, bool, int]] = {}
         self._unsettled: set[int] = set()  # paused runs whose costly evaluation is still due
+        self._due: set[int] = set()  # runs just stopped by a command: evaluated right after its reply
         self._next_id = max(runs) + 1
 
     def serve(self, receive: Callable[[float | None], list[Any] | None], ready: Callable[[], bool]) -> None:
@@ -106,6 +107,7 @@ class Host:
                 return
             for envelope in batch:
                 self.handle(envelope)
+            self._refresh_due()
             if any(not isinstance(getattr(e, "command", None), c.Request) for e in batch):
                 quiet_from = time.perf_counter() + QUIET
             if self._active:
@@ -168,7 +170,7 @@ class Host:
             self.together = command.on
             return None
         if isinstance(command, c.Busy):
-            return run_id in self._active or run_id in self._unsettled
+            return run_id in self._active or run_id in self._unsettled or run_id in self._due
         if isinstance(command, (c.Start, c.Pause)):
             started = {}
             for other_id in sorted(self.runs) if command.everyone else [run_id]:
@@ -179,13 +181,13 @@ class Host:
                     self._unsettled.discard(other_id)  # it evaluates on its schedule now
                 else:
                     other.apply(command)
-            self._settle_stops()
+            self._settle_stops(later=True)
             return started
         value = run.apply(command)
         if run.running:
             self._active.add(run_id)
         elif run_id in self._active:
-            self._settle_stops()
+            self._settle_stops(later=True)
         elif not isinstance(command, c.Request):
             self._show(run_id)
         return value
@@ -200,21 +202,34 @@ class Host:
         else:
             run.refresh()
 
-    def _settle_stops(self) -> bool:
-        """Runs that stopped since the last look: note it, show them as of now; whether any did."""
+    def _refresh_due(self) -> None:
+        for run_id in sorted(self._due):
+            if run_id in self.runs:
+                self.runs[run_id].refresh()
+        if self._due:
+            self._due.clear()
+            self.flush()
+
+    def _settle_stops(self, later: bool = False) -> bool:
+        """Runs that stopped since the last look: note it, show the paused frame at once and
+        then the evaluation at the stop (``later``: once the command's reply has gone, so the
+        screen that paused is not kept waiting for it); whether any stopped."""
         stopped = [run_id for run_id in self._active if not self.runs[run_id].running]
         for run_id in stopped:
             self._active.discard(run_id)
             run = self.runs[run_id]
             run.stopped_at = time.perf_counter()
-            run.publish()  # the paused frame at once; then the evaluation at the stop
+            run.publish()
             self.flush()
-            run.refresh()
             self._unsettled.discard(run_id)
+            if later:
+                self._due.add(run_id)
+            else:
+                run.refresh()
             if self.together and run.halted is not None:
                 for other in list(self._active):
                     self.runs[other].running = False
-                self._settle_stops()
+                self._settle_stops(later)
         return bool(stopped)
 
     def flush(self) -> None:
@@ -447,7 +462,8 @@ class _Outbox:
             if frame is not None:
                 self._sent[item.run] = frame
                 if last is not None:
-                    frame = replace(frame, **{f: _UNCHANGED for f in KEPT if getattr(frame, f) is getattr(last, f)})
+                    unchanged: dict[str, Any] = {f: _UNCHANGED for f in KEPT if getattr(frame, f) is getattr(last, f)}
+                    frame = replace(frame, **unchanged)
             news.append(replace(item, frame=frame))
         return Update(news)
 
@@ -513,6 +529,26 @@ _STARTING = threading.Lock()
 
 
 @contextmanager
+def _main_left_alone() -> Iterator[None]:
+    """A started process re-imports the script that started the app (``__main__``'s file)
+    before it runs its target; the worker needs nothing of it, and a script without an
+    ``if __name__ == "__main__"`` guard would start a second app there. Hidden while
+    starting."""
+    main = sys.modules.get("__main__")
+    hidden = {name: main.__dict__.pop(name) for name in ("__file__",) if main is not None and name in main.__dict__}
+    spec = getattr(main, "__spec__", None)
+    if main is not None and spec is not None and not spec.name.endswith(".__main__"):
+        main.__spec__ = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(hidden)
+            if spec is not None:
+                main.__spec__ = spec
+
+
+@contextmanager
 def _stderr_with_a_file() -> Iterator[None]:
     """multiprocessing hands ``sys.stderr.fileno()`` to the helper processes it starts; a
     screen that captures what is printed (Textual) has a stand-in with no file there, which
@@ -558,16 +594,17 @@ class ProcessWorker(Worker):
         self._last: dict[int, Frame] = {}
         self._process: Any = None
         self._closed = False
-        threading.Thread(target=self._start, args=(pickle.dumps(runs, pickle.HIGHEST_PROTOCOL),),
-                         name="gradtui-worker-start", daemon=True).start()
+        threading.Thread(target=self._start, args=(runs,), name="gradtui-worker-start", daemon=True).start()
 
-    def _start(self, payload: bytes) -> None:
+    def _start(self, runs: dict[int, Run]) -> None:
+        """Hand ``runs`` (no longer touched here) to a new process, then read what it says."""
         try:
+            payload = pickle.dumps(runs, pickle.HIGHEST_PROTOCOL)
             ctx = _context()
             mine, theirs = ctx.Pipe(duplex=True)
             process = ctx.Process(target=_serve_process, args=(theirs, payload), daemon=True,
                                   name="gradtui-run")
-            with _STARTING, _stderr_with_a_file():
+            with _STARTING, _stderr_with_a_file(), _main_left_alone():
                 process.start()
             theirs.close()
         except Exception as exc:

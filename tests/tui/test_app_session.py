@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 
@@ -12,7 +13,9 @@ from textual.app import App
 
 from gradtui.engine import Flag, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
-from gradtui.engine.train.ladders import LR_LADDER, Climb
+from gradtui.engine.run import commands as c
+from gradtui.engine.run.worker import read_command
+from gradtui.engine.train.ladders import LR_LADDER, Climb, Cycle
 from gradtui.engine.run.frame import build_frame
 from gradtui.tui.train.output_view import OutputView, output_title
 from gradtui.engine.run.outputs import Bars, Curve, Regions, compute_output
@@ -486,3 +489,31 @@ def test_a_new_view_size_when_paused_publishes_a_frame_at_that_size():
     again = session.frame.serial
     session.set_view(View((30, 12), 50))  # the same size: nothing to redo
     assert session.frame.serial == again
+
+
+def test_every_session_method_sends_one_command_dataclass(monkeypatch):
+    session = Session(Trainer(TrainConfig()), worker="thread")
+    sent = []
+    real = session.worker._post
+    monkeypatch.setattr(session.worker, "_post", lambda envelope: (sent.append(envelope), real(envelope)))
+    session.step()
+    session.change(Climb(LR_LADDER, "lr", up=True))
+    session.change(Cycle(("relu", "tanh"), "activation"))
+    session.change({"clip_mode": "norm"})
+    session.rewind()
+    session.reset()
+    session.draw_point(0.5, 0.5)
+    session.next_draw_class()
+    session.run_until("step>=5")
+    session.watch_prediction("default")
+    session.look(None)
+    session.locked = True
+    assert session.start()
+    session.pause()
+    session.inspection_copy()
+    for envelope in sent:
+        assert type(envelope.command) in c.COMMANDS
+        assert read_command(pickle.dumps(envelope)) == envelope  # plain data: it crosses as it is
+    assert {type(e.command) for e in sent} >= {c.Step, c.Shift, c.Change, c.Rewind, c.Reset, c.DrawPoint,
+                                                c.NextDrawClass, c.RunUntil, c.CheckUntil, c.WatchPrediction,
+                                                c.Lock, c.Start, c.Pause, c.InspectionCopy}

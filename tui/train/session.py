@@ -52,13 +52,14 @@ class Session(Publisher):
         """A handle on run ``run_id`` that ``worker`` holds already (twin mode's B)."""
         session = cls.__new__(cls)
         session._setup(name, None, view)
-        session._join(worker, run_id)
+        session._join(worker, run_id)  # the fork's first news came before the reply that named it
+        assert session.frame is not None
         return session
 
     def _setup(self, name: str, frame: Frame | None, view: View) -> None:
         Publisher.__init__(self)
         self.name = name
-        self.frame = frame  # type: ignore[assignment]  # (a fork's arrives with its first news)
+        self.frame: Frame = frame  # type: ignore[assignment]  # a fork's: set by its first news (``of``)
         self.view = view
         self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
         self.draw_class = 0
@@ -91,8 +92,7 @@ class Session(Publisher):
 
     def lost(self, why: str) -> None:
         """The worker is gone: the run stops, and the screen says why."""
-        self.events.append(Event(self.frame.step if self.frame is not None else 0, "error",
-                                 f"{why}; the run is stopped"))
+        self.events.append(Event(self.frame.step, "error", f"{why}; the run is stopped"))
         self._running = False
         self._stopped.set()
         self.announce()
@@ -286,8 +286,10 @@ class Session(Publisher):
         self._send(c.WatchPrediction(scenario))
 
     def _send(self, command: c.Command) -> None:
-        """``command`` to the run: waited for while paused, so its outcome is on screen next."""
-        self.worker.send(self.run_id, command, wait=not self._running)
+        """``command`` to the run: waited for while paused, so its outcome is on screen next
+        (but for those that change nothing shown: the first screen never waits for its worker)."""
+        quiet = isinstance(command, (c.Lock, c.WatchPrediction, c.SetView))
+        self.worker.send(self.run_id, command, wait=not (self._running or quiet))
 
     def _ask(self, request: c.Request) -> Any:
         return self.worker.send(self.run_id, request, wait=True)

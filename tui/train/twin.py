@@ -93,5 +93,11 @@ class TwinRuns:
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         """Wait (a screen's worker thread) until both runs stop, or pause them when ``cancelled()``."""
+        def stop() -> bool:
+            if cancelled():
+                self.pause()
+                return True
+            return False
+
         for session in self.sessions.values():
-            session.run(lambda: cancelled() and (self.pause() or True))
+            session.run(stop)
