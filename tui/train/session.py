@@ -288,7 +288,7 @@ class Session(Publisher):
     def _send(self, command: c.Command) -> None:
         """``command`` to the run: waited for while paused, so its outcome is on screen next
         (but for those that change nothing shown: the first screen never waits for its worker)."""
-        quiet = isinstance(command, (c.Lock, c.WatchPrediction, c.SetView))
+        quiet = isinstance(command, (c.Lock, c.WatchPrediction))
         self.worker.send(self.run_id, command, wait=not (self._running or quiet))
 
     def _ask(self, request: c.Request) -> Any:
