@@ -538,7 +538,7 @@ def _main_left_alone() -> Iterator[None]:
     hidden = {name: main.__dict__.pop(name) for name in ("__file__",) if main is not None and name in main.__dict__}
     spec = getattr(main, "__spec__", None)
     if main is not None and spec is not None and not spec.name.endswith(".__main__"):
-        main.__spec__ = None  # type: ignore[assignment]
+        main.__spec__ = None
     try:
         yield
     finally:
