@@ -636,7 +636,7 @@ class ProcessWorker(Worker):
         while True:
             try:
                 message = pickle.loads(conn.recv_bytes())
-            except (EOFError, OSError):
+            except (EOFError, OSError, TypeError):  # TypeError: ``close`` took the pipe mid-read
                 if not self._closed:
                     self._fail("the training process ended unexpectedly")
                 return

@@ -106,7 +106,7 @@ def test_a_limit_held_in_two_threads_is_released_by_the_last_to_leave(two_thread
             leave.wait(5)
             seen.append(blas_threads())
 
-    worker = threading.Thread(target=hold)
+    worker = threading.Thread(target=hold, daemon=True)
     worker.start()
     entered.wait(5)
     with BlasLimit(1):

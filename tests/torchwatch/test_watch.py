@@ -177,7 +177,7 @@ def test_pause_blocks_the_loop_at_the_step_boundary_and_resume_lets_it_go(tmp_pa
         train(model, opt, data, w)
         done.set()
     w.pause()
-    thread = threading.Thread(target=loop)
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     time.sleep(0.5)
     assert w.paused and w.step_count == 0 and not done.is_set()  # blocked in the first w.step

@@ -14,7 +14,7 @@ from textual.app import App
 from gradtui.engine import Flag, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
 from gradtui.engine.run import commands as c
-from gradtui.engine.run.worker import read_command
+from gradtui.engine.run.worker import News, read_command
 from gradtui.engine.train.ladders import LR_LADDER, Climb, Cycle
 from gradtui.engine.run.frame import build_frame
 from gradtui.tui.train.output_view import OutputView, output_title
@@ -30,7 +30,7 @@ def run_in_thread(session: Session, steps: int) -> None:
     """Train until step ``steps`` (a "run until" stop, exact), or a halt before it."""
     session.run_until(f"step>={steps}")
     assert session.start()
-    thread = threading.Thread(target=session.run, args=(lambda: False,))
+    thread = threading.Thread(target=session.run, args=(lambda: False,), daemon=True)
     thread.start()
     thread.join(timeout=60)
     assert not thread.is_alive()
@@ -297,6 +297,26 @@ def test_an_error_inside_a_step_stops_the_run_and_is_logged():
     assert not session.running and not session.busy
 
 
+def test_a_run_that_stops_before_its_start_is_answered_is_not_waited_for():
+    """The worker's news that a start has stopped can overtake the start's own reply (a
+    run that halts at its first step): ``run`` must still return."""
+    session = Session(Trainer(TrainConfig()), worker="thread")
+    real_send = session.worker.send
+
+    def send(run, command, wait=False):
+        if isinstance(command, c.Start):
+            session.receive(News(0, None, [], 1, False))  # the stop, before the reply
+            return {0: 1}
+        return real_send(run, command, wait)
+
+    session.worker.send = send
+    assert session.start()
+    thread = threading.Thread(target=session.run, args=(lambda: False,), daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and not session.running
+
+
 def test_timeline_rewind_keeps_the_controls_and_forgets_the_future():
     trainer = Trainer(TrainConfig())
     timeline = Timeline(trainer)
@@ -366,7 +386,7 @@ async def test_frames_published_in_a_burst_are_drawn_once_and_other_threads_may_
         await pilot.pause()
         burst = app.handled
         assert 1 <= burst < 20  # coalesced (on a busy machine a late publish may add one more draw)
-        thread = threading.Thread(target=session.step)
+        thread = threading.Thread(target=session.step, daemon=True)
         thread.start()
         thread.join()
         await wait_until_async(lambda: app.handled > burst, pilot)
@@ -382,7 +402,7 @@ async def test_the_screen_tells_the_session_its_size_and_draws_published_frames(
         await pilot.pause()
         assert session.view.output_size == screen.query_one(OutputView).grid_size != (40, 24)
         drawn = screen.refreshes
-        threading.Thread(target=session.step).start()
+        threading.Thread(target=session.step, daemon=True).start()
         await wait_until_async(lambda: screen.refreshes > drawn, pilot)
         assert "step 2 " in screen.query_one("#status").text
 

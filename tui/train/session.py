@@ -68,9 +68,11 @@ class Session(Publisher):
         """Whether the run follows a scenario's prediction."""
         self._locked = False
         self._starts = 0  # the run's Start this handle sent last
+        self._stopped_starts = 0  # the newest Start the worker said had stopped
         self._running = False
         self._stopped = threading.Event()
         self._stopped.set()
+        self._news_lock = threading.Lock()  # news (the worker's thread) against ``began``
 
     def _join(self, worker: Worker, run_id: int) -> None:
         self.worker = worker
@@ -86,9 +88,12 @@ class Session(Publisher):
             self.frame = news.frame
         self.events.extend(news.events)
         self.draw_class = news.draw_class
-        if news.starts == self._starts and not news.running:
-            self._running = False
-            self._stopped.set()
+        if not news.running:
+            with self._news_lock:
+                self._stopped_starts = max(self._stopped_starts, news.starts)
+                if news.starts == self._starts:
+                    self._running = False
+                    self._stopped.set()
 
     def lost(self, why: str) -> None:
         """The worker is gone: the run stops, and the screen says why."""
@@ -186,10 +191,13 @@ class Session(Publisher):
         return True
 
     def began(self, starts: int) -> None:
-        """The run was started (its ``starts``-th start); it runs until the worker says not."""
-        self._starts = starts
-        self._stopped.clear()
-        self._running = True
+        """The run was started (its ``starts``-th start); it runs until the worker says not
+        (which it may have said already: a run that stops at its first step)."""
+        with self._news_lock:
+            self._starts = starts
+            if self._stopped_starts < starts:
+                self._stopped.clear()
+                self._running = True
 
     def paused(self) -> None:
         """The run was asked to stop (by this handle, or with every run of its worker)."""
