@@ -304,6 +304,11 @@ class Worker:
             raise ValueError(reply.error)
         return reply.value
 
+    @property
+    def started(self) -> bool:
+        """Whether the worker answers yet (a process takes a moment to start)."""
+        return True
+
     def close(self) -> None:
         """Stop the worker (its runs end with it)."""
 
@@ -332,6 +337,9 @@ class Worker:
             listener.announce()
 
     def _fail(self, why: str) -> None:
+        """The worker is gone: said once, to every waiter and listener."""
+        if self.failure is not None:
+            return
         self.failure = why
         with self._ticket_lock:
             waiting = list(self._tickets.items())
@@ -419,6 +427,7 @@ class _Outbox:
         self._queue: deque[Update | Reply] = deque()
         self._wake = threading.Condition()
         self._sent: dict[int, Frame] = {}
+        self._in_flight = False  # taken off the queue, not sent yet: nothing merges into it
         self.closed = False
         threading.Thread(target=self._pump, name="gradtui-outbox", daemon=True).start()
 
@@ -434,7 +443,7 @@ class _Outbox:
     def drain(self) -> None:
         """Wait until everything posted has been sent."""
         with self._wake:
-            while self._queue and not self.closed:
+            while (self._queue or self._in_flight) and not self.closed:
                 self._wake.wait(0.05)
 
     def _pump(self) -> None:
@@ -442,14 +451,15 @@ class _Outbox:
             with self._wake:
                 while not self._queue:
                     self._wake.wait()
-                message = self._queue[0]
+                message = self._queue.popleft()
+                self._in_flight = True
             try:
                 self._send(pickle.dumps(self._thin(message), pickle.HIGHEST_PROTOCOL))
             except (OSError, EOFError):
                 self.closed = True
                 return
             with self._wake:
-                self._queue.popleft()
+                self._in_flight = False
                 self._wake.notify_all()
 
     def _thin(self, message: Update | Reply) -> Update | Reply:
@@ -617,9 +627,13 @@ class ProcessWorker(Worker):
                 for data in early:
                     mine.send_bytes(data)
             except OSError as exc:
-                self._fail(f"the training process is gone: {exc!r}")
+                self._fail(f"the training process ended unexpectedly ({exc!r})")
                 return
         self._read(mine)
+
+    @property
+    def started(self) -> bool:
+        return self._conn is not None
 
     def _post(self, envelope: c.Envelope | None) -> None:
         data = pickle.dumps(envelope, pickle.HIGHEST_PROTOCOL)
@@ -630,7 +644,7 @@ class ProcessWorker(Worker):
             try:
                 self._conn.send_bytes(data)
             except OSError as exc:
-                self._fail(f"the training process is gone: {exc!r}")
+                self._fail(f"the training process ended unexpectedly ({exc!r})")
 
     def _read(self, conn: Any) -> None:
         while True:

@@ -12,7 +12,8 @@ import pytest
 from gradtui.engine import TrainConfig, Trainer
 from gradtui.engine.run import commands as c
 from gradtui.engine.run.run import Run
-from gradtui.engine.run.worker import CommandUnpickler, ProcessWorker, ThreadWorker, read_command, start_worker
+from gradtui.engine.run.worker import (CommandUnpickler, News, ProcessWorker, ThreadWorker, Update, _Outbox,
+                                      read_command, start_worker)
 from gradtui.engine.train.ladders import LR_LADDER, Climb, Cycle
 
 
@@ -122,6 +123,28 @@ def test_a_process_worker_reports_a_refused_command_and_trains_on():
         assert len(refused) == 2 and all(text.startswith("a command was refused: ") for text in refused)
     finally:
         worker.close()
+
+
+def test_the_outbox_never_loses_a_frame_posted_while_it_sends_the_one_before():
+    """A frame posted while the previous update is on its way must reach the screen (it
+    once merged into the update being sent, and was lost: the screen kept an old frame)."""
+    run = Run(Trainer(TrainConfig()), "test")
+    entered, leave, sent = threading.Event(), threading.Event(), []
+
+    def slow_send(data: bytes) -> None:
+        entered.set()
+        leave.wait(5)
+        sent.append(pickle.loads(data))
+
+    outbox = _Outbox(slow_send)
+    outbox.post(Update([News(0, run.frame, [], 0, False)]))
+    assert entered.wait(5)
+    run.advance()
+    run.publish()
+    outbox.post(Update([News(0, run.frame, [], 0, False)]))
+    leave.set()
+    outbox.drain()
+    assert [u.news[0].frame.step for u in sent] == [0, 1]
 
 
 def test_a_process_worker_that_dies_says_so_and_waiting_senders_return():

@@ -47,11 +47,11 @@ async def press(app, *keys: str) -> None:
 
 
 async def run_until(app, step: int) -> None:
-    """space, train until ``step`` (or a NaN pause), space; returns once paused."""
+    """space, train until exactly ``step`` (a "run until" stop, so a loaded machine never
+    overshoots; or a NaN pause); returns once paused."""
+    app.session.run_until(f"step>={step}")
     await press(app, "space")
-    await wait_until(lambda: app.session.frame.step >= step or app.session.frame.halted)
-    if app.session.running:
-        await press(app, "space")
+    await wait_until(lambda: not app.session.running)
     await wait_until(lambda: not app.session.busy)
     app.screen.show_latest()
 
@@ -190,7 +190,7 @@ async def test_line_fit_two_rungs_up_overshoots_and_the_loss_grows():
         start = evaluation(app).train_loss
         await press(app, "right_square_bracket", "right_square_bracket")
         assert app.session.trainer.config.lr == 1.0
-        await run_until(app, 50)
+        await run_until(app, 80)
         assert evaluation(app).train_loss > 10 * start
         await asyncio.sleep(0.3)
         app.screen.show_latest()

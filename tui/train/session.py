@@ -155,10 +155,10 @@ class Session(Publisher):
 
     def set_view(self, view: View) -> None:
         """Compute outputs and histories for the screen's current size (when paused, a frame
-        at the new size comes at once)."""
-        if view != self.view:
+        at the new size comes at once, once the worker is up)."""
+        if view != self.view:  # never waiting for a worker still starting: the first paint
             self.view = view
-            self._send(c.SetView(view))
+            self.worker.send(self.run_id, c.SetView(view), wait=not self._running and self.worker.started)
 
     def look(self, request: NetworkRequest | None) -> None:
         """Put a picture of the network (tracing ``request.sample``) in every frame from now
