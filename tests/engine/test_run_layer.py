@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 import threading
 import time
 
@@ -256,3 +258,24 @@ def test_a_thread_worker_is_what_the_fallback_gets():
     process.close()
     with pytest.raises(ValueError, match="valid: process, thread"):
         start_worker({}, "fork")
+
+
+def test_a_script_without_a_main_guard_starts_a_process_worker_once(tmp_path):
+    """The worker process must not re-run the script that started it (multiprocessing
+    re-imports ``__main__``'s file, which would start a second app there)."""
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "no_guard.py"
+    script.write_text(
+        "from gradtui.engine import TrainConfig, Trainer\n"
+        "from gradtui.engine.run import commands as c\n"
+        "from gradtui.engine.run.run import Run\n"
+        "from gradtui.engine.run.worker import start_worker\n"
+        f"with open({str(runs)!r}, 'a') as f:\n"
+        "    f.write('ran\\n')\n"
+        "worker = start_worker({0: Run(Trainer(TrainConfig()), 'script')}, 'process')\n"
+        "worker.send(0, c.Step(), wait=True)\n"
+        "print(worker.send(0, c.Latest()).trainer.step_count)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1" and runs.read_text() == "ran\n"
