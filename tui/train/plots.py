@@ -108,6 +108,8 @@ class HistoryPlot(LinePlot):
     _titles: tuple[str, str] | None = None
     _window: tuple[float, float] | None = None
     """While training, the y window last shown (see ``Y_SLACK``)."""
+    _legend_key: tuple = ()
+    _legend_fit = ""
     _training = False
     """Whether the frame on show was taken while training. (Not ``_running``: that is Textual's
     own flag of a live message pump, and a widget whose ``_running`` is False never repaints.)"""
@@ -157,7 +159,11 @@ class HistoryPlot(LinePlot):
         wordings.append(" ".join(self._short))
         if not room:
             return wordings[0]
-        return fitting([Text.from_markup(markup) for markup in wordings], room).markup
+        key = (room, *wordings)
+        if key != self._legend_key:  # parsing the markup is most of a legend's cost: once per change
+            self._legend_key = key
+            self._legend_fit = fitting([Text.from_markup(markup) for markup in wordings], room).markup
+        return self._legend_fit
 
     def draw_twins(self, a: Frame, b: Frame) -> str:
         """``draw`` for twin mode: runs A and B in one chart, each in its colour."""
