@@ -26,7 +26,7 @@ from gradtui.engine.optim.optimizers import (OPTIMIZER_FACTORIES, OPTIMIZERS, SG
                                              check_optimizer, make_optimizer)
 from gradtui.engine.calculus.objectives import REACH_TOL
 from gradtui.engine.nn.parameter import Parameter
-from gradtui.engine.train.runner import DescentSummary, FlagRecord, TrainSummary, run_descent, run_trainer, trainer_row
+from gradtui.engine.train.runner import DescentSummary, FlagRecord, TrainSummary, run_descent, trainer_row
 from gradtui.engine.scenarios.catalog import SCENARIOS, Scenario, get_scenario
 from gradtui.engine.train.snapshot import Snapshot
 from gradtui.engine.train.trainer import Evaluation, Trainer
@@ -46,7 +46,7 @@ __all__ = [
     "make_dataset", "make_optimizer", "count_text", "parameter_counts", "total_count_text", "sigmoid", "softmax", "softmax_jvp",
     "SCENARIOS", "Scenario", "get_scenario",
     "SideSummary", "Twin", "TwinSummary",
-    "DescentSummary", "FlagRecord", "TrainSummary", "run_descent", "run_trainer", "trainer_row",
+    "DescentSummary", "FlagRecord", "TrainSummary", "run_descent", "trainer_row",
     "DIVERGENCE_LIMIT", "OBJECTIVES", "RULES", "Descent", "Objective", "Race", "RaceResult",
     "SecantRow", "TrajectoryRow", "central_secant", "get_objective", "secant", "secant_slopes",
 ]

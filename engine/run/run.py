@@ -34,7 +34,7 @@ from gradtui.engine.run.timeline import Timeline
 from gradtui.engine.scenarios.catalog import SCENARIOS
 from gradtui.engine.train.changes import describe, show_setting
 from gradtui.engine.train.ladders import LadderEnd
-from gradtui.engine.train.stop import Stopper, parse_until
+from gradtui.engine.train.stop import Stop, Stopper, parse_until
 
 PUBLISH_EVERY = 1 / 12
 """Seconds between frames while training. A little over 10 Hz, so that scheduling jitter
@@ -62,8 +62,23 @@ class Run:
     """One run's state and its loop; see the module docstring."""
 
     def __init__(self, trainer: Trainer, name: str = "default",
-                 clock: Callable[[], float] = time.perf_counter, timeline: Timeline | None = None) -> None:
+                 clock: Callable[[], float] = time.perf_counter, timeline: Timeline | None = None,
+                 headless: bool = False) -> None:
         self.trainer = trainer
+        self.headless = headless
+        """No screen watches this run (``gradtui run``): ``tick`` makes no frames, a frame
+        (kept for the worker's news) carries no evaluation or output made for it, and the
+        timeline records no steps."""
+        self.halts = not headless
+        """Whether a non-finite step pauses the run; if not, its update is skipped (as every
+        step's is) and training goes on: ``gradtui run`` counts such steps."""
+        self.on_step: Callable[[StepStats], None] | None = None
+        """Called with each step's numbers once the step is recorded and checked (a headless
+        run's rows, progress and curves; in the worker's thread)."""
+        self.stop: Stop | None = None
+        """What the last "run until" stopped at (None until one holds)."""
+        self.failure: Exception | None = None
+        """The error that stopped the run (``tick``), for a headless caller to raise again."""
         self.name = name
         self.timeline = timeline if timeline is not None else Timeline(trainer)
         self.view = c.View()
@@ -246,12 +261,13 @@ class Run:
         engine failure ends the run (an error line), not the worker."""
         try:
             self.advance()
-            if self._clock() >= self._next["publish"] if publish is None else publish:
+            if publish if publish is not None else not self.headless and self._clock() >= self._next["publish"]:
                 self._catch_up()
                 self.publish()
                 return True
         except Exception as exc:
             self.running = False
+            self.failure = exc
             self.say("error", f"training stopped by an error: {exc!r}")
         return False
 
@@ -263,13 +279,16 @@ class Run:
     def advance(self, probe: bool = False) -> StepStats:
         """One training step, recorded; a non-finite step halts the run."""
         stats = self.trainer.step(probe=probe)
-        self.events.extend(self.timeline.record_step(stats))
+        if not self.headless:  # the timeline is what a screen shows and rewinds to
+            self.events.extend(self.timeline.record_step(stats))
         if self.watch is not None and self.watch.see(self.trainer, stats) and self.watch.reveal is not None:
             self.say("prediction", f"the run shows the answer: {self.watch.reveal.evidence}")
-        if not stats.applied:
+        if not stats.applied and self.halts:
             self._halt(stats.flagged("nonfinite")[0])
         elif self._stopper is not None:
             self._check_stop(stats)
+        if self.on_step is not None:
+            self.on_step(stats)
         return stats
 
     def say(self, kind: str, text: str, path: str | None = None) -> None:
@@ -293,6 +312,7 @@ class Run:
         stop = stopper.check(stats, evaluation)
         if stop is not None:
             self._stopper = None
+            self.stop = stop
             self.running = False
             self.say("stop", stop.line())
 
@@ -388,7 +408,11 @@ class Run:
             self._measure_sharpness()
 
     def refresh(self) -> None:
-        """Evaluation, output and (with its pane open) the sharpness as of now, then a frame."""
+        """Evaluation, output and (with its pane open) the sharpness as of now, then a frame
+        (a headless run's frame only: nobody reads the rest)."""
+        if self.headless:
+            self.publish()
+            return
         self._evaluate()
         self._update_output()
         latest = self.timeline.sharpness.latest

@@ -1,8 +1,11 @@
-"""Headless runs: step a Trainer or a Descent, hand out one row per K steps, summarise the outcome.
+"""Headless runs' rows and summaries, and the headless descent.
 
-``gradtui run`` is built on these; scripts and notebooks can use them directly::
+A training run's rows (``trainer_row``) and outcome (``RunTally``, ``TrainSummary``) are
+made here and filled in by the app's own loop (``gradtui.engine.run.headless.run_headless``,
+which ``gradtui run`` uses) and by ``gradtui compare``'s twin runs; ``run_descent`` steps a
+calculus ``Descent``::
 
-    summary = run_trainer(trainer, 2000, every=100, on_row=rows.append)
+    summary = run_descent(descent, 200, every=10, on_row=rows.append)
     print("\\n".join(summary.lines()))
 
 Rows are plain JSON-ready dicts (numbers may be NaN or Inf; writers decide how to
@@ -22,8 +25,8 @@ from gradtui.engine.calculus.descent import DIVERGENCE_LIMIT, Descent, Trajector
 from gradtui.engine.calculus.objectives import REACH_TOL
 from gradtui.engine.predictions import Watch
 from gradtui.engine.train.health import StepStats
-from gradtui.engine.train.stop import Stop, Stopper, parse_until
-from gradtui.engine.train.trainer import Evaluation, Trainer
+from gradtui.engine.train.stop import Stop
+from gradtui.engine.train.trainer import Evaluation
 
 Row = dict[str, Any]
 RowSink = Callable[[Row], None]
@@ -53,11 +56,13 @@ def trainer_row(stats: StepStats, evaluation: Evaluation, changes: list[str] | N
     return row
 
 
-def _is_row(step: int, every: int, last: int) -> bool:
+def is_row(step: int, every: int, last: int) -> bool:
+    """Whether a run ending at ``last`` emits a row at ``step``."""
     return step % every == 0 or step == last
 
 
-def _check_counts(steps: int, every: int) -> None:
+def check_counts(steps: int, every: int) -> None:
+    """ValueError unless ``steps`` and ``every`` are whole numbers of at least 1."""
     for name, value in (("steps", steps), ("every", every)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
@@ -79,7 +84,7 @@ class FlagRecord:
 
 @dataclass
 class TrainSummary:
-    """The outcome of ``run_trainer``: final numbers, flags raised, and whether it diverged."""
+    """The outcome of a headless training run (``run_headless``): final numbers, flags raised, and whether it diverged."""
 
     first_step: int
     last_step: int
@@ -160,50 +165,6 @@ class RunTally:
                             self.nonfinite_steps, self.nonfinite_first, until, stop)
 
 
-def run_trainer(trainer: Trainer, steps: int, every: int = 1, on_row: RowSink | None = None,
-                progress: Progress | None = None, until: str | None = None,
-                watch: Watch | None = None,
-                on_step: Callable[[StepStats], None] | None = None) -> TrainSummary:
-    """Train up to ``steps`` more steps; evaluate and emit a row at every step divisible by
-    ``every`` and at the last one. ``progress(done)`` is called after each step, and
-    ``on_step(stats)`` with each step's statistics (no evaluation: cheap). ``until``
-    (see ``gradtui.engine.train.stop``) ends the run at the first step it holds. ``watch``
-    (a scenario's prediction) sees every step and its outcome ends the summary."""
-    _check_counts(steps, every)
-    stopper = Stopper(parse_until(until), trainer) if until is not None else None
-    first, last = trainer.step_count + 1, trainer.step_count + steps
-    tally = RunTally()
-    evaluation: Evaluation | None = None
-    stop = None
-    shown = sum(1 for c in trainer.changes if c.step < first - 1)  # earlier changes were exported before
-    with trainer.blas_limit:  # set the thread count once for the run, not per step
-        for done in range(1, steps + 1):
-            stats = trainer.step()
-            tally.add(stats)
-            if watch is not None:
-                watch.see(trainer, stats)
-            if on_step is not None:
-                on_step(stats)
-            due = _is_row(stats.step, every, last)
-            now = trainer.evaluate() if due or (stopper is not None and stopper.evaluates) else None
-            if stopper is not None:
-                stop = stopper.check(stats, now)
-            if due or stop is not None:
-                evaluation = now if now is not None else trainer.evaluate()
-                if on_row is not None:
-                    on_row(trainer_row(stats, evaluation, [c.text for c in trainer.changes[shown:]]))
-                shown = len(trainer.changes)
-            if progress is not None:
-                progress(done)
-            if stop is not None:
-                break
-    assert evaluation is not None  # the last step always makes a row, and rows evaluate
-    summary = tally.summary(first, stats.step, float(stats.loss), evaluation, until, stop)
-    if watch is not None:
-        summary.prediction = watch.lines()
-    return summary
-
-
 @dataclass
 class DescentSummary:
     """The outcome of ``run_descent``. ``reached`` is the first step within ``tol`` of a
@@ -278,7 +239,7 @@ def run_descent(descent: Descent, steps: int, every: int = 1, on_row: RowSink | 
     """Up to ``steps`` descent steps, stopping early once diverged. Emits the current point
     first, then every step divisible by ``every`` and the last one; ``watch`` (a
     scenario's prediction) sees every step and its outcome ends the summary."""
-    _check_counts(steps, every)
+    check_counts(steps, every)
     start = descent.trajectory[-1]
     if on_row is not None:
         on_row(start.to_dict())
@@ -290,7 +251,7 @@ def run_descent(descent: Descent, steps: int, every: int = 1, on_row: RowSink | 
         row = descent.step()
         if watch is not None:
             watch.see(descent, row)
-        if on_row is not None and (_is_row(row.step, every, last) or descent.diverged):
+        if on_row is not None and (is_row(row.step, every, last) or descent.diverged):
             on_row(row.to_dict())
         if progress is not None:
             progress(done)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from gradtui.engine import TrainConfig, Trainer, run_trainer
+from gradtui.engine import TrainConfig, Trainer
+from gradtui.engine.run.headless import run_headless
 from gradtui.engine.train.blas import BlasLimit, blas_libraries
 
 
@@ -66,7 +67,7 @@ def test_every_engine_call_runs_on_one_thread_and_gives_the_callers_setting_back
 def test_a_run_holds_the_limit_around_its_steps_and_callbacks_and_releases_it(two_threads):
     trainer = small_trainer()
     during = []
-    run_trainer(trainer, 20, every=5, progress=lambda done: during.append(blas_threads()))
+    run_headless(trainer, 20, every=5, progress=lambda done: during.append(blas_threads()))
     assert during == [1] * 20
     assert blas_threads() == 2
 

@@ -235,8 +235,8 @@ def test_fuzzed_command_sequences_never_crash_and_replay_to_the_same_bits(seed):
 
 
 def test_the_app_and_gradtui_run_take_the_same_steps(tmp_path):
-    """``gradtui run`` (``run_trainer``) and a run in the app's worker: the same weights."""
-    from gradtui.engine import run_trainer
+    """``gradtui run`` (``run_headless``) and a run in the app's worker: the same weights."""
+    from gradtui.engine.run.headless import run_headless
 
     worker, _ = worker_for("process")
     try:
@@ -245,7 +245,7 @@ def test_the_app_and_gradtui_run_take_the_same_steps(tmp_path):
     finally:
         worker.close()
     headless = Trainer(TrainConfig())
-    run_trainer(headless, 300, every=100)
+    run_headless(headless, 300, every=100)
     np.testing.assert_array_equal(app, headless.model.flat_value)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gradtui.engine import Descent, TrainConfig, Trainer, get_objective, get_scenario
-from gradtui.engine.train.runner import run_descent, run_trainer, trainer_row
+from gradtui.engine.run.headless import run_headless
+from gradtui.engine.train.runner import run_descent, trainer_row
 
 SMALL = TrainConfig(hidden=(4,), n_samples=40)
 
@@ -18,14 +19,14 @@ def collect(run, *args, **kwargs):
 
 
 def test_rows_come_every_k_steps_and_at_the_last_one():
-    rows, _ = collect(run_trainer, Trainer(SMALL), 25, 10)
+    rows, _ = collect(run_headless, Trainer(SMALL), 25, 10)
     assert [r["step"] for r in rows] == [10, 20, 25]
 
 
 def test_row_steps_count_from_the_trainer_s_step_not_from_the_run():
     trainer = Trainer(SMALL)
     trainer.run(3)
-    rows, summary = collect(run_trainer, trainer, 25, 10)
+    rows, summary = collect(run_headless, trainer, 25, 10)
     assert [r["step"] for r in rows] == [10, 20, 28]
     assert (summary.first_step, summary.last_step) == (4, 28)
 
@@ -35,13 +36,13 @@ def test_evaluation_happens_only_at_rows(monkeypatch):
     calls = []
     evaluate = trainer.evaluate
     monkeypatch.setattr(trainer, "evaluate", lambda: calls.append(1) or evaluate())
-    rows, _ = collect(run_trainer, trainer, 30, 7)
+    rows, _ = collect(run_headless, trainer, 30, 7)
     assert len(calls) == len(rows) == 5
 
 
 def test_a_run_with_rows_is_bit_identical_to_a_plain_run():
     watched, plain = Trainer(SMALL), Trainer(SMALL)
-    run_trainer(watched, 40, 1, on_row=lambda row: None)
+    run_headless(watched, 40, 1, on_row=lambda row: None)
     plain.run(40)
     assert watched.model.flat_value.tobytes() == plain.model.flat_value.tobytes()
 
@@ -75,7 +76,7 @@ def _step_and_eval(cfg):
 
 
 def test_flags_become_kind_and_layer():
-    rows, summary = collect(run_trainer, Trainer(get_scenario("exploding").config), 20, 10)
+    rows, summary = collect(run_headless, Trainer(get_scenario("exploding").config), 20, 10)
     assert {"kind": "exploding", "layer": "layers.0"} in rows[0]["flags"]
     assert rows[1]["flags"] == [{"kind": "nonfinite", "layer": "loss"}]
     assert summary.diverged and summary.nonfinite_first == 14
@@ -84,7 +85,7 @@ def test_flags_become_kind_and_layer():
 
 
 def test_healthy_summary_says_so():
-    _, summary = collect(run_trainer, Trainer(SMALL), 5, 5)
+    _, summary = collect(run_headless, Trainer(SMALL), 5, 5)
     assert not summary.diverged
     assert "no health flags raised" in summary.lines()
 
@@ -92,7 +93,7 @@ def test_healthy_summary_says_so():
 @pytest.mark.parametrize("steps, every", [(0, 1), (5, 0), (2.5, 1), (True, 1)])
 def test_bad_counts_are_rejected(steps, every):
     with pytest.raises(ValueError, match="must be a whole number of at least 1"):
-        run_trainer(Trainer(SMALL), steps, every)
+        run_headless(Trainer(SMALL), steps, every)
 
 
 def quadratic(lr=None):

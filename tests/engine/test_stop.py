@@ -5,7 +5,7 @@ import math
 import pytest
 
 from gradtui.engine import TrainConfig, Trainer
-from gradtui.engine.train.runner import run_trainer
+from gradtui.engine.run.headless import run_headless
 from gradtui.engine.train.stop import parse_until
 
 CONFIG = TrainConfig(dataset="circle", n_samples=200, lr=0.02)
@@ -71,10 +71,10 @@ def test_unmet_within_the_limit_returns_none():
 
 def test_the_runner_stops_and_its_summary_names_the_condition():
     rows = []
-    summary = run_trainer(Trainer(CONFIG), 500, every=10, on_row=rows.append, until="step>=23")
+    summary = run_headless(Trainer(CONFIG), 500, every=10, on_row=rows.append, until="step>=23")
     assert summary.last_step == 23 and rows[-1]["step"] == 23
     assert "stopped at step 23: step>=23 (step 23)" in summary.lines()
-    summary = run_trainer(Trainer(CONFIG), 5, until="loss<=0")
+    summary = run_headless(Trainer(CONFIG), 5, until="loss<=0")
     assert "not met within 5 steps: loss<=0" in summary.lines()
 
 

@@ -6,7 +6,8 @@ import sys
 
 import numpy as np
 
-from gradtui.engine import TrainConfig, Trainer, run_trainer
+from gradtui.engine import TrainConfig, Trainer
+from gradtui.engine.run.headless import run_headless
 from gradtui.tui.cli.run_plot import CURVES, RunCurves
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "COLUMNS": "100", "LINES": "40"}
@@ -36,7 +37,7 @@ def test_run_plot_refuses_a_calculus_run_in_one_line():
 def test_the_curves_keep_every_steps_extremes_in_bounded_memory():
     curves = RunCurves()
     trainer = Trainer(TrainConfig(hidden=(8,)))
-    run_trainer(trainer, 3000, every=3000, on_step=curves.add)
+    run_headless(trainer, 3000, every=3000, on_step=curves.add)
     view = curves.history.view()
     assert view.steps[-1] == 3000 and len(view) <= curves.history.capacity
     losses = [s.loss for s in Trainer(TrainConfig(hidden=(8,))).run(3000)]

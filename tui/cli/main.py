@@ -37,7 +37,8 @@ from gradtui import __version__
 from gradtui.engine import ACTIVATIONS, CLIP_MODES, DATASETS, INITS, LOSSES, OBJECTIVES, OPTIMIZERS, SCENARIOS
 from gradtui.engine.textsafe import visible
 from gradtui.engine.train.replay import PlannedChangeError
-from gradtui.engine.train.runner import DescentSummary, Row, TrainSummary, run_descent, run_trainer
+from gradtui.engine.run.headless import run_headless
+from gradtui.engine.train.runner import DescentSummary, Row, TrainSummary, run_descent
 from gradtui.engine.train.stop import Stopper, parse_until
 
 from gradtui.tui.cli import compare, diff
@@ -242,8 +243,8 @@ def _train(args: argparse.Namespace, prepared: Prepared, writer: Any,
     summary: TrainSummary | DescentSummary
     try:
         if prepared.trainer is not None:  # else a descent
-            summary = run_trainer(prepared.trainer, args.steps, every, sink, bar, args.until, watch=watch,
-                                  on_step=curves.add if curves is not None else None)
+            summary = run_headless(prepared.trainer, args.steps, every, sink, bar, args.until, watch=watch,
+                                   on_step=curves.add if curves is not None else None)
         else:
             assert prepared.descent is not None  # a run is a trainer or a descent
             summary = run_descent(prepared.descent, args.steps, every, sink, bar, watch=watch)

@@ -24,7 +24,7 @@ CURVES = ((LOSS, "minibatch loss, min and max per bucket (log scale)", "orange")
 
 
 class RunCurves:
-    """Collects each step's loss and gradient norm (pass ``add`` as ``run_trainer``'s ``on_step``)."""
+    """Collects each step's loss and gradient norm (pass ``add`` as ``run_headless``'s ``on_step``)."""
 
     def __init__(self) -> None:
         self.history = MinMaxHistory(2)
