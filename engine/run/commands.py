@@ -20,7 +20,7 @@ from typing import Any, Union
 from gradtui.engine.run.network_picture import NetworkRequest
 from gradtui.engine.train.ladders import Climb, Cycle, NextLoss
 
-VERSION = 1
+VERSION = 2
 """The command protocol's version: the worker refuses an envelope of another."""
 
 
@@ -49,18 +49,13 @@ class Command:
 
 @dataclass(frozen=True)
 class Start(Command):
-    """Train until paused, halted by a non-finite step, or stopped by a "run until";
-    ``everyone``: every run of the worker, from the same moment (twin mode's lockstep).
-    Reply: each started run's id and how many times it has been started."""
-
-    everyone: bool = False
+    """Train until paused, halted by a non-finite step, or stopped by a "run until".
+    Reply: the run's id and how many times it has been started."""
 
 
 @dataclass(frozen=True)
 class Pause(Command):
-    """Stop after the current step; ``everyone``: every run of the worker, after the same step."""
-
-    everyone: bool = False
+    """Stop after the current step. Reply: the step it stopped at."""
 
 
 @dataclass(frozen=True)
@@ -215,28 +210,42 @@ class CheckUntil(Request):
 
 @dataclass(frozen=True)
 class Fork(Request):
-    """Reply: the id of a new run in the same worker that continues this one's exact state
-    (twin mode's B), with a copy of its past."""
+    """Reply: the ``Timeline`` (and with it the Trainer) of a new run named ``name`` that
+    continues this one's exact state, with a copy of its past: twin mode's B, which a new
+    worker then trains."""
 
     name: str
 
 
 @dataclass(frozen=True)
-class Drop(Command):
-    """The worker forgets this run (leaving twin mode)."""
+class Pair(Command):
+    """Twin mode: keep pace with the run in the other worker that maps the pace file
+    ``path`` (``engine.run.pace``), this run in ``slot`` 0 or 1; ``path`` "": no longer."""
+
+    path: str
+    slot: int = 0
 
 
 @dataclass(frozen=True)
 class PauseTogether(Command):
-    """In a worker that holds two runs: a run halted by NaN/Inf pauses the other as well."""
+    """A paired run: when its twin halts on NaN/Inf, it stops at the same step (and the
+    two keep within one step of each other while they train)."""
 
     on: bool = True
+
+
+@dataclass(frozen=True)
+class CatchUp(Command):
+    """A paused run's exact steps up to ``step`` (unless it halts first): twin mode levels
+    the run behind at a pause. Reply: the step it reached."""
+
+    step: int
 
 
 COMMANDS: tuple[type[Command], ...] = (
     Start, Pause, Step, Shift, Change, Reset, Rewind, Save, Share, Export, DrawPoint, NextDrawClass,
     SavePoints, SetView, RunUntil, UseRangeTest, WatchPrediction, Lock, Latest, Busy, InspectionCopy, LrRangeTest,
-    CheckUntil, Fork, Drop, PauseTogether)
+    CheckUntil, Fork, Pair, PauseTogether, CatchUp)
 """Every command a worker accepts."""
 
 

@@ -1,7 +1,7 @@
 """The worker that owns runs: one per screen's runs, alive as long as they are.
 
-A worker holds one ``Run`` (two in twin mode, stepped in lockstep) and its loop
-(``Host.serve``): commands (``commands.Envelope``) come in, frames and events go out
+A worker holds one ``Run`` and its loop (``Host.serve``; twin mode is two workers, kept
+within a few steps of each other by a ``Pace``): commands (``commands.Envelope``) come in, frames and events go out
 (``Update``), and a command sent with a ticket gets a ``Reply`` once it is applied. The
 state never leaves the worker except as a request's reply (a copy).
 
@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterator, Protocol
 from gradtui.engine.run import commands as c
 from gradtui.engine.run.events import Event
 from gradtui.engine.run.frame import Frame
+from gradtui.engine.run.pace import HALTED, PAUSED, RUNNING, Pace
 from gradtui.engine.run.run import Run
 
 QUIET = 0.3
@@ -42,6 +43,8 @@ QUIET = 0.3
 before it evaluates, so a burst of key presses is applied as it comes and evaluated once."""
 LOOK = 0.0005
 """Seconds between the training loop's looks for new commands (a key press waits at most this)."""
+WAIT = 0.0001
+"""Seconds a twin run ahead of the other sleeps at a time while it waits (after a short spin)."""
 KEPT = ("output", "network", "evaluation")
 """Frame fields sent only when they changed: panes tell a new output from the one on
 screen by identity, so an unchanged one must stay the same object."""
@@ -82,8 +85,8 @@ class Host:
     def __init__(self, runs: dict[int, Run], send: Callable[[Update | Reply], None]) -> None:
         self.runs = runs
         self.send = send
-        self.together = False
-        """In twin mode: a run halted by NaN/Inf pauses the other as well."""
+        self.paces: dict[int, Pace] = {}
+        """Twin mode: each paired run's side of the pace it keeps with its twin in another worker."""
         self._active: set[int] = set()
         self._sent: dict[int, tuple[Frame, int, bool, int]] = {}
         self._unsettled: set[int] = set()  # paused runs whose costly evaluation is still due
@@ -93,7 +96,7 @@ class Host:
     def serve(self, receive: Callable[[float | None], list[Any] | None], ready: Callable[[], bool]) -> None:
         """Until ``receive`` returns None (closed): apply what arrives (``receive(timeout)``:
         the envelopes waiting, at most ``timeout`` seconds' wait, None blocks), step the
-        running runs in lockstep between two batches, until ``ready()`` says more came."""
+        running runs between two batches, until ``ready()`` says more came."""
         self.flush()
         quiet_from = 0.0  # when the last change came, plus QUIET
         while True:
@@ -120,22 +123,54 @@ class Host:
                 self.flush()
 
     def _train(self, ready: Callable[[], bool]) -> None:
-        """Step the running runs (A, then B) until none runs or commands arrive."""
+        """Step the running runs until none runs or commands arrive (a paired run that is
+        ahead of its twin waits for it: ``_held``)."""
         with ExitStack() as limits:
             for run_id in sorted(self._active):
                 limits.enter_context(self.runs[run_id].trainer.blas_limit)  # once for the loop
             next_look = 0.0
+            idle = 0  # passes in a row in which every run waited for its twin
             while self._active:
-                published = None  # whether A made a frame in this pair: B then does too
+                published = stepped = False
                 for run_id in sorted(self._active):
-                    published = self.runs[run_id].tick(published)
+                    if self._held(run_id):
+                        continue
+                    published = self.runs[run_id].tick() or published
+                    stepped = True
+                    self._pace_out(run_id)
                 if self._settle_stops() or published:
                     self.flush()
+                idle = 0 if stepped else idle + 1
+                if idle > 100:
+                    time.sleep(WAIT)
                 now = time.perf_counter()
                 if now >= next_look:  # a look at the inbox costs a system call: every LOOK seconds
                     next_look = now + LOOK
                     if ready():
                         return
+
+    def _held(self, run_id: int) -> bool:
+        """Whether a paired run waits for its twin instead of stepping now: it is ``lead``
+        steps ahead, or (``together``) it reached the step its halted twin stopped at, and
+        stops there too."""
+        pace = self.paces.get(run_id)
+        if pace is None:
+            return False
+        run = self.runs[run_id]
+        progress = run.trainer.step_count - pace.base
+        stop = pace.stop_at()
+        if stop is not None and progress >= stop:
+            run.running = False
+            return True
+        return not pace.may_step(progress)
+
+    def _pace_out(self, run_id: int, start: bool = False) -> None:
+        """Tell a paired run's twin where this run stands."""
+        pace = self.paces.get(run_id)
+        if pace is not None:
+            run = self.runs[run_id]
+            state = RUNNING if run.running else HALTED if run.halted is not None else PAUSED
+            pace.write(run.trainer.step_count, state, start)
 
     def handle(self, envelope: Any) -> None:
         """Apply one envelope; reply to its ticket after the frame it leads to is sent."""
@@ -157,32 +192,33 @@ class Host:
         if run is None:
             raise ValueError(f"no run {run_id} in this worker")
         if isinstance(command, c.Fork):
-            new_id, self._next_id = self._next_id, self._next_id + 1
-            self.runs[new_id] = run.fork(command.name)
-            return new_id
-        if isinstance(command, c.Drop):
-            del self.runs[run_id]
-            self._active.discard(run_id)
-            self._unsettled.discard(run_id)
-            self._sent.pop(run_id, None)
+            return run.fork(command.name).timeline
+        if isinstance(command, c.Pair):
+            old = self.paces.pop(run_id, None)
+            if old is not None:
+                old.close()
+            if command.path:
+                self.paces[run_id] = Pace(command.path, command.slot, old is not None and old.together)
+                self._pace_out(run_id, start=True)
             return None
         if isinstance(command, c.PauseTogether):
-            self.together = command.on
+            if run_id in self.paces:
+                self.paces[run_id].together = command.on
             return None
+        if isinstance(command, c.CatchUp):
+            return self._catch_up(run_id, command.step)
         if isinstance(command, c.Busy):
             return run_id in self._active or run_id in self._unsettled or run_id in self._due
-        if isinstance(command, (c.Start, c.Pause)):
-            started = {}
-            for other_id in sorted(self.runs) if command.everyone else [run_id]:
-                other = self.runs[other_id]
-                if isinstance(command, c.Start):
-                    started[other_id] = other.apply(command)[0]
-                    self._active.add(other_id)
-                    self._unsettled.discard(other_id)  # it evaluates on its schedule now
-                else:
-                    other.apply(command)
+        if isinstance(command, c.Start):
+            started = run.apply(command)[0]
+            self._active.add(run_id)
+            self._unsettled.discard(run_id)  # it evaluates on its schedule now
+            self._pace_out(run_id, start=True)
+            return {run_id: started}
+        if isinstance(command, c.Pause):
+            run.apply(command)
             self._settle_stops(later=True)
-            return started
+            return run.trainer.step_count
         value = run.apply(command)
         if run.running:
             self._active.add(run_id)
@@ -191,6 +227,18 @@ class Host:
         elif not isinstance(command, c.Request):
             self._show(run_id)
         return value
+
+    def _catch_up(self, run_id: int, step: int) -> int:
+        """A paused run's exact steps up to ``step`` (twin mode levels the run behind at a
+        pause), unless it halts first; returns the step it reached."""
+        run = self.runs[run_id]
+        if not run.running and run.trainer.step_count < step:
+            with run.trainer.blas_limit:
+                while run.trainer.step_count < step and run.halted is None and not run.running:
+                    run.advance()
+            self._pace_out(run_id)
+            self._show(run_id)
+        return run.trainer.step_count
 
     def _show(self, run_id: int) -> None:
         """A paused run changed: a frame at once, evaluated now if that is cheap, else in a
@@ -226,10 +274,7 @@ class Host:
                 self._due.add(run_id)
             else:
                 run.refresh()
-            if self.together and run.halted is not None:
-                for other in list(self._active):
-                    self.runs[other].running = False
-                self._settle_stops(later)
+            self._pace_out(run_id)
         return bool(stopped)
 
     def flush(self) -> None:

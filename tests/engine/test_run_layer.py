@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from gradtui.engine import TrainConfig, Trainer
 from gradtui.engine.run import commands as c
+from gradtui.engine.run.pace import LEAD, pace_file
 from gradtui.engine.run.run import Run
 from gradtui.engine.run.worker import (CommandUnpickler, News, ProcessWorker, ThreadWorker, Update, _Outbox,
                                       read_command, start_worker)
@@ -160,24 +162,64 @@ def test_a_process_worker_that_dies_says_so_and_waiting_senders_return():
     assert any("ended unexpectedly" in str(e) for e in inbox.events)
 
 
-def test_twin_runs_in_one_worker_start_and_pause_together_at_the_same_step():
-    worker, _ = worker_for("thread")
+def twin_workers(kind: str, changes: tuple = (), config: TrainConfig | None = None):
+    """A's worker, B's (a fork of A with ``changes``) and the pace file pairing them."""
+    a, _ = worker_for(kind, config)
+    timeline = a.send(0, c.Fork("B"))
+    b = start_worker({0: Run(timeline.trainer, "B", timeline=timeline)}, kind)
+    b.listen(0, Inbox())
+    if changes:
+        b.send(0, c.Change(changes), wait=True)
+    path = pace_file()
+    for slot, worker in enumerate((a, b)):
+        worker.send(0, c.Pair(path, slot), wait=True)
+    return a, b, path
+
+
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_twin_runs_train_in_two_workers_within_a_lead_and_continue_as_plain_trainers(kind):
+    # B's batches are 8x bigger: alone it would fall far behind; paced, it never trails A by more than LEAD
+    a, b, path = twin_workers(kind, (("lr", 0.1), ("batch_size", 256)))
     try:
-        b = worker.send(0, c.Fork("B"))
-        worker.send(b, c.Change((("lr", 0.1),)), wait=True)
-        started = worker.send(0, c.Start(everyone=True), wait=True)
-        assert sorted(started) == [0, b]
-        time.sleep(0.2)
-        worker.send(0, c.Pause(everyone=True), wait=True)
-        a_trainer, b_trainer = (worker.send(r, c.Latest()).trainer for r in (0, b))
-        assert a_trainer.step_count == b_trainer.step_count > 0  # lockstep
+        for worker in (a, b):
+            worker.send(0, c.Start(), wait=True)
+        time.sleep(0.5)
+        stopped = [worker.send(0, c.Pause(), wait=True) for worker in (a, b)]
+        assert 0 < stopped[0] - stopped[1] <= LEAD  # A leads by at most LEAD
+        assert b.send(0, c.CatchUp(stopped[0]), wait=True) == stopped[0]
+        a_trainer, b_trainer = (worker.send(0, c.Latest()).trainer for worker in (a, b))
+        assert a_trainer.step_count == b_trainer.step_count == stopped[0]
     finally:
-        worker.close()
-    plain_a, plain_b = Trainer(TrainConfig()), Trainer(TrainConfig(lr=0.1))
+        a.close()
+        b.close()
+        os.remove(path)
+    plain_a, plain_b = Trainer(TrainConfig()), Trainer(TrainConfig(lr=0.1, batch_size=256))
     plain_a.run(a_trainer.step_count)
     plain_b.run(b_trainer.step_count)
     np.testing.assert_array_equal(a_trainer.model.flat_value, plain_a.model.flat_value)
     np.testing.assert_array_equal(b_trainer.model.flat_value, plain_b.model.flat_value)
+
+
+def test_a_twin_halted_by_nan_stops_the_other_at_the_same_step_when_paired_together():
+    from gradtui.engine import SCENARIOS
+
+    a, b, path = twin_workers("thread", (("clip_mode", "norm"),), SCENARIOS["exploding"].config)
+    try:
+        for worker in (a, b):
+            worker.send(0, c.PauseTogether(True), wait=True)
+        for worker in (a, b):
+            worker.send(0, c.Start(), wait=True)
+        end = time.monotonic() + 30
+        while any(worker.send(0, c.Busy()) for worker in (a, b)):
+            assert time.monotonic() < end
+            time.sleep(0.01)
+        a_run, b_run = a.host.runs[0], b.host.runs[0]
+        assert a_run.halted is not None and b_run.halted is None
+        assert a_run.trainer.step_count == b_run.trainer.step_count
+    finally:
+        a.close()
+        b.close()
+        os.remove(path)
 
 
 MOVES = [

@@ -167,27 +167,33 @@ async def test_a_halted_runs_panes_are_not_redrawn_while_the_other_trains():
         await settle(app)
 
 
-async def test_while_both_train_b_makes_its_frames_with_a_and_only_b_wakes_the_screen(monkeypatch):
+async def test_while_both_train_only_bs_frames_wake_the_screen_and_a_pause_levels_them(monkeypatch):
     from gradtui.tui.train.screen import TrainScreen
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         screen, twin = app.screen, app.screen.twin
-        pairs, senders = [], []
+        assert twin.a.worker is not twin.b.worker  # two workers, one screen
+        senders, redrawn_by = [], []
         on_frame_ready = TrainScreen.on_frame_ready
 
-        def received(self, message) -> None:  # the frames of A and B the screen draws together
-            if twin.a.running and twin.b.running:
-                senders.append(message.publisher)
-                pairs.append((twin.a.frame.step, twin.b.frame.step))
+        def received(self, message) -> None:
+            both = twin.a.running and twin.b.running
+            before = screen.refreshes
             on_frame_ready(self, message)
+            if both:
+                senders.append(message.publisher)
+                if screen.refreshes > before:
+                    redrawn_by.append(message.publisher)
         monkeypatch.setattr(TrainScreen, "on_frame_ready", received)
         app.post_message(events.Key("space", " "))
-        await wait_until(lambda: len(pairs) >= 5)
+        await wait_until(lambda: len(redrawn_by) >= 5 and twin.a in senders)
         app.post_message(events.Key("space", " "))
         await settle(app)
-        assert all(a == b for a, b in pairs[:-1]) and pairs[0][0] < pairs[-2][0]  # the same step
-        assert set(senders) == {twin.b}
+        assert set(redrawn_by) == {twin.b}  # A's frames are drawn with B's
+        assert twin.a.frame.step == twin.b.frame.step > 0  # the pause left them at the same step
+        assert twin.a.trainer.step_count == twin.b.trainer.step_count
+        assert weights(twin.a) == weights(twin.b)  # same settings: bit-identical
 
 
 async def test_in_twin_mode_the_health_panes_redraw_a_few_times_a_second_not_every_frame(monkeypatch):

@@ -202,9 +202,11 @@ class TrainScreen(Screen):
             self.show_latest()
 
     def on_frame_ready(self, message: FrameReady) -> None:
-        """Draw on each new frame. In twin mode, while both run, B publishes right after A
-        in the same pair of steps and only B's message comes, so both cost one redraw."""
-        if message.publisher is self.session or (self.twin is not None and message.publisher is self.twin.b):
+        """Draw on each new frame. In twin mode, while B runs only B's frames wake the
+        screen (each redraw shows both runs' newest), so two workers cost one screen's redraws."""
+        twin = self.twin
+        if twin is None and message.publisher is self.session or twin is not None and (
+                message.publisher is twin.b or message.publisher is twin.a and not twin.b.running):
             self.show_latest()
 
     def show_latest(self) -> None:
@@ -581,7 +583,7 @@ class TrainScreen(Screen):
             return
         running = twin.running
         twin.pause()
-        twin.part()
+        twin.part(keep)
         kept, dropped = twin.sessions[keep], twin.sessions["B" if keep == "A" else "A"]
         dropped.attach(None)
         self.twin = None

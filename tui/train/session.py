@@ -47,19 +47,10 @@ class Session(Publisher):
         self.events.extend(run.drain_events())
         self._join(start_worker({0: run}, worker or WORKER), 0)
 
-    @classmethod
-    def of(cls, worker: Worker, run_id: int, name: str, view: View) -> "Session":
-        """A handle on run ``run_id`` that ``worker`` holds already (twin mode's B)."""
-        session = cls.__new__(cls)
-        session._setup(name, None, view)
-        session._join(worker, run_id)  # the fork's first news came before the reply that named it
-        assert session.frame is not None
-        return session
-
-    def _setup(self, name: str, frame: Frame | None, view: View) -> None:
+    def _setup(self, name: str, frame: Frame, view: View) -> None:
         Publisher.__init__(self)
         self.name = name
-        self.frame: Frame = frame  # type: ignore[assignment]  # a fork's: set by its first news (``of``)
+        self.frame: Frame = frame
         self.view = view
         self.events: deque[Event] = deque(maxlen=EVENTS_KEPT)
         self.draw_class = 0
@@ -223,15 +214,16 @@ class Session(Publisher):
             self._send(c.Step())
 
     def fork(self, name: str) -> "Session":
-        """A new run in the same worker that continues this one's exact state, with a copy
-        of its past: twin mode's run B."""
-        run_id = self._ask(c.Fork(name))
-        return Session.of(self.worker, run_id, name, self.view)
+        """A new run, in a new worker of the same kind, that continues this one's exact
+        state with a copy of its past: twin mode's run B."""
+        timeline = self._ask(c.Fork(name))
+        twin = Session(timeline.trainer, name, timeline=timeline, worker=self.worker.kind)
+        twin.set_view(self.view)
+        return twin
 
     def drop(self) -> None:
-        """The worker forgets this run (a fork left behind)."""
+        """No more news of this run: its worker ends (a twin left behind)."""
         self.worker.forget(self.run_id)
-        self._send(c.Drop())
 
     def change(self, move: Climb | Cycle | NextLoss | dict[str, Any]) -> None:
         """A control key's ``move`` (computed from the config when applied, so two quick
