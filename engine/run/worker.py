@@ -141,8 +141,8 @@ class Host:
                 if self._settle_stops() or published:
                     self.flush()
                 idle = 0 if stepped else idle + 1
-                if idle > 100:
-                    time.sleep(WAIT)
+                if idle:  # waiting for the twin: let its thread have the GIL (a thread worker)
+                    time.sleep(WAIT if idle > 100 else 0)
                 now = time.perf_counter()
                 if now >= next_look:  # a look at the inbox costs a system call: every LOOK seconds
                     next_look = now + LOOK
