@@ -48,7 +48,11 @@ class Pace:
 
     @property
     def lead(self) -> int:
-        return 1 if self.together else LEAD
+        """Together, A (slot 0) may be one step ahead and B none: B takes a step only once A
+        has taken it, so a NaN in either stops both at the same step."""
+        if self.together:
+            return 1 if self.slot == 0 else 0
+        return LEAD
 
     def write(self, step: int, state: int, start: bool = False) -> None:
         """This run's step count and state (``start``: it starts from this step)."""
