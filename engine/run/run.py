@@ -68,10 +68,8 @@ class Run:
         self.headless = headless
         """No screen watches this run (``gradtui run``): ``tick`` makes no frames, a frame
         (kept for the worker's news) carries no evaluation or output made for it, and the
-        timeline records no steps."""
-        self.halts = not headless
-        """Whether a non-finite step pauses the run; if not, its update is skipped (as every
-        step's is) and training goes on: ``gradtui run`` counts such steps."""
+        timeline records no steps; a non-finite step does not pause it (its update is
+        skipped, as every such step's is, and training goes on: ``gradtui run`` counts them)."""
         self.on_step: Callable[[StepStats], None] | None = None
         """Called with each step's numbers once the step is recorded and checked (a headless
         run's rows, progress and curves; in the worker's thread)."""
@@ -255,13 +253,12 @@ class Run:
 
     # --- the loop --------------------------------------------------------------------
 
-    def tick(self, publish: bool | None = None) -> bool:
-        """One step, and a frame when one is due (``publish``: when the caller says so
-        instead, as twin mode's B does with A's). Returns whether it made a frame. An
+    def tick(self) -> bool:
+        """One step, and a frame when one is due. Returns whether it made a frame. An
         engine failure ends the run (an error line), not the worker."""
         try:
             self.advance()
-            if publish if publish is not None else not self.headless and self._clock() >= self._next["publish"]:
+            if not self.headless and self._clock() >= self._next["publish"]:
                 self._catch_up()
                 self.publish()
                 return True
@@ -283,7 +280,7 @@ class Run:
             self.events.extend(self.timeline.record_step(stats))
         if self.watch is not None and self.watch.see(self.trainer, stats) and self.watch.reveal is not None:
             self.say("prediction", f"the run shows the answer: {self.watch.reveal.evidence}")
-        if not stats.applied and self.halts:
+        if not stats.applied and not self.headless:
             self._halt(stats.flagged("nonfinite")[0])
         elif self._stopper is not None:
             self._check_stop(stats)

@@ -55,9 +55,9 @@ def test_gradtui_run_steps_through_the_run_loop(monkeypatch, capsys):
     ticks = []
     tick = Run.tick
 
-    def counted(self, publish=None):
+    def counted(self):
         ticks.append(self.trainer.step_count)
-        return tick(self, publish)
+        return tick(self)
 
     monkeypatch.setattr(Run, "tick", counted)
     monkeypatch.setattr(headless.Run, "tick", counted)
