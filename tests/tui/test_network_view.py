@@ -10,6 +10,7 @@ import pytest
 from textual import events
 
 from lab_pilot import advance
+from test_app_stories import wait_until
 from gradtui.engine import SCENARIOS, TrainConfig, Trainer
 from gradtui.tui.app import GradtuiApp
 from gradtui.engine.inspect.trace import chain_terms
@@ -22,13 +23,6 @@ from gradtui.tui.network.widgets import NetworkDiagram, NeuronInspector
 from gradtui.tui.train.screen import TrainScreen
 
 
-async def until(condition, timeout: float = 10.0) -> None:
-    """Let the app run until ``condition()`` holds; fail after ``timeout`` seconds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
 
 async def keys(app, *names: str) -> None:
     """Key events as the terminal sends them (no wait for an idle CPU, which never comes
@@ -40,7 +34,7 @@ async def keys(app, *names: str) -> None:
 
 async def open_network(app, pilot) -> NetworkScreen:
     await pilot.press("n")
-    await until(lambda: isinstance(app.screen, NetworkScreen) and app.screen.picture is not None)
+    await wait_until(lambda: isinstance(app.screen, NetworkScreen) and app.screen.picture is not None)
     await pilot.pause()
     return app.screen
 
@@ -66,11 +60,11 @@ async def test_n_opens_the_network_view_with_every_layer():
         assert header.count("relu 16") == 2 and "in 2" in header and "out 2" in header
         assert "network 2-16-16-2" in str(screen.query_one("#net-status").render())
         await pilot.press("escape")
-        await until(lambda: isinstance(app.screen, TrainScreen))
+        await wait_until(lambda: isinstance(app.screen, TrainScreen))
         assert app.session.view.network is None  # the pictures stop when the view closes
         shown = app.screen.refreshes
         await pilot.press("s")  # and the training screen draws the run again
-        await until(lambda: app.screen.refreshes > shown and app.session.frame.step == 1)
+        await wait_until(lambda: app.screen.refreshes > shown and app.session.frame.step == 1)
         assert "step 1 " in app.screen.query_one("#status").text
 
 
@@ -98,7 +92,7 @@ async def test_the_inspector_shows_the_traces_numbers(selection):
         await pilot.press(*["full_stop"] * 3)
         layer, unit = selection
         await pilot.press(*["right"] * layer, *["down"] * unit)
-        await until(lambda: screen.picture.trace.index == 3)
+        await wait_until(lambda: screen.picture.trace.index == 3)
         screen._draw()
         await pilot.pause()
         trace = app.session.trainer.trace(3)
@@ -116,7 +110,7 @@ async def test_the_view_updates_while_training_and_steps_show_what_they_did():
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_network(app, pilot)
         await pilot.press("s")
-        await until(lambda: screen.picture.step == 1)
+        await wait_until(lambda: screen.picture.step == 1)
         screen._draw()
         assert "step 0→1 (adam" in inspector_text(screen)
         before, shown = screen.redraws, []
@@ -128,7 +122,7 @@ async def test_the_view_updates_while_training_and_steps_show_what_they_did():
             shown.append(inspector_text(screen))
         elapsed = time.monotonic() - started
         await keys(app, "space")
-        await until(lambda: not app.session.busy)
+        await wait_until(lambda: not app.session.busy)
         changes = sum(a != b for a, b in zip(shown, shown[1:]))
         assert 1 <= changes <= elapsed / INSPECTOR_EVERY + 1  # the inspector follows, twice a second
 
@@ -141,7 +135,7 @@ async def test_dead_neurons_are_marked_with_the_step_they_died():
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.step()
         screen = await open_network(app, pilot)
-        await until(lambda: screen.picture.step == 301)
+        await wait_until(lambda: screen.picture.step == 301)
         screen._draw()
         states = screen.picture.layers[1].state
         dead = np.flatnonzero(states == DEAD)
@@ -184,7 +178,7 @@ async def test_the_loss_surface_is_computed_in_the_background():
         advance(app.session, 50)
         screen = await open_network(app, pilot)
         await pilot.press("L")
-        await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
+        await wait_until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
         surface = app.screen
         land = surface.landscape
         assert land.loss[10, 10] == app.session.trainer.evaluate().train_loss
@@ -192,7 +186,7 @@ async def test_the_loss_surface_is_computed_in_the_background():
         legend = str(surface.query_one("#surf-legend").render())
         assert f"{land.loss[10, 10]:.5g}" in legend and "on all 250 training rows" in legend
         await pilot.press("equals_sign")
-        await until(lambda: surface.landscape.alphas[-1] == 2.0)
+        await wait_until(lambda: surface.landscape.alphas[-1] == 2.0)
         await pilot.press("escape")
         assert app.screen is screen
 
@@ -211,7 +205,7 @@ async def test_a_big_train_set_is_measured_on_a_fixed_sample_and_says_so():
     app = GradtuiApp(trainer=trainer)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("n", "L")
-        await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
+        await wait_until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
         land = app.screen.landscape
         assert land.sampled and land.rows == 2000 and land.of_rows == len(trainer.data.X_train)
         legend = str(app.screen.query_one("#surf-legend").render())
@@ -223,14 +217,14 @@ async def test_in_twin_mode_the_view_shows_the_run_the_keys_change():
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("t")
         train = app.train_screen
-        await until(lambda: train.twin is not None)
+        await wait_until(lambda: train.twin is not None)
         screen = await open_network(app, pilot)
         assert screen.session is train.target is train.twin.b
         await pilot.press("escape")
-        await until(lambda: app.screen is train)
+        await wait_until(lambda: app.screen is train)
         shown = train.refreshes
         await pilot.press("s")
-        await until(lambda: train.refreshes > shown)  # B's frames reach the training screen again
+        await wait_until(lambda: train.refreshes > shown)  # B's frames reach the training screen again
 
 
 @pytest.mark.parametrize("keys_to", ["B", "A"])
@@ -242,11 +236,11 @@ async def test_in_twin_mode_the_view_of_either_run_moves_while_both_train(keys_t
         screen = await open_network(app, pilot)
         assert screen.session is train.twin.sessions[keys_to]
         await keys(app, "space")
-        await until(lambda: train.twin.a.running and train.twin.b.running)
+        await wait_until(lambda: train.twin.a.running and train.twin.b.running)
         redraws = screen.redraws
-        await until(lambda: screen.redraws > redraws + 3)  # new pictures while the other run trains too
+        await wait_until(lambda: screen.redraws > redraws + 3)  # new pictures while the other run trains too
         await keys(app, "space")
-        await until(lambda: not train.twin.busy)
+        await wait_until(lambda: not train.twin.busy)
 
 
 async def test_a_deep_network_on_a_narrow_screen_and_a_diverged_run_still_draw():
@@ -260,9 +254,9 @@ async def test_a_deep_network_on_a_narrow_screen_and_a_diverged_run_still_draw()
         while app.session.frame.halted is None:
             app.session.step()
         await pilot.press("n")
-        await until(lambda: isinstance(app.screen, NetworkScreen) and app.screen.picture is not None)
+        await wait_until(lambda: isinstance(app.screen, NetworkScreen) and app.screen.picture is not None)
         await pilot.press("L")
-        await until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
+        await wait_until(lambda: isinstance(app.screen, LossSurfaceScreen) and app.screen.landscape is not None)
         assert "NaN/Inf all over the plane" in str(app.screen.query_one("#surf-legend").render())
 
 
@@ -272,7 +266,7 @@ async def test_w_and_dw_side_by_side_where_they_fit_and_taking_turns_where_not()
         advance(app.session, 50)
         screen = await open_network(app, pilot)
         await pilot.press("s")
-        await until(lambda: screen.picture.step == 51)
+        await wait_until(lambda: screen.picture.step == 51)
         screen._draw()
         diagram = screen.query_one(NetworkDiagram)
         lay = diagram.placement
@@ -363,11 +357,11 @@ async def test_frames_while_training_do_not_lay_the_screen_out_again():
         screen._refresh_layout = lambda *a, **k: (layouts.append(1), original(*a, **k))[1]
         start = screen.redraws
         await keys(app, "space")
-        await until(lambda: screen.redraws >= start + 3, timeout=60)  # the start's one-off layouts are done
+        await wait_until(lambda: screen.redraws >= start + 3, timeout=60)  # the start's one-off layouts are done
         layouts.clear()
         before = screen.redraws
-        await until(lambda: screen.redraws - before >= 4, timeout=60)  # frames, however slow they come
+        await wait_until(lambda: screen.redraws - before >= 4, timeout=60)  # frames, however slow they come
         await keys(app, "space")
-        await until(lambda: not app.session.busy)
+        await wait_until(lambda: not app.session.busy)
         assert len(layouts) <= 1  # (it was one per frame: the status line and the inspector)
         assert len(str(screen.query_one("#net-status").render()).splitlines()) == 1

@@ -4,11 +4,12 @@ Textual repaints is time the training thread waits for the GIL)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 
 from textual.screen import Screen
+
+from test_app_stories import wait_until
 
 from gradtui.engine import Flag
 from gradtui.tui.app import GradtuiApp
@@ -21,12 +22,6 @@ from gradtui.tui.widgets.event_log import EventLog
 
 SIZE = (120, 40)
 
-
-async def until(condition, timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < end, "timed out"
-        await asyncio.sleep(0.005)
 
 
 async def test_while_training_the_screen_is_never_laid_out_again(monkeypatch):
@@ -43,21 +38,21 @@ async def test_while_training_the_screen_is_never_laid_out_again(monkeypatch):
         await pilot.press("0")  # the scenario's question answered: nothing left to lay out
         screen, session = app.screen, app.session
         await pilot.press("space")
-        await until(lambda: session.frame.step > 0 and screen.refreshes > 2)
+        await wait_until(lambda: session.frame.step > 0 and screen.refreshes > 2)
         logged = []  # a new line in the event log is laid out: rare, and not what this counts
         monkeypatch.setattr(EventLog, "write", lambda log, line: logged.append(line) or log)
         for _ in range(50):  # the start's one-off layouts (the footer's new keys) are done: 3 frames without
             layouts.clear()
             drawn = screen.refreshes
-            await until(lambda: screen.refreshes >= drawn + 3)
+            await wait_until(lambda: screen.refreshes >= drawn + 3)
             if not layouts:
                 break
         layouts.clear()
         drawn = screen.refreshes
-        await until(lambda: screen.refreshes >= drawn + 12)
+        await wait_until(lambda: screen.refreshes >= drawn + 12)
         laid_out = len(layouts)
         await pilot.press("space")
-        await until(lambda: not session.busy)
+        await wait_until(lambda: not session.busy)
     assert laid_out == 0  # was one per frame while the prediction row called Static.update
 
 
@@ -82,7 +77,7 @@ async def test_a_new_frame_repaints_only_the_rows_that_changed():
         loss, grads = screen.query_one(LossPlot), screen.query_one(GradPlot)
         for _ in range(30):
             session.step()
-        await until(lambda: session.frame.step == 30 and screen._shown[0] == session.frame.serial)
+        await wait_until(lambda: session.frame.step == 30 and screen._shown[0] == session.frame.serial)
         await pilot.pause()
         rendered = {pane: count_rendered_rows(pane) for pane in (status, health, loss, grads)}
         frame = session.frame
@@ -92,7 +87,7 @@ async def test_a_new_frame_repaints_only_the_rows_that_changed():
         await pilot.pause()
         assert all(rows == [] for rows in rendered.values())
         session.step()  # one step: the status line says step 31 on its only row
-        await until(lambda: session.frame.step == 31 and screen._shown[0] == session.frame.serial)
+        await wait_until(lambda: session.frame.step == 31 and screen._shown[0] == session.frame.serial)
         await pilot.pause()
         assert rendered[status] == [0]
         # the health header says the same; each layer row has new numbers
@@ -115,9 +110,11 @@ async def test_a_new_plot_title_repaints_the_border_rows_only():
 
 
 class StoppedClock:
-    """The screen's clock, stopped: the health pane's next redraw never comes due."""
+    """The screen's clock, stopped: the health pane's next redraw never comes due. It is
+    set ahead of every real time the screen has read (a real draw while a step ran may
+    have scheduled the next one for then)."""
 
-    now = time.perf_counter() + 10
+    now = 0.0
 
     @staticmethod
     def perf_counter() -> float:
@@ -134,12 +131,13 @@ async def test_while_training_the_health_pane_redraws_a_few_times_a_second_and_b
         frames = []
         for _ in range(4):
             session.step()
-            await until(lambda: session.frame.step > len(frames) and not session.busy)
+            await wait_until(lambda: session.frame.step > len(frames) and not session.busy)
             frames.append(session.frame)
         assert not any(layer.badges for frame in frames for layer in frame.layers)
         flagged = dataclasses.replace(frames[3], serial=frames[3].serial + 1, layers=[
             dataclasses.replace(frames[3].layers[0], badges=(Flag("vanishing", "layers.0", ""),), held=(None,)),
             *frames[3].layers[1:]])
+        StoppedClock.now = time.perf_counter() + 10
         monkeypatch.setattr(screen_module, "time", StoppedClock)
         monkeypatch.setattr(Session, "running", property(lambda session: True))  # as if training
 
@@ -168,7 +166,7 @@ async def test_while_training_the_plot_axes_stay_put_and_paused_they_end_at_the_
         for _ in range(3):
             for _ in range(100):
                 session.step()
-            await until(lambda: session.frame.step == 100 * (len(frames) + 1) and not session.busy)
+            await wait_until(lambda: session.frame.step == 100 * (len(frames) + 1) and not session.busy)
             frames.append(session.frame)
         for plot in (loss, grads):
             plot.show(dataclasses.replace(frames[1], running=True))
