@@ -566,6 +566,8 @@ def _serve_process(conn: Any, payload: bytes) -> None:
                 data = conn.recv_bytes()
             except (EOFError, OSError):
                 return None
+            if data == _CLOSE:
+                return None
             try:
                 batch.append(read_command(data))
             except Exception as exc:  # refused at the boundary: one line, the run goes on
@@ -579,6 +581,9 @@ def _serve_process(conn: Any, payload: bytes) -> None:
         outbox.drain()
 
 
+_CLOSE = b"close"
+"""Sent by ``ProcessWorker.close``: the worker process ends (closing the pipe alone does not
+tell it while the screen's reading thread is still inside a read of it)."""
 _PRELOADED = False
 _STARTING = threading.Lock()
 
@@ -666,6 +671,10 @@ class ProcessWorker(Worker):
             self._fail(f"the training process could not start: {exc!r}")
             return
         with self._lock:
+            if self._closed:  # closed while it started
+                mine.send_bytes(_CLOSE)
+                mine.close()
+                return
             self._conn, self._process = mine, process
             early, self._early = self._early, []
             try:
@@ -715,6 +724,10 @@ class ProcessWorker(Worker):
             if conn is None:
                 self._early.clear()
         if conn is not None:
+            try:
+                conn.send_bytes(_CLOSE)
+            except OSError:
+                pass  # gone already
             conn.close()
 
 

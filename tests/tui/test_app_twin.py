@@ -325,3 +325,17 @@ def test_standing_says_who_went_non_finite_or_who_is_ahead():
     regression = {"A": replace(frame, evaluation=Evaluation(0.3, 0.2, None, None)),
                   "B": replace(frame, evaluation=Evaluation(0.1, 0.5, None, None))}
     assert standing(regression) == "A is ahead: loss 0.2 against 0.5 (B)"
+
+
+async def test_leaving_ends_the_dropped_runs_worker_and_the_kept_run_trains_alone():
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        twin = app.screen.twin
+        b = twin.b
+        await wait_until(lambda: b.worker._process is not None)
+        await pilot.press("t", "a")
+        await wait_until(lambda: not b.worker._process.is_alive())  # B's worker ended with it
+        await pilot.press("s")
+        await settle(app)
+        assert app.session is twin.a and app.session.frame.step == 1
