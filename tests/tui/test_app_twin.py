@@ -3,12 +3,14 @@ its own run (unless asked), and leaving keeps the run chosen."""
 
 from __future__ import annotations
 
-import asyncio
 import math
+import tempfile
 import time
 
 from textual import events
 from textual.widgets import Static
+
+from test_app_stories import wait_until
 
 from gradtui.engine import SCENARIOS, Trainer
 from gradtui.tui.app import GradtuiApp
@@ -19,13 +21,6 @@ from gradtui.tui.train.twin_view import KeepRunScreen
 from gradtui.tui.widgets.event_log import EventLog
 
 SIZE = (140, 44)
-
-
-async def wait_until(condition, timeout: float = 20.0) -> None:
-    async def poll():
-        while not condition():
-            await asyncio.sleep(0.01)
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def settle(app) -> None:
@@ -339,3 +334,16 @@ async def test_leaving_ends_the_dropped_runs_worker_and_the_kept_run_trains_alon
         await pilot.press("s")
         await settle(app)
         assert app.session is twin.a and app.session.frame.step == 1
+
+
+async def test_twin_mode_leaves_no_pace_file_behind_however_the_app_ends(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = GradtuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await wait_until(lambda: app.screen.twin is not None)
+        assert list(tmp_path.iterdir()) == []  # removed once both workers mapped it
+        await pilot.press("space")
+        await wait_until(lambda: app.screen.twin.b.frame.step > 5)
+        assert app.screen.twin.a.frame.step > 5  # paced through the mapping alone
+    assert list(tmp_path.iterdir()) == []

@@ -33,10 +33,12 @@ class TwinRuns:
         self.side = side
         """The run the control keys change: "A" or "B"."""
         self._together = False
-        self._path = pace_file()
         self._offset = 0  # B's step minus A's when both last started
+        path = pace_file()
         for slot, session in enumerate(self.sessions.values()):
-            session.worker.send(session.run_id, c.Pair(self._path, slot), wait=True)
+            session.worker.send(session.run_id, c.Pair(path, slot), wait=True)
+        self._left = _unlinked(path)
+        """The pace file's path if it is still to be removed (when twin mode ends)."""
 
     @property
     def a(self) -> Session:
@@ -70,7 +72,8 @@ class TwinRuns:
                 session.worker.send(session.run_id, c.Pair(""), wait=True)
             else:
                 session.drop()
-        os.remove(self._path)
+        if self._left is not None:
+            os.remove(self._left)
 
     def switch(self) -> str:
         """Send the control keys to the other run; returns its side."""
@@ -128,3 +131,14 @@ class TwinRuns:
 
         for session in self.sessions.values():
             session.run(stop)
+
+
+def _unlinked(path: str) -> str | None:
+    """Remove the pace file once both workers have mapped it, so that none is left behind
+    however the app ends (the mapping outlives the name); where the platform refuses to
+    remove a mapped file (Windows), its path, for ``TwinRuns.part``."""
+    try:
+        os.remove(path)
+    except PermissionError:
+        return path
+    return None
