@@ -21,7 +21,7 @@ from gradtui.tui.train.controls_panel import ROWS
 from gradtui.tui.train.keys import key_for
 from gradtui.tui.train.output_view import drawing_hint
 from gradtui.tui.train.plots import NO_STEPS
-from gradtui.tui.train.screen import TOOLTIPS
+from gradtui.tui.train.layout import TOOLTIPS
 from gradtui.tui.widgets.event_log import EventLog
 from gradtui.tui.widgets.footer import FittedFooter
 

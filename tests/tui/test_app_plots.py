@@ -59,26 +59,26 @@ async def test_while_training_every_frame_is_plotted_unless_drawing_would_cost_t
         screen = app.screen
         loss = screen.query_one(LossPlot)
         running = dataclasses.replace(app.session.frame, running=True)
-        screen._next_plot = 0.0
-        screen._show_plots(running)  # 2 ms for both: 10 ms apart at most
+        screen.painter.pacing.next_plot = 0.0
+        screen.painter.show_plots(running)  # 2 ms for both: 10 ms apart at most
         first = loss._chart
-        screen._next_plot -= 1.0  # the next frame comes after the drawing's share has passed
-        screen._show_plots(dataclasses.replace(running, step=running.step + 1))
+        screen.painter.pacing.next_plot -= 1.0  # the next frame comes after the drawing's share has passed
+        screen.painter.show_plots(dataclasses.replace(running, step=running.step + 1))
         assert loss._chart is not first
         cost[0] = 0.5  # one slow drawing (a page fault, another process): the next frame still plots
-        screen._next_plot = 0.0
-        screen._show_plots(running)
+        screen.painter.pacing.next_plot = 0.0
+        screen.painter.show_plots(running)
         slow = loss._chart
-        screen._next_plot -= 1.0  # a frame later, not the 5 s that drawing alone would ask
-        screen._show_plots(dataclasses.replace(running, step=running.step + 2))
+        screen.painter.pacing.next_plot -= 1.0  # a frame later, not the 5 s that drawing alone would ask
+        screen.painter.show_plots(dataclasses.replace(running, step=running.step + 2))
         assert loss._chart is not slow
         for _ in range(3):  # a second of drawing every time: 5 s apart
-            screen._next_plot = 0.0
-            screen._show_plots(running)
+            screen.painter.pacing.next_plot = 0.0
+            screen.painter.show_plots(running)
         second = loss._chart
-        screen._show_plots(dataclasses.replace(running, step=running.step + 3))
+        screen.painter.show_plots(dataclasses.replace(running, step=running.step + 3))
         assert loss._chart is second
-        screen._show_plots(dataclasses.replace(running, running=False))  # paused: always drawn
+        screen.painter.show_plots(dataclasses.replace(running, running=False))  # paused: always drawn
         assert loss._chart is not second
 
 

@@ -42,7 +42,7 @@ async def test_the_loss_plot_draws_the_schedule_and_names_its_peak():
             await asyncio.sleep(0.01)
             if not app.session.busy and app.session.frame.step == 12:
                 break
-        app.screen._next_plot = 0.0
+        app.screen.painter.pacing.next_plot = 0.0
         app.screen.show_latest()
         plot = app.screen.query_one("#loss", LossPlot)
         [series] = [s for s in plot._series if s.colour == LR]

@@ -150,7 +150,7 @@ async def test_a_halted_runs_panes_are_not_redrawn_while_the_other_trains():
         while True:  # until A's last frame is shown (a new layout after the halt gives A a new one)
             frame, refreshes = twin.a.frame, screen.refreshes
             await wait_until(lambda: screen.refreshes > refreshes + 4)
-            if twin.a.frame is frame and screen._drawn.get("#health") is frame:
+            if twin.a.frame is frame and screen.painter.drawn.get("#health") is frame:
                 break
         panes = {pane: screen.query_one(pane) for pane in ("#health", "#output", "#health-b", "#output-b")}
         calls = {pane: count_calls(widget, "show") for pane, widget in panes.items()}
@@ -192,7 +192,7 @@ async def test_while_both_train_only_bs_frames_wake_the_screen_and_a_pause_level
 
 
 async def test_in_twin_mode_the_health_panes_redraw_a_few_times_a_second_not_every_frame(monkeypatch):
-    import gradtui.tui.train.screen as screen_module
+    import gradtui.tui.train.pacing as pacing
 
     class Clock:  # the screen's clock, stopped: the health panes wait, the other panes go on
         now = time.perf_counter() + 10
@@ -208,14 +208,14 @@ async def test_in_twin_mode_the_health_panes_redraw_a_few_times_a_second_not_eve
         status_line = screen.query_one(StatusLine)
         app.post_message(events.Key("space", " "))
         await wait_until(lambda: twin.b.frame.step > 0)
-        monkeypatch.setattr(screen_module, "time", Clock)
+        monkeypatch.setattr(pacing, "time", Clock)
         refreshes = screen.refreshes
         await wait_until(lambda: screen.refreshes > refreshes + 1)  # one frame drawn on the stopped clock
         shown, status = (health_a._frame, health_b._frame), status_line._parts
         refreshes = screen.refreshes
         await wait_until(lambda: screen.refreshes > refreshes + 3)
         assert (health_a._frame, health_b._frame) == shown and status_line._parts != status
-        Clock.now += screen_module.HEALTH_EVERY
+        Clock.now += pacing.HEALTH_EVERY
         refreshes = screen.refreshes
         await wait_until(lambda: screen.refreshes > refreshes + 1)
         assert health_a._frame is not shown[0] and health_b._frame is not shown[1]

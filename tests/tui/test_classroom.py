@@ -88,9 +88,9 @@ async def test_a_locked_student_answers_the_scenario_question():
     app = GradtuiApp(locked=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.screen.prediction.pending and shown(app, "#prediction")
+        assert app.screen.question.state.pending and shown(app, "#prediction")
         await pilot.press("2")
-        assert app.screen.prediction.choice == 1
+        assert app.screen.question.state.choice == 1
 
 
 async def test_lock_leaves_only_harmless_palette_entries():

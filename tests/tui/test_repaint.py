@@ -14,7 +14,7 @@ from test_app_stories import wait_until
 from gradtui.engine import Flag
 from gradtui.tui.app import GradtuiApp
 from gradtui.tui.train.health_view import LayerHealth
-from gradtui.tui.train.screen import HEALTH_EVERY
+from gradtui.tui.train.pacing import HEALTH_EVERY
 from gradtui.tui.train.session import Session
 from gradtui.tui.train.plots import GradPlot, LossPlot
 from gradtui.tui.train.status import StatusLine
@@ -77,7 +77,7 @@ async def test_a_new_frame_repaints_only_the_rows_that_changed():
         loss, grads = screen.query_one(LossPlot), screen.query_one(GradPlot)
         for _ in range(30):
             session.step()
-        await wait_until(lambda: session.frame.step == 30 and screen._shown[0] == session.frame.serial)
+        await wait_until(lambda: session.frame.step == 30 and screen.painter.shown[0] == session.frame.serial)
         await pilot.pause()
         rendered = {pane: count_rendered_rows(pane) for pane in (status, health, loss, grads)}
         frame = session.frame
@@ -87,7 +87,7 @@ async def test_a_new_frame_repaints_only_the_rows_that_changed():
         await pilot.pause()
         assert all(rows == [] for rows in rendered.values())
         session.step()  # one step: the status line says step 31 on its only row
-        await wait_until(lambda: session.frame.step == 31 and screen._shown[0] == session.frame.serial)
+        await wait_until(lambda: session.frame.step == 31 and screen.painter.shown[0] == session.frame.serial)
         await pilot.pause()
         assert rendered[status] == [0]
         # the health header says the same; each layer row has new numbers
@@ -122,7 +122,7 @@ class StoppedClock:
 
 
 async def test_while_training_the_health_pane_redraws_a_few_times_a_second_and_badges_at_once(monkeypatch):
-    import gradtui.tui.train.screen as screen_module
+    import gradtui.tui.train.pacing as pacing
     app = GradtuiApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("0")
@@ -138,7 +138,7 @@ async def test_while_training_the_health_pane_redraws_a_few_times_a_second_and_b
             dataclasses.replace(frames[3].layers[0], badges=(Flag("vanishing", "layers.0", ""),), held=(None,)),
             *frames[3].layers[1:]])
         StoppedClock.now = time.perf_counter() + 10
-        monkeypatch.setattr(screen_module, "time", StoppedClock)
+        monkeypatch.setattr(pacing, "time", StoppedClock)
         monkeypatch.setattr(Session, "running", property(lambda session: True))  # as if training
 
         def draw(frame):
