@@ -17,6 +17,7 @@ view (the Hessian, its axes, the lr limit), ``escape`` back.
 ``f`` types a function of your own (``tui/calculus/function_bar.py``); ``t`` then cycles its
 views (derivation, computation graph, probe, Riemann sums: ``function_panels.py``), ``<``/``>``
 change the Riemann n; presets are in the command palette ("Function: ...").
+A surface's question (``1``-``4``, ``0``, ``v``) is ``SurfaceQuestion``'s (``question.py``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ from textual.widgets import Static
 
 import numpy as np
 
-from gradtui.engine import OBJECTIVES, SCENARIOS
-from gradtui.engine.predictions import Watch
+from gradtui.engine import OBJECTIVES
 from gradtui.engine.symbolic import PRESETS, Preset, TypedFunction, TypedVector, evaluate, parse, typed_objective
 
 from gradtui.tui.calculus.curvature_view import curvature_readout, limit_rule, short
@@ -47,6 +47,7 @@ from gradtui.tui.calculus.function_bar import FunctionBar
 from gradtui.tui.calculus.function_panels import (RENDERERS, RIEMANN_PIECES, VIEWS, FunctionView, critical_in,
                                                   jacobian_text)
 from gradtui.tui.calculus.plot import CalculusPlot
+from gradtui.tui.calculus.question import SurfaceQuestion
 from gradtui.tui.calculus.session import CalculusSession
 from gradtui.tui.widgets.publisher import FrameReady
 from gradtui.tui.widgets.help_screen import HelpScreen
@@ -183,9 +184,7 @@ class CalculusScreen(Screen):
         super().__init__(**kwargs)
         self.session = CalculusSession(objective)
         self.message = ""
-        self._watch: Watch | None = None
-        self._watched: tuple[str, Any] | None = None  # (surface, the Descent the watch follows)
-        self._seen = 0
+        self.surface_question = SurfaceQuestion(self, self.session)
         self.pieces = 16
         self.interval: tuple[float, float] | None = None
         self.path: tuple[str, str, float] | None = None
@@ -386,68 +385,25 @@ class CalculusScreen(Screen):
     def _tick(self) -> None:
         self.advance(self.session.steps_per_tick())
 
-    # --- predict, then watch ------------------------------------------------------------
+    # --- predict, then watch (``SurfaceQuestion``) ------------------------------------
 
     @property
     def question(self) -> PredictionState | None:
         """The surface's question as the learner has met it this app session (None: none)."""
-        name = self.session.objective.name
-        prediction = SCENARIOS[name].prediction if name in SCENARIOS else None
-        if prediction is None:
-            return None
-        return self._answers.setdefault(name, PredictionState(prediction))
-
-    @property
-    def _answers(self) -> dict[str, PredictionState]:
-        """The app's ``predictions`` (``GradtuiApp``'s; an app without them, as in a test,
-        is given a place for them)."""
-        answers: dict[str, PredictionState] | None = getattr(self.app, "predictions", None)
-        if answers is None:
-            answers = {}
-            setattr(self.app, "predictions", answers)
-        return answers
-
-    def _follow_question(self) -> None:
-        """Feed the question's watch the new steps of the run it is about (sgd at the
-        surface's own lr from its own start), then show the panel."""
-        state, session = self.question, self.session
-        lane = session.lanes.get("sgd")
-        objective = session.objective
-        if (state is not None and lane is not None and session.lrs["sgd"] == objective.lrs["sgd"]
-                and np.array_equal(session.start, np.asarray(objective.start, dtype=float))):  # the default run
-            key = (objective.name, lane.descent)
-            if self._watched != key and (self._watch is None or self._watched is None
-                                         or self._watched[0] != objective.name or not self._watch.revealed):
-                self._watch, self._watched, self._seen = state.prediction.watch(), key, 0
-            if self._watched == key and self._watch is not None:  # the watch and what it follows are set together
-                trajectory = lane.descent.trajectory
-                for row in trajectory[self._seen + 1:]:
-                    if self._watch.see(lane.descent, row):
-                        break
-                self._seen = len(trajectory) - 1
-        watch = self._watch if self._watched is not None and self._watched[0] == objective.name else None
-        self.query_one(PredictionPanel).show(state, watch.reveal if watch is not None else None)
-
-    def _set_question(self, state: PredictionState) -> None:
-        self._answers[self.session.objective.name] = state
-        self._follow_question()
+        return self.surface_question.state
 
     def action_answer(self, index: int) -> None:
-        if self.question is not None:
-            self._set_question(self.question.answer(index))
+        self.surface_question.answer(index)
 
     def action_skip_question(self) -> None:
-        if self.question is not None:
-            self._set_question(self.question.skip())
+        self.surface_question.skip()
 
     def action_reveal_answer(self) -> None:
-        if self.question is not None:
-            self._set_question(self.question.show_answer())
+        self.surface_question.reveal()
 
     def advance(self, n: int) -> None:
         """Take up to ``n`` steps; report what happened, and pause once every lane is done."""
-        if self.question is not None and self.question.pending:
-            self._set_question(self.question.skip())  # stepping before answering skips
+        self.surface_question.skip_unanswered()
         before = self.session.steps
         events = self.session.step(n)
         if events:
@@ -493,7 +449,7 @@ class CalculusScreen(Screen):
         """Redraw the picture and rewrite the text around it from the session."""
         if not self.is_mounted:
             return
-        self._follow_question()
+        self.surface_question.follow()
         session = self.session
         plot = self.query_one(CalculusPlot)
         plot.derivative = self.derivative

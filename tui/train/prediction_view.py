@@ -8,6 +8,7 @@ not asked again when the scenario is reopened or restarted.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 
 from rich.markup import escape
@@ -46,6 +47,39 @@ class PredictionState:
 
     def show_answer(self) -> "PredictionState":
         return replace(self, shown=True)
+
+
+class AskedQuestion(ABC):
+    """A screen's question and what its keys do (the training screen's scenario question,
+    calculus mode's surface question): answering, skipping and revealing make a new
+    ``PredictionState`` that ``_set`` keeps for the app session and shows."""
+
+    @property
+    @abstractmethod
+    def state(self) -> PredictionState | None:
+        """The question as the learner has met it this app session (None: no question)."""
+
+    @abstractmethod
+    def _set(self, state: PredictionState) -> None:
+        """Keep ``state`` as the question's and show it."""
+
+    def answer(self, index: int) -> None:
+        if self.state is not None:
+            self._set(self.state.answer(index))
+
+    def skip(self) -> None:
+        if self.state is not None:
+            self._set(self.state.skip())
+
+    def reveal(self) -> None:
+        if self.state is not None:
+            self._set(self.state.show_answer())
+
+    def skip_unanswered(self) -> None:
+        """Training or stepping started before an answer: the question counts as skipped."""
+        state = self.state
+        if state is not None and state.pending:
+            self._set(state.skip())
 
 
 def prediction_markup(state: PredictionState | None, reveal: Reveal | None, width: int = 10_000) -> str:

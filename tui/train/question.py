@@ -7,14 +7,14 @@ from __future__ import annotations
 from textual.screen import Screen
 
 from gradtui.tui.train.host import host
-from gradtui.tui.train.prediction_view import PredictionPanel, PredictionState
+from gradtui.tui.train.prediction_view import AskedQuestion, PredictionPanel, PredictionState
 from gradtui.tui.train.runs_on_show import RunsOnShow
 
 ACTIONS = frozenset({"answer_1", "answer_2", "answer_3", "answer_4", "skip_prediction", "reveal_prediction"})
 """The actions of the question's keys."""
 
 
-class ScenarioQuestion:
+class ScenarioQuestion(AskedQuestion):
     """The question of the scenario ``runs`` shows, on ``screen``'s prediction panel."""
 
     def __init__(self, screen: Screen, runs: RunsOnShow) -> None:
@@ -58,24 +58,6 @@ class ScenarioQuestion:
         if not state.pending:
             return False
         return action == "skip_prediction" or int(action[-1]) <= len(state.prediction.answers)
-
-    def answer(self, index: int) -> None:
-        if self.state is not None:
-            self._set(self.state.answer(index))
-
-    def skip(self) -> None:
-        if self.state is not None:
-            self._set(self.state.skip())
-
-    def reveal(self) -> None:
-        if self.state is not None:
-            self._set(self.state.show_answer())
-
-    def skip_unanswered(self) -> None:
-        """Training started before an answer: the question counts as skipped."""
-        state = self.state
-        if state is not None and state.pending:
-            self._set(state.skip())
 
     def _set(self, state: PredictionState) -> None:
         scenario = self.runs.scenario
