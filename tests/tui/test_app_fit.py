@@ -89,8 +89,14 @@ async def test_every_scenario_shows_its_essentials_whole(name, size):
         for n, answer in enumerate(scenario.prediction.answers, start=1):
             assert f"{n} {words(answer)}" in asked  # key and answer on one line, whole
         assert "0 skip" in asked
-        output = str(app.screen.query_one("#output").border_title)
-        assert output and output in screen_lines(app)[app.screen.query_one("#output").region.y]
+        pane = app.screen.query_one("#output")
+
+        def title_whole() -> bool:  # the first paint may come before the pane knows its width
+            title = str(pane.border_title)
+            return bool(title) and title in screen_lines(app)[pane.region.y]
+
+        await wait_until(title_whole, timeout=10)
+        output = str(pane.border_title)
         if scenario.config.dataset not in ("sine", "linear", "outlier"):
             assert "test acc" in output
         short = size[1] < 36
