@@ -39,9 +39,10 @@ class Pace:
     def __init__(self, path: str, slot: int, together: bool = False) -> None:
         with open(path, "r+b") as file:
             self._map = mmap.mmap(file.fileno(), 4 * 8)
-        self._words = memoryview(self._map).cast("q")  # base, step|state of slot 0, then of slot 1
-        """A memoryview rather than a NumPy array: each item read or written is one aligned
-        8-byte load or store, and a Python int at a tenth of NumPy's cost (read every step)."""
+        self._words = memoryview(self._map).cast("q")
+        """Base, then step|state, of slot 0, then of slot 1. A memoryview rather than a NumPy
+        array: each item read or written is one aligned 8-byte load or store, and a Python
+        int at a tenth of NumPy's cost (read every step)."""
         self.path, self.slot, self.together = path, slot, together
         self.base = 0
         """The step this run last started from (progress is counted from it)."""

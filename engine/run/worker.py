@@ -137,14 +137,12 @@ class Host:
                 published = stepped = stopped = False
                 for run_id, run in running:
                     paced = run_id in self.paces
-                    if paced and self._held(run_id):
-                        stopped = stopped or not run.running
-                        continue
-                    published = run.tick() or published
-                    stepped = True
+                    if not (paced and self._held(run_id)):
+                        published = run.tick() or published
+                        stepped = True
+                        if paced:
+                            self._pace_out(run_id)
                     stopped = stopped or not run.running
-                    if paced:
-                        self._pace_out(run_id)
                 if stopped and self._settle_stops():
                     running = [(run_id, run) for run_id, run in running if run_id in self._active]
                     self.flush()
